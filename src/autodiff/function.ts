@@ -1,0 +1,78 @@
+import { DTypeError } from "../errors.js";
+import { Context } from "./context.js";
+import { isGradEnabled } from "./grad_mode.js";
+import { type History, isVariable, type Variable } from "./variable.js";
+
+/**
+ * The static side of a differentiable operation: what `apply` and `chainRule` call. Method syntax
+ * (not function properties) lets subclasses narrow the parameter types (`a: number`).
+ */
+export interface FunctionClass {
+  readonly name: string;
+  forward(ctx: Context, ...inputs: unknown[]): unknown;
+  backward(ctx: Context, dOut: unknown): unknown;
+}
+
+/**
+ * A differentiable operation, as `torch.autograd.Function`: subclass it with
+ * `static forward(ctx, ...values)` computing the result on plain values (numbers for Scalars,
+ * history-free Tensors for Tensors) and `static backward(ctx, dOut)` returning one derivative per
+ * input (a single value when there is one input), then call `MyFn.apply(...)`.
+ *
+ * The same `apply` serves every family of variables: the first Variable argument's `kind` says how
+ * to lift number operands, unwrap inputs and wrap the result.
+ */
+export class AutogradFunction {
+  /** Compute the result from unwrapped inputs; save what backward needs on `ctx`. */
+  static forward(_ctx: Context, ..._inputs: unknown[]): unknown {
+    throw new DTypeError(`${this.name}.forward is not implemented`);
+  }
+
+  /** Given d(output), return d(input) for each input (one value, or an array in input order). */
+  static backward(_ctx: Context, _dOut: unknown): unknown {
+    throw new DTypeError(`${this.name}.backward is not implemented`);
+  }
+
+  /** Run forward on `inputs` and return a variable that remembers how it was made. */
+  static apply<V extends Variable>(this: FunctionClass, ...inputs: (V | number)[]): V {
+    const anchor = inputs.find((x): x is V => isVariable(x));
+    if (anchor === undefined) {
+      throw new DTypeError(
+        `${this.name}.apply: needs at least one Scalar or Tensor argument, got (${inputs.join(", ")})`,
+      );
+    }
+    const kind = anchor.kind;
+    const vars = inputs.map((x) => kind.lift(x));
+    const needsInputGrad = vars.map((v) => v.requiresGrad);
+    const track = isGradEnabled() && needsInputGrad.some(Boolean);
+    const ctx = new Context(!track, needsInputGrad);
+    const raw = this.forward(ctx, ...vars.map((v) => kind.unwrap(v)));
+    const history: History | null = track ? { fn: this, ctx, inputs: vars } : null;
+    return kind.wrap(raw, history) as V;
+  }
+}
+
+/**
+ * One step of the chain rule: given the derivative of a result, the derivatives of its inputs,
+ * fitted to each input and paired with it. Constant inputs are skipped.
+ */
+export function chainRule(history: History, dOut: unknown): [Variable, unknown][] {
+  const { fn, ctx, inputs } = history;
+  const result = fn.backward(ctx, dOut);
+  const grads: readonly unknown[] = Array.isArray(result) ? result : [result];
+  if (grads.length !== inputs.length) {
+    throw new DTypeError(
+      `${fn.name}.backward returned ${grads.length} derivative(s) for ${inputs.length} input(s)`,
+    );
+  }
+  const pairs: [Variable, unknown][] = [];
+  inputs.forEach((input, i) => {
+    if (!input.requiresGrad) return;
+    const g = grads[i];
+    if (g === undefined || g === null) {
+      throw new DTypeError(`${fn.name}.backward returned no derivative for input ${i}`);
+    }
+    pairs.push([input, input.kind.fitDerivative(input, g)]);
+  });
+  return pairs;
+}

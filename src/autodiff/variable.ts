@@ -1,0 +1,71 @@
+import type { Context } from "./context.js";
+import type { FunctionClass } from "./function.js";
+
+/**
+ * The autodiff engine sees values only through this interface, so one engine serves Scalar and
+ * Tensor alike. A variable is one of:
+ * - a constant: `requiresGrad` false, no history — the engine never visits it;
+ * - a leaf: `requiresGrad` true, no history — it receives its derivative;
+ * - an intermediate result: it has a history (and then `requiresGrad` is true).
+ */
+export interface Variable<D = unknown> {
+  /** Distinct per variable; keys the derivative table during backpropagation. */
+  readonly uniqueId: number;
+  /** How this value was computed, or null for leaves and constants. */
+  readonly history: History | null;
+  /** Whether derivatives flow to (or through) this value. */
+  readonly requiresGrad: boolean;
+  /** When true, an intermediate (non-leaf) value also keeps its derivative after backward. */
+  readonly retainsDerivative: boolean;
+  /** The family this value belongs to: how Function.apply wraps and unwraps it. */
+  readonly kind: VariableKind;
+  /** Add `d` to the stored derivative (derivatives accumulate across backward calls). */
+  accumulateDerivative(d: D): void;
+}
+
+/** How one op produced a variable: the Function, its context, and the inputs it was applied to. */
+export interface History {
+  readonly fn: FunctionClass;
+  readonly ctx: Context;
+  readonly inputs: readonly Variable[];
+}
+
+/**
+ * What `Function.apply` and `backpropagate` need to know about a family of variables (Scalar,
+ * Tensor). Written per family once; the engine itself stays generic.
+ */
+export interface VariableKind {
+  /** Turn an operand into a variable of this family; plain numbers become constants (`x.mul(2)`). */
+  lift(x: Variable | number): Variable;
+  /** The value without history, as a Function's `forward` receives it. */
+  unwrap(v: Variable): unknown;
+  /** A new variable of this family holding `raw`, with `history` (null: not tracked). */
+  wrap(raw: unknown, history: History | null): Variable;
+  /** Make derivative `d` fit `input` (tensors un-broadcast here, in one place); identity for Scalars. */
+  fitDerivative(input: Variable, d: unknown): unknown;
+  /** The sum of two derivatives of the same variable. */
+  addDerivatives(a: unknown, b: unknown): unknown;
+}
+
+let lastId = 0;
+
+/** A fresh id for a new variable. */
+export function nextVariableId(): number {
+  lastId += 1;
+  return lastId;
+}
+
+/** True for a leaf: it wants a derivative and was not computed from other variables. */
+export function isLeaf(v: Variable): boolean {
+  return v.history === null && v.requiresGrad;
+}
+
+/** True for a constant: no derivative flows to it. */
+export function isConstant(v: Variable): boolean {
+  return !v.requiresGrad;
+}
+
+/** Type guard: does `x` implement the Variable interface? */
+export function isVariable(x: unknown): x is Variable {
+  return typeof x === "object" && x !== null && "uniqueId" in x && "kind" in x && "history" in x;
+}

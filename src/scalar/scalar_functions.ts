@@ -1,0 +1,138 @@
+import type { Context } from "../autodiff/context.js";
+import { AutogradFunction } from "../autodiff/function.js";
+import * as op from "../operators.js";
+
+/**
+ * The Scalar ops, one Function each: forward on numbers from `operators.ts`, backward with the
+ * matching `*Back` derivative. Scalar's methods (`add`, `sub`, `div`, …) are built from these.
+ */
+
+/** a + b; ∂/∂a = ∂/∂b = 1. */
+export class Add extends AutogradFunction {
+  static override forward(_ctx: Context, a: number, b: number): number {
+    return op.add(a, b);
+  }
+  static override backward(_ctx: Context, d: number): number[] {
+    return [d, d];
+  }
+}
+
+/** a · b; ∂/∂a = b, ∂/∂b = a. */
+export class Mul extends AutogradFunction {
+  static override forward(ctx: Context, a: number, b: number): number {
+    ctx.saveForBackward(a, b);
+    return op.mul(a, b);
+  }
+  static override backward(ctx: Context, d: number): number[] {
+    const [a, b] = ctx.savedValues as number[];
+    return [op.mul(d, b), op.mul(d, a)];
+  }
+}
+
+/** 1 / a; d/da = −1/a². */
+export class Inv extends AutogradFunction {
+  static override forward(ctx: Context, a: number): number {
+    ctx.saveForBackward(a);
+    return op.inv(a);
+  }
+  static override backward(ctx: Context, d: number): number {
+    const [a] = ctx.savedValues as number[];
+    return op.invBack(a, d);
+  }
+}
+
+/** −a; d/da = −1. */
+export class Neg extends AutogradFunction {
+  static override forward(_ctx: Context, a: number): number {
+    return op.neg(a);
+  }
+  static override backward(_ctx: Context, d: number): number {
+    return op.neg(d);
+  }
+}
+
+/** σ(a) = 1 / (1 + e^−a); d/da = σ(a)(1 − σ(a)). */
+export class Sigmoid extends AutogradFunction {
+  static override forward(ctx: Context, a: number): number {
+    ctx.saveForBackward(a);
+    return op.sigmoid(a);
+  }
+  static override backward(ctx: Context, d: number): number {
+    const [a] = ctx.savedValues as number[];
+    return op.sigmoidBack(a, d);
+  }
+}
+
+/** max(a, 0); d/da = 1 for a > 0, else 0. */
+export class ReLU extends AutogradFunction {
+  static override forward(ctx: Context, a: number): number {
+    ctx.saveForBackward(a);
+    return op.relu(a);
+  }
+  static override backward(ctx: Context, d: number): number {
+    const [a] = ctx.savedValues as number[];
+    return op.reluBack(a, d);
+  }
+}
+
+/** ln a; d/da = 1/a. */
+export class Log extends AutogradFunction {
+  static override forward(ctx: Context, a: number): number {
+    ctx.saveForBackward(a);
+    return op.log(a);
+  }
+  static override backward(ctx: Context, d: number): number {
+    const [a] = ctx.savedValues as number[];
+    return op.logBack(a, d);
+  }
+}
+
+/** eᵃ; d/da = eᵃ. */
+export class Exp extends AutogradFunction {
+  static override forward(ctx: Context, a: number): number {
+    ctx.saveForBackward(a);
+    return op.exp(a);
+  }
+  static override backward(ctx: Context, d: number): number {
+    const [a] = ctx.savedValues as number[];
+    return op.expBack(a, d);
+  }
+}
+
+/** 1 if a < b else 0; piecewise constant, so its derivative is 0 wherever it exists. */
+export class LT extends AutogradFunction {
+  static override forward(_ctx: Context, a: number, b: number): number {
+    return op.lt(a, b);
+  }
+  static override backward(_ctx: Context, _d: number): number[] {
+    return [0, 0];
+  }
+}
+
+/** 1 if a = b else 0; derivative 0. */
+export class EQ extends AutogradFunction {
+  static override forward(_ctx: Context, a: number, b: number): number {
+    return op.eq(a, b);
+  }
+  static override backward(_ctx: Context, _d: number): number[] {
+    return [0, 0];
+  }
+}
+
+/**
+ * aᵇ; ∂/∂a = b·aᵇ⁻¹, ∂/∂b = aᵇ·ln a. The exponent's derivative is only computed when the exponent
+ * wants one: for a constant exponent and a negative base, ln a would be NaN.
+ */
+export class Pow extends AutogradFunction {
+  static override forward(ctx: Context, a: number, b: number): number {
+    const out = a ** b;
+    ctx.saveForBackward(a, b, out);
+    return out;
+  }
+  static override backward(ctx: Context, d: number): number[] {
+    const [a, b, out] = ctx.savedValues as number[];
+    const da = b === 0 ? 0 : d * b * a ** (b - 1);
+    const db = ctx.needsInputGrad[1] ? d * out * Math.log(a) : 0;
+    return [da, db];
+  }
+}
