@@ -11,10 +11,12 @@ export {
 export { isGradEnabled, noGrad } from "./grad_mode.js";
 export { topologicalSort } from "./topological_sort.js";
 export {
+  type Drawable,
   type History,
   isConstant,
   isLeaf,
   isVariable,
+  type NodeSummary,
   nextVariableId,
   type Variable,
   type VariableKind,

@@ -7,20 +7,28 @@ import type { Variable } from "./variable.js";
  */
 export function topologicalSort(root: Variable): Variable[] {
   const postOrder: Variable[] = [];
-  const visited = new Set<number>();
-  // Each stack frame: a variable and whether its inputs have already been pushed.
-  const stack: [Variable, boolean][] = [[root, false]];
+  const visited = new Set<Variable>();
+  // Two parallel stacks rather than a stack of [variable, flag] pairs: this runs once per node on
+  // every backward pass, and the pairs were most of its allocation.
+  const stack: Variable[] = [root];
+  const expanded: boolean[] = [false];
   while (stack.length > 0) {
-    const [v, expanded] = stack.pop()!;
-    if (expanded) {
+    const v = stack.pop()!;
+    if (expanded.pop()) {
       postOrder.push(v);
       continue;
     }
-    if (visited.has(v.uniqueId) || !v.requiresGrad) continue;
-    visited.add(v.uniqueId);
-    stack.push([v, true]);
-    for (const input of v.history?.inputs ?? []) {
-      if (!visited.has(input.uniqueId) && input.requiresGrad) stack.push([input, false]);
+    if (visited.has(v) || !v.requiresGrad) continue;
+    visited.add(v);
+    stack.push(v);
+    expanded.push(true);
+    const inputs = v.history?.inputs;
+    if (inputs === undefined) continue;
+    for (const input of inputs) {
+      if (input.requiresGrad && !visited.has(input)) {
+        stack.push(input);
+        expanded.push(false);
+      }
     }
   }
   return postOrder.reverse();

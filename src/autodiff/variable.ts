@@ -47,6 +47,21 @@ export interface VariableKind {
   addDerivatives(a: unknown, b: unknown): unknown;
 }
 
+/** What a graph drawing shows for one variable (see `mt.viz.toDot`). */
+export interface NodeSummary {
+  /** The op that made it, or its name, or "leaf"/"const". */
+  readonly label: string;
+  /** Its value, formatted for display (a number, or a shape and a few values for a tensor). */
+  readonly value: string;
+  /** Its derivative, formatted, or null when none has reached it. */
+  readonly derivative: string | null;
+}
+
+/** A variable that can describe itself in a drawing of its graph. */
+export interface Drawable extends Variable {
+  summary(): NodeSummary;
+}
+
 let lastId = 0;
 
 /** A fresh id for a new variable. */

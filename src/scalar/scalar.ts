@@ -1,5 +1,6 @@
 import { backpropagate } from "../autodiff/backpropagate.js";
 import type { AutogradFunction } from "../autodiff/function.js";
+import type { NodeSummary } from "../autodiff/variable.js";
 import {
   type History,
   nextVariableId,
@@ -16,6 +17,8 @@ export type ScalarLike = Scalar | number;
 export interface ScalarOptions {
   /** Whether the scalar is a leaf that receives a derivative (default true, as in micrograd). */
   requiresGrad?: boolean;
+  /** A label for graphs and messages (`x`, `w1`). */
+  name?: string;
   /** How it was computed; set by `Function.apply`, not by users. */
   history?: History | null;
 }
@@ -40,6 +43,11 @@ const scalarKind: VariableKind = {
     return a + b;
   },
 };
+
+/** Up to 4 significant digits: enough to read a graph, short enough to fit its nodes. */
+function formatNumber(x: number): string {
+  return Number.isInteger(x) ? String(x) : String(Number(x.toPrecision(4)));
+}
 
 function checkNumber(op: string, x: unknown): number {
   if (typeof x !== "number") {
@@ -67,10 +75,13 @@ export class Scalar implements Variable<number> {
   readonly kind = scalarKind;
   /** d(output)/d(this) after `backward()`; null until a derivative reaches it. */
   derivative: number | null = null;
+  /** A label for graphs and messages, when given. */
+  readonly name: string | undefined;
 
   constructor(value: number, options: ScalarOptions = {}) {
     this.data = checkNumber("Scalar", value);
     this.history = options.history ?? null;
+    this.name = options.name;
     this.requiresGrad = this.history !== null || (options.requiresGrad ?? true);
   }
 
@@ -160,6 +171,15 @@ export class Scalar implements Variable<number> {
   /** The value, as `tensor.item()`. */
   item(): number {
     return this.data;
+  }
+
+  /** What a graph node shows: label, value and derivative (see `mt.viz.toDot`). */
+  summary(): NodeSummary {
+    return {
+      label: this.name ?? this.op ?? (this.requiresGrad ? "leaf" : "const"),
+      value: formatNumber(this.data),
+      derivative: this.derivative === null ? null : formatNumber(this.derivative),
+    };
   }
 
   toString(): string {

@@ -1,0 +1,18 @@
+#!/usr/bin/env node
+/** The `minitorch` command: wires `runCli` to the process. */
+import { readFileSync } from "node:fs";
+import { runCli } from "./cli.js";
+
+const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+  version: string;
+};
+
+process.exitCode = runCli(
+  process.argv.slice(2),
+  {
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    isTTY: process.stderr.isTTY === true,
+  },
+  pkg.version,
+);

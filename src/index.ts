@@ -1,0 +1,28 @@
+/**
+ * minitorch: a PyTorch-style deep-learning framework written from scratch in TypeScript.
+ * `import * as mt from "minitorch"`; layers in the course's order: operators → autodiff →
+ * Scalar → nn → optim → data → viz.
+ */
+export * as autodiff from "./autodiff/index.js";
+export {
+  AutogradFunction,
+  AutogradFunction as Function,
+  Context,
+  centralDifference,
+  isGradEnabled,
+  noGrad,
+} from "./autodiff/index.js";
+export * as data from "./data/index.js";
+export * from "./errors.js";
+export * as nn from "./nn/index.js";
+export * as operators from "./operators.js";
+export * as optim from "./optim/index.js";
+export { DEFAULT_SEED, manualSeed, Random } from "./random.js";
+export {
+  type Expression,
+  evaluateExpression,
+  expressionVariables,
+  parseExpression,
+} from "./scalar/expression.js";
+export { Scalar, type ScalarLike, type ScalarOptions } from "./scalar/scalar.js";
+export * as viz from "./viz/index.js";

@@ -1,0 +1,4 @@
+/** Neural-network building blocks: the module tree, parameters, layers. */
+export { type LoadStateDictOptions, type LoadStateDictResult, Module } from "./module.js";
+export { Parameter, type Shaped, shapeOf } from "./parameter.js";
+export { ScalarLinear, ScalarMLP } from "./scalar_linear.js";

@@ -1,0 +1,2 @@
+/** Drawings of what minitorch computes. */
+export { toDot } from "./dot.js";
