@@ -4,5 +4,7 @@ export default defineConfig({
   test: {
     include: ["test/**/*.test.ts", "src/**/*.test.ts"],
     testTimeout: 60_000,
+    // The guides' snippets are read from markdown by test/docs.test.ts: editing one reruns it.
+    forceRerunTriggers: ["**/package.json", "**/vitest.config.*", "docs/**/*.md"],
   },
 });

@@ -24,5 +24,6 @@ export {
   expressionVariables,
   parseExpression,
 } from "./scalar/expression.js";
+export * as scalar from "./scalar/index.js";
 export { Scalar, type ScalarLike, type ScalarOptions } from "./scalar/scalar.js";
 export * as viz from "./viz/index.js";
