@@ -1,6 +1,6 @@
 import { DTypeError } from "../errors.js";
 import { Context } from "./context.js";
-import { isGradEnabled } from "./grad_mode.js";
+import { isGradEnabled, noGrad } from "./grad_mode.js";
 import { type History, isVariable, type Variable } from "./variable.js";
 
 /**
@@ -42,11 +42,12 @@ export class AutogradFunction {
       );
     }
     const kind = anchor.kind;
-    const vars = inputs.map((x) => kind.lift(x));
+    const vars = inputs.map((x) => kind.lift(x, anchor));
     const needsInputGrad = vars.map((v) => v.requiresGrad);
     const track = isGradEnabled() && needsInputGrad.some(Boolean);
     const ctx = new Context(!track, needsInputGrad);
-    const raw = this.forward(ctx, ...vars.map((v) => kind.unwrap(v)));
+    // forward runs without recording history, so it may use the public ops of its values freely.
+    const raw = noGrad(() => this.forward(ctx, ...vars.map((v) => kind.unwrap(v))));
     const history: History | null = track ? { fn: this, ctx, inputs: vars } : null;
     return kind.wrap(raw, history) as V;
   }
@@ -58,21 +59,25 @@ export class AutogradFunction {
  */
 export function chainRule(history: History, dOut: unknown): [Variable, unknown][] {
   const { fn, ctx, inputs } = history;
-  const result = fn.backward(ctx, dOut);
-  const grads: readonly unknown[] = Array.isArray(result) ? result : [result];
-  if (grads.length !== inputs.length) {
-    throw new DTypeError(
-      `${fn.name}.backward returned ${grads.length} derivative(s) for ${inputs.length} input(s)`,
-    );
-  }
-  const pairs: [Variable, unknown][] = [];
-  inputs.forEach((input, i) => {
-    if (!input.requiresGrad) return;
-    const g = grads[i];
-    if (g === undefined || g === null) {
-      throw new DTypeError(`${fn.name}.backward returned no derivative for input ${i}`);
+  // Derivatives are values, not part of a graph (no higher-order gradients), as in PyTorch's
+  // default backward.
+  return noGrad(() => {
+    const result = fn.backward(ctx, dOut);
+    const grads: readonly unknown[] = Array.isArray(result) ? result : [result];
+    if (grads.length !== inputs.length) {
+      throw new DTypeError(
+        `${fn.name}.backward returned ${grads.length} derivative(s) for ${inputs.length} input(s)`,
+      );
     }
-    pairs.push([input, input.kind.fitDerivative(input, g)]);
+    const pairs: [Variable, unknown][] = [];
+    inputs.forEach((input, i) => {
+      if (!input.requiresGrad) return;
+      const g = grads[i];
+      if (g === undefined || g === null) {
+        throw new DTypeError(`${fn.name}.backward returned no derivative for input ${i}`);
+      }
+      pairs.push([input, input.kind.fitDerivative(input, g)]);
+    });
+    return pairs;
   });
-  return pairs;
 }

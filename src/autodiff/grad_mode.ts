@@ -13,16 +13,20 @@ export function isGradEnabled(): boolean {
  * `fn` must be synchronous: the mode is restored as soon as it returns.
  */
 export function noGrad<T>(fn: () => T): T {
+  if (!enabled) return checkSync(fn());
   const previous = enabled;
   enabled = false;
   try {
-    const result = fn();
-    if (result instanceof Promise) {
-      // Awaited work would run after the mode is restored and silently record history.
-      throw new DTypeError("noGrad: the function returned a Promise; pass a synchronous function");
-    }
-    return result;
+    return checkSync(fn());
   } finally {
     enabled = previous;
   }
+}
+
+function checkSync<T>(result: T): T {
+  if (result instanceof Promise) {
+    // Awaited work would run after the mode is restored and silently record history.
+    throw new DTypeError("noGrad: the function returned a Promise; pass a synchronous function");
+  }
+  return result;
 }

@@ -35,8 +35,11 @@ export interface History {
  * Tensor). Written per family once; the engine itself stays generic.
  */
 export interface VariableKind {
-  /** Turn an operand into a variable of this family; plain numbers become constants (`x.mul(2)`). */
-  lift(x: Variable | number): Variable;
+  /**
+   * Turn an operand into a variable of this family; plain numbers become constants (`x.mul(2)`)
+   * made to match `like` (a tensor's dtype and backend).
+   */
+  lift(x: Variable | number, like: Variable): Variable;
   /** The value without history, as a Function's `forward` receives it. */
   unwrap(v: Variable): unknown;
   /** A new variable of this family holding `raw`, with `history` (null: not tracked). */
