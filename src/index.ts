@@ -12,6 +12,8 @@ export {
   isGradEnabled,
   noGrad,
 } from "./autodiff/index.js";
+export type { Backend, BackendName, DType, HostArray } from "./backend/backend.js";
+export { backendNames } from "./backend/registry.js";
 export * as data from "./data/index.js";
 export * from "./errors.js";
 export * as nn from "./nn/index.js";
@@ -26,4 +28,24 @@ export {
 } from "./scalar/expression.js";
 export * as scalar from "./scalar/index.js";
 export { Scalar, type ScalarLike, type ScalarOptions } from "./scalar/scalar.js";
+export {
+  arange,
+  full,
+  functions,
+  getBackend,
+  memory,
+  type Nested,
+  ones,
+  type RandomOptions,
+  rand,
+  randn,
+  type ShapeArgs,
+  setBackend,
+  Tensor,
+  type TensorLike,
+  type TensorOptions,
+  tensor,
+  zeros,
+} from "./tensor/index.js";
+export * as testing from "./testing/index.js";
 export * as viz from "./viz/index.js";

@@ -3,6 +3,13 @@ import { Context } from "./context.js";
 import { isGradEnabled, noGrad } from "./grad_mode.js";
 import { type History, isVariable, type Variable } from "./variable.js";
 
+/** A non-differentiable argument of an op: a dim, a shape, an options object. */
+export type FunctionParameter =
+  | readonly number[]
+  | { readonly [key: string]: unknown }
+  | string
+  | boolean;
+
 /**
  * The static side of a differentiable operation: what `apply` and `chainRule` call. Method syntax
  * (not function properties) lets subclasses narrow the parameter types (`a: number`).
@@ -17,7 +24,8 @@ export interface FunctionClass {
  * A differentiable operation, as `torch.autograd.Function`: subclass it with
  * `static forward(ctx, ...values)` computing the result on plain values (numbers for Scalars,
  * history-free Tensors for Tensors) and `static backward(ctx, dOut)` returning one derivative per
- * input (a single value when there is one input), then call `MyFn.apply(...)`.
+ * input (a single value when there is one input), then call `MyFn.apply(...)`. Both run without
+ * recording history.
  *
  * The same `apply` serves every family of variables: the first Variable argument's `kind` says how
  * to lift number operands, unwrap inputs and wrap the result.
@@ -33,22 +41,35 @@ export class AutogradFunction {
     throw new DTypeError(`${this.name}.backward is not implemented`);
   }
 
-  /** Run forward on `inputs` and return a variable that remembers how it was made. */
-  static apply<V extends Variable>(this: FunctionClass, ...inputs: (V | number)[]): V {
-    const anchor = inputs.find((x): x is V => isVariable(x));
+  /**
+   * Run forward on `args` and return a variable that remembers how it was made. Variables and
+   * numbers are the op's inputs (numbers become constants); any other argument (a dim, a shape,
+   * an options object) is a parameter passed to forward as it is, and gets no derivative.
+   */
+  static apply<V extends Variable>(
+    this: FunctionClass,
+    ...args: (V | number | FunctionParameter)[]
+  ): V {
+    const anchor = args.find((x): x is V => isVariable(x));
     if (anchor === undefined) {
       throw new DTypeError(
-        `${this.name}.apply: needs at least one Scalar or Tensor argument, got (${inputs.join(", ")})`,
+        `${this.name}.apply: needs at least one Scalar or Tensor argument, got (${args.map(String).join(", ")})`,
       );
     }
     const kind = anchor.kind;
-    const vars = inputs.map((x) => kind.lift(x, anchor));
-    const needsInputGrad = vars.map((v) => v.requiresGrad);
+    const inputs: Variable[] = [];
+    const forwardArgs = args.map((x) => {
+      if (typeof x !== "number" && !isVariable(x)) return x;
+      const v = kind.lift(x, anchor);
+      inputs.push(v);
+      return kind.unwrap(v);
+    });
+    const needsInputGrad = inputs.map((v) => v.requiresGrad);
     const track = isGradEnabled() && needsInputGrad.some(Boolean);
     const ctx = new Context(!track, needsInputGrad);
     // forward runs without recording history, so it may use the public ops of its values freely.
-    const raw = noGrad(() => this.forward(ctx, ...vars.map((v) => kind.unwrap(v))));
-    const history: History | null = track ? { fn: this, ctx, inputs: vars } : null;
+    const raw = noGrad(() => this.forward(ctx, ...forwardArgs));
+    const history: History | null = track ? { fn: this, ctx, inputs } : null;
     return kind.wrap(raw, history) as V;
   }
 }

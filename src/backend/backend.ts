@@ -1,0 +1,52 @@
+import type { BinaryOp, ReduceOp, UnaryOp } from "../tensor/ops.js";
+import type { View } from "../tensor/tensor_data.js";
+
+/** Element types. float32 everywhere; float64 on CPU backends (gradient checks use it). */
+export type DType = "float32" | "float64";
+
+/** The backends minitorch ships; each later backend joins this union (and the loader table). */
+export type BackendName = "reference";
+
+/** Host-side values of a whole buffer, as `download` returns them. */
+export type HostArray = Float32Array | Float64Array;
+
+/**
+ * The one contract every backend implements, over its own buffer type `B` (a typed array on the
+ * CPU, a GPU buffer on WebGPU). Backends never see a Tensor: only strided views
+ * `{buffer, shape, strides, offset}`. Every op writes into an output view the caller allocated;
+ * inputs may be any strided views (permuted, expanded with stride 0, offset).
+ */
+export interface Backend<B = unknown> {
+  readonly name: BackendName;
+  /** The dtypes this backend stores. */
+  readonly dtypes: readonly DType[];
+  /** Whether `downloadSync` works (CPU backends); GPU backends read only asynchronously. */
+  readonly synchronousRead: boolean;
+
+  /** A new buffer of `size` elements of `dtype` (contents unspecified). */
+  allocate(size: number, dtype: DType): B;
+  /** Release a buffer; it must not be used afterwards. */
+  free(buffer: B): void;
+  /** Overwrite the whole buffer with `values` (length = its size). */
+  upload(buffer: B, values: ArrayLike<number>): void;
+  /** A host copy of the whole buffer. */
+  download(buffer: B): Promise<HostArray>;
+  /** A host copy of the whole buffer, synchronously; a BackendError where that is impossible. */
+  downloadSync(buffer: B): HostArray;
+
+  /** out[i] = op(a[i]); `a`'s shape broadcasts to `out`'s. */
+  map(op: UnaryOp, out: View<B>, a: View<B>): void;
+  /** out[i] = op(a[i], b[i]); `a` and `b` broadcast to `out`'s shape (NumPy rules). */
+  zip(op: BinaryOp, out: View<B>, a: View<B>, b: View<B>): void;
+  /**
+   * Fold `a` along `dim` with `op` from its identity: `out` has `a`'s shape with `shape[dim]` = 1.
+   */
+  reduce(op: ReduceOp, out: View<B>, a: View<B>, dim: number): void;
+  /**
+   * Batched matrix product: a [...batchA, n, k] @ b [...batchB, k, m] → out [...batch, n, m], with
+   * batchA and batchB broadcasting to batch. Both inputs have at least 2 dims.
+   */
+  matmul(out: View<B>, a: View<B>, b: View<B>): void;
+  /** out[i] = a[i] (a strided or broadcast copy; `contiguous()` is built on it). */
+  copy(out: View<B>, a: View<B>): void;
+}

@@ -1,0 +1,232 @@
+import { BackendError, DTypeError, ShapeError } from "../../errors.js";
+import {
+  type BinaryOp,
+  binaryOps,
+  type ReduceOp,
+  reduceOps,
+  type UnaryOp,
+  unaryOps,
+} from "../../tensor/ops.js";
+import {
+  broadcastIndex,
+  formatShape,
+  indexToPosition,
+  sameShape,
+  shapeBroadcast,
+  shapeSize,
+  toIndex,
+} from "../../tensor/shape.js";
+import type { View } from "../../tensor/tensor_data.js";
+import type { Backend, DType, HostArray } from "../backend.js";
+import { broadcastsTo, checkView, rowOf } from "./checks.js";
+
+/**
+ * The reference backend: the contract in `backend.ts` written as plain strided loops, in the
+ * style of MiniTorch's `tensor_map` / `tensor_zip` / `tensor_reduce`. It is the specification
+ * every other backend is tested against, so it favours the obvious loop over the fast one:
+ *
+ *   for each output element (ordinal i, row-major):
+ *     outIndex ← toIndex(i, out.shape)
+ *     inIndex  ← broadcastIndex(outIndex, out.shape, in.shape)   (size-1 / missing dims read 0)
+ *     out[indexToPosition(outIndex, out)] = f(in[indexToPosition(inIndex, in)])
+ *
+ * Index arrays are allocated once per call and reused for every element. Arithmetic happens in JS
+ * doubles and is rounded to the buffer's dtype only when stored, so float64 buffers keep full
+ * precision and a float32 reduction accumulates in double (a fast backend may differ in the last
+ * bits). The output must not overlap an input, except that an elementwise op (map / zip / copy)
+ * may write over an input with exactly the out's layout (each element is read before written).
+ */
+export class ReferenceBackend implements Backend<HostArray> {
+  readonly name = "reference";
+  readonly dtypes: readonly DType[] = ["float32", "float64"];
+  readonly synchronousRead = true;
+
+  /** A zero-filled typed array of `size` elements. */
+  allocate(size: number, dtype: DType): HostArray {
+    if (dtype === "float32") return new Float32Array(size);
+    if (dtype === "float64") return new Float64Array(size);
+    throw new DTypeError(
+      `allocate: the reference backend stores float32 and float64, not ${dtype}`,
+    );
+  }
+
+  /** Nothing to do: typed arrays are garbage-collected once unreferenced. */
+  free(_buffer: HostArray): void {}
+
+  /** Copy `values` into the buffer; both must have the same length. */
+  upload(buffer: HostArray, values: ArrayLike<number>): void {
+    if (values.length !== buffer.length) {
+      throw new BackendError(
+        `upload: ${values.length} values do not fit a buffer of ${buffer.length} elements`,
+      );
+    }
+    for (let i = 0; i < values.length; i++) buffer[i] = values[i];
+  }
+
+  /** A copy of the buffer (a copy, so the caller may keep it while the buffer is reused). */
+  download(buffer: HostArray): Promise<HostArray> {
+    return Promise.resolve(buffer.slice());
+  }
+
+  /** A copy of the buffer, synchronously. */
+  downloadSync(buffer: HostArray): HostArray {
+    return buffer.slice();
+  }
+
+  /** out[i] = op(a[i]), with `a` broadcast to `out`. */
+  map(op: UnaryOp, out: View<HostArray>, a: View<HostArray>): void {
+    const { fn } = rowOf(unaryOps, op, "map");
+    const name = `map(${op})`;
+    checkView(name, "out", out);
+    checkView(name, "input", a);
+    if (!broadcastsTo(a.shape, out.shape)) {
+      throw new ShapeError(
+        `${name}: shape ${formatShape(a.shape)} does not broadcast to ${formatShape(out.shape)}`,
+      );
+    }
+    const outIndex = new Array<number>(out.shape.length).fill(0);
+    const aIndex = new Array<number>(a.shape.length).fill(0);
+    const size = shapeSize(out.shape);
+    for (let i = 0; i < size; i++) {
+      toIndex(i, out.shape, outIndex);
+      broadcastIndex(outIndex, out.shape, a.shape, aIndex);
+      const value = a.buffer[indexToPosition(aIndex, a.strides, a.offset)];
+      out.buffer[indexToPosition(outIndex, out.strides, out.offset)] = fn(value);
+    }
+  }
+
+  /** out[i] = op(a[i], b[i]), with `a` and `b` each broadcast to `out` (NumPy rules). */
+  zip(op: BinaryOp, out: View<HostArray>, a: View<HostArray>, b: View<HostArray>): void {
+    const { fn } = rowOf(binaryOps, op, "zip");
+    const name = `zip(${op})`;
+    checkView(name, "out", out);
+    checkView(name, "first input", a);
+    checkView(name, "second input", b);
+    // `out` may be bigger than broadcast(a, b): each input only has to broadcast to it.
+    if (!broadcastsTo(a.shape, out.shape) || !broadcastsTo(b.shape, out.shape)) {
+      throw new ShapeError(
+        `${name}: shapes ${formatShape(a.shape)} and ${formatShape(b.shape)} do not broadcast to ${formatShape(out.shape)}`,
+      );
+    }
+    const outIndex = new Array<number>(out.shape.length).fill(0);
+    const aIndex = new Array<number>(a.shape.length).fill(0);
+    const bIndex = new Array<number>(b.shape.length).fill(0);
+    const size = shapeSize(out.shape);
+    for (let i = 0; i < size; i++) {
+      toIndex(i, out.shape, outIndex);
+      broadcastIndex(outIndex, out.shape, a.shape, aIndex);
+      broadcastIndex(outIndex, out.shape, b.shape, bIndex);
+      const x = a.buffer[indexToPosition(aIndex, a.strides, a.offset)];
+      const y = b.buffer[indexToPosition(bIndex, b.strides, b.offset)];
+      out.buffer[indexToPosition(outIndex, out.strides, out.offset)] = fn(x, y);
+    }
+  }
+
+  /**
+   * out[…, 0, …] = fold(op, identity, a[…, j, …] for j in 0..a.shape[dim]): `out` has `a`'s
+   * shape with shape[dim] = 1. `dim` is in [0, ndim) — negative dims are the Tensor's business.
+   */
+  reduce(op: ReduceOp, out: View<HostArray>, a: View<HostArray>, dim: number): void {
+    const { fn, identity } = rowOf(reduceOps, op, "reduce");
+    const name = `reduce(${op})`;
+    checkView(name, "out", out);
+    checkView(name, "input", a);
+    if (!Number.isInteger(dim) || dim < 0 || dim >= a.shape.length) {
+      throw new ShapeError(`${name}: dim ${dim} out of range for shape ${formatShape(a.shape)}`);
+    }
+    const expected = a.shape.map((d, i) => (i === dim ? 1 : d));
+    if (!sameShape(out.shape, expected)) {
+      throw new ShapeError(
+        `${name}: out shape ${formatShape(out.shape)} should be ${formatShape(expected)} (shape ${formatShape(a.shape)} reduced along dim ${dim})`,
+      );
+    }
+    // out and a have the same rank, so an out index is an index of a with index[dim] = 0: the
+    // start of the row to fold. Stepping along the row adds a's stride for `dim` each time.
+    const index = new Array<number>(out.shape.length).fill(0);
+    const length = a.shape[dim];
+    const step = a.strides[dim];
+    const size = shapeSize(out.shape);
+    for (let i = 0; i < size; i++) {
+      toIndex(i, out.shape, index);
+      const start = indexToPosition(index, a.strides, a.offset);
+      let acc = identity;
+      for (let j = 0; j < length; j++) acc = fn(acc, a.buffer[start + j * step]);
+      out.buffer[indexToPosition(index, out.strides, out.offset)] = acc;
+    }
+  }
+
+  /**
+   * Batched matrix product: out[..., r, c] = Σₖ a[..., r, k] · b[..., k, c], where a is
+   * [...batchA, n, k], b is [...batchB, k, m], out is [...broadcast(batchA, batchB), n, m].
+   */
+  matmul(out: View<HostArray>, a: View<HostArray>, b: View<HostArray>): void {
+    checkView("matmul", "out", out);
+    checkView("matmul", "first input", a);
+    checkView("matmul", "second input", b);
+    const shapes = `${formatShape(a.shape)} and ${formatShape(b.shape)}`;
+    if (a.shape.length < 2 || b.shape.length < 2) {
+      throw new ShapeError(`matmul: shapes ${shapes} need at least 2 dims each`);
+    }
+    const [n, k] = a.shape.slice(-2);
+    const [k2, m] = b.shape.slice(-2);
+    if (k !== k2) throw new ShapeError(`matmul: shapes ${shapes} do not align (${k} ≠ ${k2})`);
+    const aBatch = a.shape.slice(0, -2);
+    const bBatch = b.shape.slice(0, -2);
+    const batch = shapeBroadcast(aBatch, bBatch, `matmul (batch dims of ${shapes})`);
+    const expected = [...batch, n, m];
+    if (!sameShape(out.shape, expected)) {
+      throw new ShapeError(
+        `matmul: out shape ${formatShape(out.shape)} should be ${formatShape(expected)} for shapes ${shapes}`,
+      );
+    }
+    // For each out element: its batch index picks a's and b's matrices (broadcastIndex reads
+    // only the leading batch entries of outIndex), then the dot product of a's row r with b's
+    // column c walks k by a's last stride and b's second-to-last stride.
+    const outIndex = new Array<number>(out.shape.length).fill(0);
+    const aIndex = new Array<number>(a.shape.length).fill(0);
+    const bIndex = new Array<number>(b.shape.length).fill(0);
+    const rank = out.shape.length;
+    const aStepK = a.strides[a.shape.length - 1];
+    const bStepK = b.strides[b.shape.length - 2];
+    const size = shapeSize(out.shape);
+    for (let i = 0; i < size; i++) {
+      toIndex(i, out.shape, outIndex);
+      broadcastIndex(outIndex, batch, aBatch, aIndex);
+      broadcastIndex(outIndex, batch, bBatch, bIndex);
+      aIndex[a.shape.length - 2] = outIndex[rank - 2]; // row r, k = 0
+      aIndex[a.shape.length - 1] = 0;
+      bIndex[b.shape.length - 2] = 0; // k = 0, column c
+      bIndex[b.shape.length - 1] = outIndex[rank - 1];
+      const aStart = indexToPosition(aIndex, a.strides, a.offset);
+      const bStart = indexToPosition(bIndex, b.strides, b.offset);
+      let acc = 0;
+      for (let j = 0; j < k; j++) {
+        acc += a.buffer[aStart + j * aStepK] * b.buffer[bStart + j * bStepK];
+      }
+      out.buffer[indexToPosition(outIndex, out.strides, out.offset)] = acc;
+    }
+  }
+
+  /** out[i] = a[i], with `a` broadcast to `out`: materialises permuted or expanded views. */
+  copy(out: View<HostArray>, a: View<HostArray>): void {
+    checkView("copy", "out", out);
+    checkView("copy", "input", a);
+    if (!broadcastsTo(a.shape, out.shape)) {
+      throw new ShapeError(
+        `copy: shape ${formatShape(a.shape)} does not broadcast to ${formatShape(out.shape)}`,
+      );
+    }
+    const outIndex = new Array<number>(out.shape.length).fill(0);
+    const aIndex = new Array<number>(a.shape.length).fill(0);
+    const size = shapeSize(out.shape);
+    for (let i = 0; i < size; i++) {
+      toIndex(i, out.shape, outIndex);
+      broadcastIndex(outIndex, out.shape, a.shape, aIndex);
+      out.buffer[indexToPosition(outIndex, out.strides, out.offset)] =
+        a.buffer[indexToPosition(aIndex, a.strides, a.offset)];
+    }
+  }
+}
+
+/** The shared instance: the backend is stateless, so one is enough. */
+export const referenceBackend = new ReferenceBackend();

@@ -1,0 +1,258 @@
+import type { Context } from "../autodiff/context.js";
+import { AutogradFunction } from "../autodiff/function.js";
+import type { DType } from "../backend/backend.js";
+import { copyOp, mapOp, matmulOp, reduceOp, zipOp } from "./kernels.js";
+import { type UnaryOp, unaryOps } from "./ops.js";
+import { type Shape, sameShape } from "./shape.js";
+import type { Tensor } from "./tensor.js";
+
+/**
+ * The autograd Functions behind Tensor's methods: forward runs one or two kernels, backward
+ * returns one gradient per tensor input. Gradients may come back with the broadcast shape of
+ * the output: `unbroadcast`, applied by the engine in one place, sums them down to each input.
+ */
+
+/**
+ * Sum a gradient down to `shape`, undoing broadcasting: leading dims the input did not have are
+ * summed away, and dims where the input had size 1 are summed with keepdim. This is the one
+ * place gradients are un-broadcast.
+ */
+export function unbroadcast(grad: Tensor, shape: Shape): Tensor {
+  if (sameShape(grad.shape, shape)) return grad;
+  let g = grad;
+  while (g.ndim > shape.length) g = reduceOp("sum", g, 0).view(g.shape.slice(1));
+  for (let i = 0; i < shape.length; i++) {
+    if (shape[i] === 1 && g.shape[i] !== 1) g = reduceOp("sum", g, i);
+  }
+  return g;
+}
+
+function saved(ctx: Context): Tensor[] {
+  return ctx.savedValues as Tensor[];
+}
+
+/** One Function per unary op of the table; its backward is the op's `back` row. */
+function unaryFunction(op: UnaryOp): typeof AutogradFunction {
+  const fn = class extends AutogradFunction {
+    static override forward(ctx: Context, a: Tensor): Tensor {
+      ctx.saveForBackward(a);
+      return mapOp(op, a);
+    }
+    static override backward(ctx: Context, g: Tensor): Tensor {
+      const [a] = saved(ctx);
+      return zipOp(unaryOps[op].back, a, g);
+    }
+  };
+  // Graph drawings and error messages name the op: "Exp", "ReLU"…
+  const names: Record<UnaryOp, string> = {
+    neg: "Neg",
+    exp: "Exp",
+    log: "Log",
+    sigmoid: "Sigmoid",
+    relu: "ReLU",
+    tanh: "Tanh",
+    inv: "Inv",
+  };
+  Object.defineProperty(fn, "name", { value: names[op] });
+  return fn;
+}
+
+/** The unary Functions, by op. */
+export const unaryFunctions = Object.fromEntries(
+  (Object.keys(unaryOps) as UnaryOp[]).map((op) => [op, unaryFunction(op)]),
+) as Record<UnaryOp, typeof AutogradFunction>;
+
+/** a + b */
+export class Add extends AutogradFunction {
+  static override forward(_ctx: Context, a: Tensor, b: Tensor): Tensor {
+    return zipOp("add", a, b);
+  }
+  static override backward(_ctx: Context, g: Tensor): Tensor[] {
+    return [g, g];
+  }
+}
+
+/** a − b */
+export class Sub extends AutogradFunction {
+  static override forward(_ctx: Context, a: Tensor, b: Tensor): Tensor {
+    return zipOp("sub", a, b);
+  }
+  static override backward(_ctx: Context, g: Tensor): Tensor[] {
+    return [g, mapOp("neg", g)];
+  }
+}
+
+/** a · b; ∂/∂a = b, ∂/∂b = a. */
+export class Mul extends AutogradFunction {
+  static override forward(ctx: Context, a: Tensor, b: Tensor): Tensor {
+    ctx.saveForBackward(a, b);
+    return zipOp("mul", a, b);
+  }
+  static override backward(ctx: Context, g: Tensor): (Tensor | null)[] {
+    const [a, b] = saved(ctx);
+    const [needA, needB] = ctx.needsInputGrad;
+    return [needA ? zipOp("mul", g, b) : null, needB ? zipOp("mul", g, a) : null];
+  }
+}
+
+/** a / b; ∂/∂a = 1/b, ∂/∂b = −a/b². */
+export class Div extends AutogradFunction {
+  static override forward(ctx: Context, a: Tensor, b: Tensor): Tensor {
+    ctx.saveForBackward(a, b);
+    return zipOp("div", a, b);
+  }
+  static override backward(ctx: Context, g: Tensor): (Tensor | null)[] {
+    const [a, b] = saved(ctx);
+    const [needA, needB] = ctx.needsInputGrad;
+    const gb = zipOp("div", g, b);
+    return [needA ? gb : null, needB ? mapOp("neg", zipOp("div", zipOp("mul", gb, a), b)) : null];
+  }
+}
+
+/**
+ * aᵇ; ∂/∂a = b·aᵇ⁻¹, ∂/∂b = aᵇ·ln a — the latter only when b wants it: with a constant exponent
+ * and a negative base, ln a is NaN.
+ */
+export class Pow extends AutogradFunction {
+  static override forward(ctx: Context, a: Tensor, b: Tensor): Tensor {
+    const out = zipOp("pow", a, b);
+    ctx.saveForBackward(a, b, out);
+    return out;
+  }
+  static override backward(ctx: Context, g: Tensor): (Tensor | null)[] {
+    const [a, b, out] = saved(ctx);
+    const [needA, needB] = ctx.needsInputGrad;
+    const bMinus1 = zipOp("sub", b, b.onesLike());
+    const da = needA ? zipOp("mul", g, zipOp("mul", b, zipOp("pow", a, bMinus1))) : null;
+    const db = needB ? zipOp("mul", g, zipOp("mul", out, mapOp("log", a))) : null;
+    return [da, db];
+  }
+}
+
+/** Comparisons are piecewise constant: derivative 0 wherever it exists. */
+function comparison(op: "lt" | "gt" | "eq" | "isClose", name: string): typeof AutogradFunction {
+  const fn = class extends AutogradFunction {
+    static override forward(_ctx: Context, a: Tensor, b: Tensor): Tensor {
+      return zipOp(op, a, b);
+    }
+    static override backward(_ctx: Context, g: Tensor): Tensor[] {
+      const zero = g.zerosLike();
+      return [zero, zero];
+    }
+  };
+  Object.defineProperty(fn, "name", { value: name });
+  return fn;
+}
+
+export const LT = comparison("lt", "LT");
+export const GT = comparison("gt", "GT");
+export const EQ = comparison("eq", "EQ");
+export const IsClose = comparison("isClose", "IsClose");
+
+/** Σ along `dim`, kept with size 1; the gradient is g copied along that dim. */
+export class Sum extends AutogradFunction {
+  static override forward(ctx: Context, a: Tensor, p: { dim: number }): Tensor {
+    ctx.saveForBackward(a.shape);
+    return reduceOp("sum", a, p.dim);
+  }
+  static override backward(ctx: Context, g: Tensor): Tensor {
+    const [shape] = ctx.savedValues as [Shape];
+    return g.expand(shape);
+  }
+}
+
+/**
+ * max along `dim`, kept with size 1. The gradient goes to the elements equal to the max, split
+ * evenly between ties (as torch.amax), so it sums to g.
+ */
+export class Max extends AutogradFunction {
+  static override forward(ctx: Context, a: Tensor, p: { dim: number }): Tensor {
+    const out = reduceOp("max", a, p.dim);
+    ctx.saveForBackward(a, out, p.dim);
+    return out;
+  }
+  static override backward(ctx: Context, g: Tensor): Tensor {
+    const [a, out, dim] = ctx.savedValues as [Tensor, Tensor, number];
+    const mask = zipOp("eq", a, out);
+    const ties = reduceOp("sum", mask, dim);
+    return zipOp("mul", mask, zipOp("div", g, ties));
+  }
+}
+
+/** Reorder dims (a view); the gradient is permuted back. */
+export class Permute extends AutogradFunction {
+  static override forward(ctx: Context, a: Tensor, order: readonly number[]): Tensor {
+    ctx.saveForBackward(order);
+    return a.permuteView(order);
+  }
+  static override backward(ctx: Context, g: Tensor): Tensor {
+    const [order] = ctx.savedValues as [readonly number[]];
+    const inverse: number[] = [];
+    order.forEach((d, i) => {
+      inverse[d] = i;
+    });
+    return g.permuteView(inverse);
+  }
+}
+
+/** The same elements with a new shape (contiguous input; a view); the gradient is reshaped back. */
+export class View extends AutogradFunction {
+  static override forward(ctx: Context, a: Tensor, shape: readonly number[]): Tensor {
+    ctx.saveForBackward(a.shape);
+    return a.reshapeView(shape);
+  }
+  static override backward(ctx: Context, g: Tensor): Tensor {
+    const [shape] = ctx.savedValues as [Shape];
+    return g.contiguous().reshapeView(shape);
+  }
+}
+
+/** Broadcast to a bigger shape without copying; the gradient is summed back (unbroadcast). */
+export class Expand extends AutogradFunction {
+  static override forward(ctx: Context, a: Tensor, shape: readonly number[]): Tensor {
+    ctx.saveForBackward(a.shape);
+    return a.expandView(shape);
+  }
+  static override backward(ctx: Context, g: Tensor): Tensor {
+    const [shape] = ctx.savedValues as [Shape];
+    return unbroadcast(g, shape);
+  }
+}
+
+/** A contiguous copy; the gradient passes through. */
+export class Contiguous extends AutogradFunction {
+  static override forward(_ctx: Context, a: Tensor): Tensor {
+    return copyOp(a);
+  }
+  static override backward(_ctx: Context, g: Tensor): Tensor {
+    return g;
+  }
+}
+
+/** A copy in another dtype; the gradient is converted back. */
+export class Cast extends AutogradFunction {
+  static override forward(ctx: Context, a: Tensor, p: { dtype: DType }): Tensor {
+    ctx.saveForBackward(a.dtype);
+    return copyOp(a, a.shape, p.dtype);
+  }
+  static override backward(ctx: Context, g: Tensor): Tensor {
+    const [dtype] = ctx.savedValues as [DType];
+    return copyOp(g, g.shape, dtype);
+  }
+}
+
+/** Batched a @ b; ∂/∂a = g @ bᵀ, ∂/∂b = aᵀ @ g (batch dims summed back by unbroadcast). */
+export class MatMul extends AutogradFunction {
+  static override forward(ctx: Context, a: Tensor, b: Tensor): Tensor {
+    ctx.saveForBackward(a, b);
+    return matmulOp(a, b);
+  }
+  static override backward(ctx: Context, g: Tensor): (Tensor | null)[] {
+    const [a, b] = saved(ctx);
+    const [needA, needB] = ctx.needsInputGrad;
+    return [
+      needA ? matmulOp(g, b.transpose(-1, -2)) : null,
+      needB ? matmulOp(a.transpose(-1, -2), g) : null,
+    ];
+  }
+}

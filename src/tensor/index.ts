@@ -1,0 +1,17 @@
+/** Tensors: strided n-dimensional arrays with autodiff on a backend. */
+export {
+  arange,
+  full,
+  ones,
+  type RandomOptions,
+  rand,
+  randn,
+  type TensorOptions,
+  tensor,
+  zeros,
+} from "./creation.js";
+export { getBackend, setBackend } from "./default_backend.js";
+export type { Nested } from "./format.js";
+export * as functions from "./functions.js";
+export { memory } from "./storage.js";
+export { type ShapeArgs, Tensor, type TensorLike } from "./tensor.js";

@@ -1,0 +1,76 @@
+import { BackendError, DTypeError, ShapeError } from "../errors.js";
+import type { BinaryOp, ReduceOp, UnaryOp } from "./ops.js";
+import { formatShape, normalizeDim, type Shape, shapeBroadcast } from "./shape.js";
+import { Tensor } from "./tensor.js";
+
+/**
+ * History-free tensor ops: allocate the output on the inputs' backend and run one backend kernel.
+ * The autograd Functions' forward and backward are written with these; they check what the
+ * backend must be able to assume (same backend, same dtype, fitting shapes) and name the op.
+ */
+
+function checkPair(op: string, a: Tensor, b: Tensor): void {
+  if (a.backend !== b.backend) {
+    throw new BackendError(
+      `${op}: tensors on different backends (${a.backend} and ${b.backend}); move one with await t.to("${a.backend}")`,
+    );
+  }
+  if (a.dtype !== b.dtype) {
+    throw new DTypeError(
+      `${op}: dtypes ${a.dtype} and ${b.dtype} differ; convert one with .float() or .double()`,
+    );
+  }
+}
+
+/** out = op(a), elementwise. */
+export function mapOp(op: UnaryOp, a: Tensor): Tensor {
+  const out = Tensor.empty(a.shape, a.dtype, a.backend);
+  out.backendImpl.map(op, out.strided, a.strided);
+  return out;
+}
+
+/** out = op(a, b), elementwise with broadcasting. */
+export function zipOp(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
+  checkPair(op, a, b);
+  const out = Tensor.empty(shapeBroadcast(a.shape, b.shape, op), a.dtype, a.backend);
+  out.backendImpl.zip(op, out.strided, a.strided, b.strided);
+  return out;
+}
+
+/** Fold `a` along `dim` (kept, with size 1). */
+export function reduceOp(op: ReduceOp, a: Tensor, dim: number): Tensor {
+  const d = normalizeDim(dim, a.ndim, op);
+  const shape = a.ndim === 0 ? [] : a.shape.map((s, i) => (i === d ? 1 : s));
+  const out = Tensor.empty(shape, a.dtype, a.backend);
+  if (a.ndim === 0) out.backendImpl.copy(out.strided, a.strided);
+  else out.backendImpl.reduce(op, out.strided, a.strided, d);
+  return out;
+}
+
+/** Batched a @ b for inputs of at least 2 dims; batch dims broadcast. */
+export function matmulOp(a: Tensor, b: Tensor): Tensor {
+  checkPair("matmul", a, b);
+  if (a.ndim < 2 || b.ndim < 2) {
+    throw new ShapeError(
+      `matmul: expected tensors of at least 2 dims here, got ${formatShape(a.shape)} and ${formatShape(b.shape)}`,
+    );
+  }
+  const [n, k] = a.shape.slice(-2);
+  const [k2, m] = b.shape.slice(-2);
+  if (k !== k2) {
+    throw new ShapeError(
+      `matmul: shapes ${formatShape(a.shape)} and ${formatShape(b.shape)} do not align (${k} ≠ ${k2})`,
+    );
+  }
+  const batch = shapeBroadcast(a.shape.slice(0, -2), b.shape.slice(0, -2), "matmul");
+  const out = Tensor.empty([...batch, n, m], a.dtype, a.backend);
+  out.backendImpl.matmul(out.strided, a.strided, b.strided);
+  return out;
+}
+
+/** A fresh contiguous copy of `a` with shape `shape` (a must broadcast to it), in `dtype`. */
+export function copyOp(a: Tensor, shape: Shape = a.shape, dtype = a.dtype): Tensor {
+  const out = Tensor.empty(shape, dtype, a.backend);
+  out.backendImpl.copy(out.strided, a.strided);
+  return out;
+}

@@ -1,0 +1,128 @@
+import * as op from "../operators.js";
+
+/**
+ * The op table: every elementwise op and reduction, defined once. Each row holds the op's JS
+ * implementation (used by the CPU backends) and its WGSL expression (for the WebGPU backend), and
+ * each unary op names its derivative, itself a binary row `back(x, g)`. The tables are typed as
+ * `Record<Op, Row>`, so a backend that generates kernels from them covers every op, and adding an
+ * op here without its row is a compile error.
+ *
+ * WGSL expressions use `a` (and `b`) for the operands, `acc` and `x` in reductions, and may call
+ * the helpers in `wgslPrelude`.
+ */
+
+/** Elementwise ops of one tensor. */
+export type UnaryOp = "neg" | "exp" | "log" | "sigmoid" | "relu" | "tanh" | "inv";
+
+/** Elementwise ops of two tensors (broadcast), including the derivative rows `*Back(x, g)`. */
+export type BinaryOp =
+  | "add"
+  | "sub"
+  | "mul"
+  | "div"
+  | "pow"
+  | "lt"
+  | "gt"
+  | "eq"
+  | "isClose"
+  | "negBack"
+  | "expBack"
+  | "logBack"
+  | "sigmoidBack"
+  | "reluBack"
+  | "tanhBack"
+  | "invBack";
+
+/** Reductions along one dim. */
+export type ReduceOp = "sum" | "max" | "min";
+
+/** A unary op: y = fn(a); its derivative is the binary row `back`: dL/da = back(a, dL/dy). */
+export interface UnaryRow {
+  readonly fn: (a: number) => number;
+  readonly wgsl: string;
+  readonly back: BinaryOp;
+}
+
+/** A binary op: y = fn(a, b). */
+export interface BinaryRow {
+  readonly fn: (a: number, b: number) => number;
+  readonly wgsl: string;
+}
+
+/** A reduction: acc ← fn(acc, x) from `identity` over the reduced dim. */
+export interface ReduceRow {
+  readonly fn: (acc: number, x: number) => number;
+  readonly identity: number;
+  readonly wgsl: string;
+  /** The identity as a WGSL f32 expression (WGSL has no infinity literal). */
+  readonly wgslIdentity: string;
+}
+
+/** WGSL helpers the expressions below may call. */
+export const wgslPrelude = `
+fn mt_sigmoid(x: f32) -> f32 {
+  // Stable form: exp only ever sees a non-positive argument.
+  if (x >= 0.0) { return 1.0 / (1.0 + exp(-x)); }
+  let e = exp(x);
+  return e / (1.0 + e);
+}
+fn mt_pow(a: f32, b: f32) -> f32 {
+  // WGSL's pow is undefined for a < 0; JS gives a real result for integer exponents.
+  if (a >= 0.0) { return pow(a, b); }
+  if (fract(b) != 0.0) { return bitcast<f32>(0x7fc00000u); }
+  let magnitude = pow(-a, b);
+  return select(magnitude, -magnitude, fract(b * 0.5) != 0.0);
+}
+`;
+
+export const unaryOps: Record<UnaryOp, UnaryRow> = {
+  neg: { fn: op.neg, wgsl: "-a", back: "negBack" },
+  exp: { fn: op.exp, wgsl: "exp(a)", back: "expBack" },
+  log: { fn: op.log, wgsl: "log(a)", back: "logBack" },
+  sigmoid: { fn: op.sigmoid, wgsl: "mt_sigmoid(a)", back: "sigmoidBack" },
+  relu: { fn: op.relu, wgsl: "select(0.0, a, a > 0.0)", back: "reluBack" },
+  tanh: { fn: Math.tanh, wgsl: "tanh(a)", back: "tanhBack" },
+  inv: { fn: op.inv, wgsl: "1.0 / a", back: "invBack" },
+};
+
+export const binaryOps: Record<BinaryOp, BinaryRow> = {
+  add: { fn: op.add, wgsl: "a + b" },
+  sub: { fn: (a, b) => a - b, wgsl: "a - b" },
+  mul: { fn: op.mul, wgsl: "a * b" },
+  div: { fn: (a, b) => a / b, wgsl: "a / b" },
+  pow: { fn: (a, b) => a ** b, wgsl: "mt_pow(a, b)" },
+  lt: { fn: op.lt, wgsl: "select(0.0, 1.0, a < b)" },
+  gt: { fn: (a, b) => op.lt(b, a), wgsl: "select(0.0, 1.0, a > b)" },
+  eq: { fn: op.eq, wgsl: "select(0.0, 1.0, a == b)" },
+  // |a − b| < 1e-2, as operators.isClose (the course's tolerance), as 1/0.
+  isClose: { fn: (a, b) => Number(op.isClose(a, b)), wgsl: "select(0.0, 1.0, abs(a - b) < 1e-2)" },
+  negBack: { fn: (_a, g) => -g, wgsl: "-b" },
+  expBack: { fn: op.expBack, wgsl: "b * exp(a)" },
+  logBack: { fn: op.logBack, wgsl: "b / a" },
+  sigmoidBack: { fn: op.sigmoidBack, wgsl: "b * mt_sigmoid(a) * (1.0 - mt_sigmoid(a))" },
+  reluBack: { fn: op.reluBack, wgsl: "select(0.0, b, a > 0.0)" },
+  tanhBack: {
+    fn: (a, g) => {
+      const t = Math.tanh(a);
+      return g * (1 - t * t);
+    },
+    wgsl: "b * (1.0 - tanh(a) * tanh(a))",
+  },
+  invBack: { fn: op.invBack, wgsl: "-b / (a * a)" },
+};
+
+export const reduceOps: Record<ReduceOp, ReduceRow> = {
+  sum: { fn: op.add, identity: 0, wgsl: "acc + x", wgslIdentity: "0.0" },
+  max: {
+    fn: op.max,
+    identity: Number.NEGATIVE_INFINITY,
+    wgsl: "max(acc, x)",
+    wgslIdentity: "bitcast<f32>(0xff800000u)",
+  },
+  min: {
+    fn: Math.min,
+    identity: Number.POSITIVE_INFINITY,
+    wgsl: "min(acc, x)",
+    wgslIdentity: "bitcast<f32>(0x7f800000u)",
+  },
+};

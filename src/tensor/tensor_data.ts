@@ -1,0 +1,125 @@
+import { ShapeError } from "../errors.js";
+import {
+  formatShape,
+  indexToPosition,
+  type Shape,
+  type Strides,
+  shapeSize,
+  stridesFromShape,
+  toIndex,
+} from "./shape.js";
+
+/**
+ * A strided view: how a tensor's logical elements sit in its storage. Views (permute, expand,
+ * transpose, reshape of contiguous data) change only these numbers and share the storage.
+ * This is all a backend sees of a tensor: `{buffer, shape, strides, offset}`.
+ */
+export interface Layout {
+  readonly shape: Shape;
+  readonly strides: Strides;
+  readonly offset: number;
+}
+
+/** A layout over a backend buffer `B` (a typed array on CPU backends, a GPU buffer later). */
+export interface View<B = unknown> extends Layout {
+  readonly buffer: B;
+}
+
+/** The contiguous row-major layout of `shape` at offset 0. */
+export function contiguousLayout(shape: Shape): Layout {
+  return { shape: [...shape], strides: stridesFromShape(shape), offset: 0 };
+}
+
+/**
+ * Whether the layout is row-major contiguous: element k (in row-major order) is at offset + k.
+ * Size-1 dims may have any stride (they are never stepped over).
+ */
+export function isContiguous(layout: Layout): boolean {
+  let expected = 1;
+  for (let i = layout.shape.length - 1; i >= 0; i--) {
+    if (layout.shape[i] !== 1 && layout.strides[i] !== expected) return false;
+    expected *= layout.shape[i];
+  }
+  return true;
+}
+
+/** Reorder dims: dim i of the result is dim `order[i]` of the input. */
+export function permuteLayout(layout: Layout, order: readonly number[]): Layout {
+  const n = layout.shape.length;
+  const sorted = [...order].sort((a, b) => a - b);
+  if (order.length !== n || sorted.some((d, i) => d !== i)) {
+    throw new ShapeError(
+      `permute: ${JSON.stringify(order)} is not a permutation of the ${n} dims of a tensor of shape ${formatShape(layout.shape)}`,
+    );
+  }
+  return {
+    shape: order.map((d) => layout.shape[d]),
+    strides: order.map((d) => layout.strides[d]),
+    offset: layout.offset,
+  };
+}
+
+/**
+ * Broadcast a layout to a bigger `shape` without copying: new leading dims and size-1 dims that
+ * grow get stride 0, so every index along them reads the same element.
+ */
+export function expandLayout(layout: Layout, shape: Shape, op = "expand"): Layout {
+  const shift = shape.length - layout.shape.length;
+  const bad = () =>
+    new ShapeError(
+      `${op}: cannot expand shape ${formatShape(layout.shape)} to ${formatShape(shape)}`,
+    );
+  if (shift < 0) throw bad();
+  const strides = shape.map((size, i) => {
+    if (i < shift) return 0;
+    const own = layout.shape[i - shift];
+    if (own === size) return layout.strides[i - shift];
+    if (own === 1) return 0;
+    throw bad();
+  });
+  return { shape: [...shape], strides, offset: layout.offset };
+}
+
+/**
+ * The same storage seen with a new shape. Only for contiguous layouts (the caller checks), so
+ * the new strides are simply row-major.
+ */
+export function viewLayout(layout: Layout, shape: Shape): Layout {
+  return { shape: [...shape], strides: stridesFromShape(shape), offset: layout.offset };
+}
+
+/**
+ * Resolve a requested shape for `view`/`reshape`: at most one −1 (inferred) and the same number of
+ * elements as `size`; a `ShapeError` naming both otherwise.
+ */
+export function inferShape(requested: readonly number[], size: number, op: string): number[] {
+  const inferred = requested.filter((d) => d === -1).length;
+  const bad = requested.some((d) => !Number.isInteger(d) || d < -1);
+  if (inferred > 1 || bad) {
+    throw new ShapeError(`${op}: invalid shape ${formatShape(requested)} (only one dim may be -1)`);
+  }
+  const known = shapeSize(requested.filter((d) => d !== -1));
+  const shape = requested.map((d) => (d === -1 ? (known === 0 ? 0 : size / known) : d));
+  if (shapeSize(shape) !== size || !shape.every(Number.isInteger)) {
+    throw new ShapeError(
+      `${op}: shape ${formatShape(requested)} is invalid for a tensor of ${size} elements`,
+    );
+  }
+  return shape;
+}
+
+/**
+ * Visit every element of a layout in row-major logical order, with its storage position.
+ * The reference backend and `data()` are built on this.
+ */
+export function forEachPosition(
+  layout: Layout,
+  visit: (position: number, ordinal: number) => void,
+): void {
+  const size = shapeSize(layout.shape);
+  const index = new Array<number>(layout.shape.length).fill(0);
+  for (let ordinal = 0; ordinal < size; ordinal++) {
+    toIndex(ordinal, layout.shape, index);
+    visit(indexToPosition(index, layout.strides, layout.offset), ordinal);
+  }
+}

@@ -1,0 +1,406 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { ShapeError } from "../src/errors.js";
+import {
+  broadcastIndex,
+  checkShape,
+  formatShape,
+  indexToPosition,
+  normalizeDim,
+  type Shape,
+  sameShape,
+  shapeBroadcast,
+  shapeSize,
+  stridesFromShape,
+  toIndex,
+} from "../src/tensor/shape.js";
+
+// ---------------------------------------------------------------------------------------------
+// Independent helpers: none of these call the code under test.
+
+/** Shapes of rank 0–5 with dims in [min, 5]. */
+const shapeArb = (minDim = 1, maxDim = 5) =>
+  fc.array(fc.integer({ min: minDim, max: maxDim }), { maxLength: 5 });
+
+/** `[2,3]`, written out independently of `formatShape`. */
+const fmt = (s: readonly number[]) => `[${s.join(",")}]`;
+
+/** Product of the sizes, computed with reduce. */
+const product = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
+
+/** Every multi-index of `shape` in row-major order (an odometer: the last dim moves fastest). */
+function allIndices(shape: readonly number[]): number[][] {
+  if (shape.some((d) => d === 0)) return [];
+  const out: number[][] = [];
+  const idx = shape.map(() => 0);
+  for (;;) {
+    out.push([...idx]);
+    let k = shape.length - 1;
+    while (k >= 0) {
+      idx[k]++;
+      if (idx[k] < shape[k]) break;
+      idx[k] = 0;
+      k--;
+    }
+    if (k < 0) return out;
+  }
+}
+
+/** Pad on the left with 1s to length n. */
+const padLeft = (s: readonly number[], n: number) => [
+  ...Array.from({ length: n - s.length }, () => 1),
+  ...s,
+];
+
+/** NumPy's rule, stated directly: the result `r` (or null when the shapes do not broadcast). */
+function numpyBroadcast(a: readonly number[], b: readonly number[]): number[] | null {
+  const n = Math.max(a.length, b.length);
+  const pa = padLeft(a, n);
+  const pb = padLeft(b, n);
+  const r: number[] = [];
+  for (let i = 0; i < n; i++) {
+    if (pa[i] === pb[i]) r.push(pa[i]);
+    else if (pa[i] === 1) r.push(pb[i]);
+    else if (pb[i] === 1) r.push(pa[i]);
+    else return null;
+  }
+  return r;
+}
+
+/** The result of `shapeBroadcast`, or the string "error" when it throws a ShapeError. */
+function tryBroadcast(a: Shape, b: Shape): number[] | "error" {
+  try {
+    return shapeBroadcast(a, b);
+  } catch (e) {
+    if (e instanceof ShapeError) return "error";
+    throw e;
+  }
+}
+
+type Nested = number | Nested[];
+
+/** Row-major flat data → nested arrays. */
+function nest(data: readonly number[], shape: readonly number[]): Nested {
+  if (shape.length === 0) return data[0];
+  const inner = product(shape.slice(1));
+  return Array.from({ length: shape[0] }, (_, i) =>
+    nest(data.slice(i * inner, (i + 1) * inner), shape.slice(1)),
+  );
+}
+
+/** Nested arrays → row-major flat data. */
+function flatten(x: Nested): number[] {
+  return Array.isArray(x) ? x.flatMap(flatten) : [x];
+}
+
+/**
+ * NumPy-style explicit repetition: pad `shape` with leading 1s, then along every dim where the
+ * small size is 1 and the big size is not, repeat the single slice.
+ */
+function repeatTo(data: readonly number[], shape: readonly number[], big: readonly number[]) {
+  const padded = padLeft(shape, big.length);
+  const rec = (x: Nested, s: readonly number[], b: readonly number[]): Nested => {
+    if (s.length === 0) return x;
+    const items = x as Nested[];
+    const rows = s[0] === b[0] ? items : Array.from({ length: b[0] }, () => items[0]);
+    return rows.map((row) => rec(row, s.slice(1), b.slice(1)));
+  };
+  return flatten(rec(nest(data, padded), padded, big));
+}
+
+/** A big shape and a small shape that broadcasts to it: a suffix with some dims set to 1. */
+const smallToBigArb = (minDim = 1) =>
+  shapeArb(minDim).chain((big) =>
+    fc
+      .tuple(
+        fc.integer({ min: 0, max: big.length }),
+        fc.array(fc.boolean(), { minLength: big.length, maxLength: big.length }),
+      )
+      .map(([keep, ones]) => {
+        const small = big.slice(big.length - keep).map((d, i) => (ones[i] ? 1 : d));
+        return { big, small };
+      }),
+  );
+
+// ---------------------------------------------------------------------------------------------
+
+describe("formatShape / shapeSize / sameShape", () => {
+  it("formats shapes as [a,b,…]", () => {
+    expect(formatShape([2, 3])).toBe("[2,3]");
+    expect(formatShape([])).toBe("[]");
+    fc.assert(fc.property(shapeArb(0), (s) => formatShape(s) === fmt(s)));
+  });
+
+  it("shapeSize is the product of the sizes (1 for a scalar, 0 with a zero dim)", () => {
+    expect(shapeSize([])).toBe(1);
+    expect(shapeSize([3, 0, 2])).toBe(0);
+    fc.assert(fc.property(shapeArb(0), (s) => shapeSize(s) === product(s)));
+  });
+
+  it("sameShape is equality of the size lists", () => {
+    expect(sameShape([], [])).toBe(true);
+    expect(sameShape([], [1])).toBe(false);
+    expect(sameShape([2, 3], [3, 2])).toBe(false);
+    fc.assert(
+      fc.property(shapeArb(0, 3), shapeArb(0, 3), (a, b) => {
+        expect(sameShape(a, [...a])).toBe(true);
+        expect(sameShape(a, b)).toBe(JSON.stringify(a) === JSON.stringify(b));
+      }),
+    );
+  });
+});
+
+describe("stridesFromShape", () => {
+  it("is row-major: last stride 1, stride[i] = stride[i+1]·shape[i+1]", () => {
+    expect(stridesFromShape([2, 3, 4])).toEqual([12, 4, 1]);
+    expect(stridesFromShape([])).toEqual([]);
+    fc.assert(
+      fc.property(shapeArb(0), (s) => {
+        const st = stridesFromShape(s);
+        expect(st.length).toBe(s.length);
+        if (s.length > 0) expect(st[s.length - 1]).toBe(1);
+        for (let i = 0; i < s.length - 1; i++) expect(st[i]).toBe(st[i + 1] * s[i + 1]);
+      }),
+    );
+  });
+});
+
+describe("toIndex / indexToPosition", () => {
+  it("indexToPosition(toIndex(k)) = k for contiguous strides, for every ordinal k", () => {
+    fc.assert(
+      fc.property(shapeArb(), fc.integer({ min: 0, max: 50 }), (s, offset) => {
+        const strides = stridesFromShape(s);
+        const index = new Array<number>(s.length).fill(0);
+        for (let k = 0; k < product(s); k++) {
+          toIndex(k, s, index);
+          for (let i = 0; i < s.length; i++) {
+            expect(Number.isInteger(index[i]) && index[i] >= 0 && index[i] < s[i]).toBe(true);
+          }
+          expect(indexToPosition(index, strides)).toBe(k);
+          expect(indexToPosition(index, strides, offset)).toBe(k + offset);
+        }
+      }),
+    );
+  });
+
+  it("toIndex enumerates indices in row-major (odometer) order", () => {
+    fc.assert(
+      fc.property(shapeArb(), (s) => {
+        const index = new Array<number>(s.length).fill(0);
+        allIndices(s).forEach((expected, k) => {
+          toIndex(k, s, index);
+          expect(index).toEqual(expected);
+        });
+      }),
+    );
+  });
+
+  it("indexToPosition is offset + Σ index·stride", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.nat(10), fc.integer({ min: -10, max: 10 })), { maxLength: 5 }),
+        fc.integer({ min: -20, max: 20 }),
+        (pairs, offset) => {
+          const idx = pairs.map((p) => p[0]);
+          const st = pairs.map((p) => p[1]);
+          const expected = pairs.reduce((acc, [i, s]) => acc + i * s, offset);
+          expect(indexToPosition(idx, st, offset)).toBe(expected);
+        },
+      ),
+    );
+  });
+});
+
+describe("shapeBroadcast", () => {
+  const dimsArb = fc.array(fc.integer({ min: 0, max: 3 }), { maxLength: 4 });
+
+  it("agrees with NumPy's rule (align right; sizes equal or one of them 1), zero dims included", () => {
+    fc.assert(
+      fc.property(dimsArb, dimsArb, (a, b) => {
+        const expected = numpyBroadcast(a, b);
+        expect(tryBroadcast(a, b)).toEqual(expected ?? "error");
+      }),
+    );
+    expect(shapeBroadcast([0], [1])).toEqual([0]);
+    expect(shapeBroadcast([2, 1], [3])).toEqual([2, 3]);
+    expect(() => shapeBroadcast([0], [2])).toThrow(ShapeError);
+  });
+
+  it("is commutative", () => {
+    fc.assert(
+      fc.property(dimsArb, dimsArb, (a, b) => {
+        expect(tryBroadcast(a, b)).toEqual(tryBroadcast(b, a));
+      }),
+    );
+  });
+
+  it("is idempotent, has [] and all-ones shapes as identities", () => {
+    fc.assert(
+      fc.property(shapeArb(0), fc.nat(5), (s, extra) => {
+        expect(shapeBroadcast(s, s)).toEqual(s);
+        expect(shapeBroadcast(s, [])).toEqual(s);
+        expect(shapeBroadcast([], s)).toEqual(s);
+        const ones = s.map(() => 1);
+        expect(shapeBroadcast(s, ones)).toEqual(s);
+        // Fewer ones than dims also leave s alone; more ones only add leading 1s.
+        expect(shapeBroadcast(s, ones.slice(extra))).toEqual(s);
+        const moreOnes = Array.from({ length: s.length + extra }, () => 1);
+        expect(shapeBroadcast(s, moreOnes)).toEqual(padLeft(s, s.length + extra));
+      }),
+    );
+  });
+
+  it("is associative (both sides throw or both agree)", () => {
+    const fromBig = shapeArb(0, 3).chain((big) => {
+      const sub = fc
+        .tuple(
+          fc.integer({ min: 0, max: big.length }),
+          fc.array(fc.integer({ min: 0, max: 3 }), {
+            minLength: big.length,
+            maxLength: big.length,
+          }),
+        )
+        .map(([keep, noise]) =>
+          // Mostly suffixes of `big` with 1s; sometimes a random size, to reach failures too.
+          big.slice(big.length - keep).map((d, i) => (noise[i] === 0 ? 1 : noise[i] === 3 ? i : d)),
+        );
+      return fc.tuple(sub, sub, sub);
+    });
+    fc.assert(
+      fc.property(fc.oneof(fromBig, fc.tuple(dimsArb, dimsArb, dimsArb)), ([a, b, c]) => {
+        const ab = tryBroadcast(a, b);
+        const bc = tryBroadcast(b, c);
+        const left = ab === "error" ? "error" : tryBroadcast(ab, c);
+        const right = bc === "error" ? "error" : tryBroadcast(a, bc);
+        expect(left).toEqual(right);
+      }),
+    );
+  });
+
+  it("throws a ShapeError naming both shapes for incompatible pairs", () => {
+    fc.assert(
+      fc.property(dimsArb, dimsArb, (a, b) => {
+        fc.pre(numpyBroadcast(a, b) === null);
+        let err: unknown;
+        try {
+          shapeBroadcast(a, b, "add");
+        } catch (e) {
+          err = e;
+        }
+        expect(err).toBeInstanceOf(ShapeError);
+        const msg = (err as Error).message;
+        expect(msg).toContain(fmt(a));
+        expect(msg).toContain(fmt(b));
+        expect(msg).toContain("add");
+      }),
+    );
+    expect(() => shapeBroadcast([2, 3], [4, 3])).toThrow(/\[2,3\].*\[4,3\]/);
+  });
+});
+
+describe("broadcastIndex", () => {
+  it("maps each big index to a valid small index holding the NumPy-repeated value", () => {
+    fc.assert(
+      fc.property(smallToBigArb(), ({ big, small }) => {
+        const smallData = Array.from({ length: product(small) }, (_, i) => i * 7 + 1);
+        const repeated = repeatTo(smallData, small, big);
+        expect(repeated.length).toBe(product(big));
+        const smallStrides = stridesFromShape(small);
+        const out = new Array<number>(small.length).fill(-1);
+        allIndices(big).forEach((bigIndex, k) => {
+          broadcastIndex(bigIndex, big, small, out);
+          for (let i = 0; i < small.length; i++) {
+            expect(Number.isInteger(out[i]) && out[i] >= 0 && out[i] < small[i]).toBe(true);
+          }
+          const pos = out.reduce((acc, d, i) => acc + d * smallStrides[i], 0);
+          expect(smallData[pos]).toBe(repeated[k]);
+        });
+      }),
+    );
+  });
+
+  it("a scalar (shape []) reads its one element everywhere", () => {
+    const out: number[] = [];
+    broadcastIndex([1, 2], [2, 3], [], out);
+    expect(out).toEqual([]);
+  });
+});
+
+describe("normalizeDim", () => {
+  it("maps [−ndim, ndim) onto [0, ndim), negatives counting from the end", () => {
+    fc.assert(
+      fc.property(
+        fc
+          .integer({ min: 1, max: 6 })
+          .chain((ndim) => fc.tuple(fc.constant(ndim), fc.integer({ min: -ndim, max: ndim - 1 }))),
+        ([ndim, dim]) => {
+          const d = normalizeDim(dim, ndim, "sum");
+          expect(d).toBe(dim < 0 ? dim + ndim : dim);
+          expect(d >= 0 && d < ndim).toBe(true);
+        },
+      ),
+    );
+  });
+
+  it("accepts 0 and -1 for a 0-d tensor, like PyTorch", () => {
+    expect(normalizeDim(0, 0, "sum")).toBe(0);
+    expect(normalizeDim(-1, 0, "sum")).toBe(0);
+    expect(() => normalizeDim(1, 0, "sum")).toThrow(ShapeError);
+  });
+
+  it("throws a ShapeError naming the op, the dim and the ndim when out of range", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 0, max: 20 }),
+        fc.boolean(),
+        (ndim, excess, negative) => {
+          const dim = negative ? -ndim - 1 - excess : ndim + excess;
+          let err: unknown;
+          try {
+            normalizeDim(dim, ndim, "softmax");
+          } catch (e) {
+            err = e;
+          }
+          expect(err).toBeInstanceOf(ShapeError);
+          const msg = (err as Error).message;
+          expect(msg).toContain("softmax");
+          expect(msg).toMatch(new RegExp(`(^|[^\\d-])${dim}(?!\\d)`));
+          expect(msg).toMatch(new RegExp(`(^|[^\\d-])${ndim}(?!\\d)`));
+        },
+      ),
+    );
+  });
+
+  it("rejects non-integer dims", () => {
+    for (const dim of [0.5, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(() => normalizeDim(dim, 3, "sum")).toThrow(ShapeError);
+    }
+  });
+});
+
+describe("checkShape", () => {
+  it("accepts lists of non-negative integers and returns them", () => {
+    fc.assert(
+      fc.property(shapeArb(0), (s) => {
+        expect(checkShape(s, "zeros")).toEqual(s);
+      }),
+    );
+  });
+
+  it("rejects negatives and non-integers with a ShapeError naming the op", () => {
+    const bad = fc.oneof(
+      fc.integer({ max: -1 }),
+      fc.double({ noInteger: true }),
+      fc.constantFrom<unknown>(Number.NaN, Number.POSITIVE_INFINITY, "2", null, undefined, [2]),
+    );
+    fc.assert(
+      fc.property(shapeArb(0), bad, fc.nat(5), (s, b, at) => {
+        const shape: unknown[] = [...s];
+        shape.splice(Math.min(at, s.length), 0, b);
+        expect(() => checkShape(shape, "zeros")).toThrow(ShapeError);
+        expect(() => checkShape(shape, "zeros")).toThrow(/zeros/);
+      }),
+    );
+  });
+});
