@@ -26,7 +26,7 @@ describe("minitorch CLI: help and bad input", () => {
 
     const model = cli(["train", "xor", "--model", "cnn"]);
     expect(model.code).toBe(2);
-    expect(model.stderr).toContain('unknown model "cnn"; choose one of scalar');
+    expect(model.stderr).toContain('unknown model "cnn"; choose one of scalar, tensor');
 
     const flag = cli(["train", "xor", "--speed", "3"]);
     expect(flag.code).toBe(2);

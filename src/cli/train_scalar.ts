@@ -1,30 +1,9 @@
-import { type DatasetName, makeDataset } from "../data/datasets.js";
+import { makeDataset } from "../data/datasets.js";
 import { ScalarMLP } from "../nn/scalar_linear.js";
 import { SGD } from "../optim/sgd.js";
 import { Random } from "../random.js";
 import type { Scalar } from "../scalar/scalar.js";
-
-/** Settings of one Scalar training run (the CLI's flags). */
-export interface ScalarTrainOptions {
-  dataset: DatasetName;
-  points: number;
-  hidden: number;
-  lr: number;
-  epochs: number;
-  seed: number;
-}
-
-/** The state after one epoch. */
-export interface EpochReport {
-  epoch: number;
-  /** Summed binary cross-entropy over the points, measured during the epoch. */
-  loss: number;
-  /** Points classified correctly by the forward pass of this epoch (before its update). */
-  correct: number;
-  total: number;
-  /** Seconds since training started. */
-  seconds: number;
-}
+import type { EpochReport, TrainOptions } from "./train_options.js";
 
 /**
  * Train the course's Scalar MLP on a toy dataset with full-batch SGD and binary cross-entropy
@@ -32,7 +11,7 @@ export interface EpochReport {
  * Deterministic: the data and the initial weights come from one generator seeded with `seed`.
  */
 export function trainScalar(
-  options: ScalarTrainOptions,
+  options: TrainOptions,
   onEpoch: (report: EpochReport) => void = () => {},
 ): EpochReport {
   const rng = new Random(options.seed);
@@ -46,8 +25,9 @@ export function trainScalar(
     optimizer.zeroGrad();
     let loss = 0;
     let correct = 0;
-    data.X.forEach((x, i) => {
-      const p = model.forward(x);
+    data.X.forEach(([x1, x2], i) => {
+      // Inputs centred on 0 ([0,1] → [−1,1]): ReLU units then start cutting through the data.
+      const p = model.forward([2 * x1 - 1, 2 * x2 - 1]);
       correct += Number(p.data > 0.5 === (data.y[i] === 1));
       // log of the probability given to the right label; the mean keeps the step size
       // independent of the number of points.

@@ -2,54 +2,94 @@ import { noGrad } from "../autodiff/grad_mode.js";
 import { DataError, DTypeError } from "../errors.js";
 import type { Parameter } from "../nn/parameter.js";
 import { Scalar } from "../scalar/scalar.js";
-
-function isScalarParameter(p: Parameter): p is Parameter<Scalar> {
-  return p.value instanceof Scalar;
-}
+import { Tensor } from "../tensor/tensor.js";
 
 /** Options of `SGD`. */
 export interface SGDOptions {
   /** The learning rate η (> 0). */
   lr: number;
+  /** Momentum μ in [0, 1) (default 0): v ← μ·v + g, θ ← θ − η·v. Tensor parameters only. */
+  momentum?: number;
+  /** L2 penalty λ ≥ 0 (default 0): g ← g + λ·θ. Tensor parameters only. */
+  weightDecay?: number;
+}
+
+type Trainable = Parameter<Scalar> | Parameter<Tensor>;
+
+function isTrainable(p: Parameter): p is Trainable {
+  return p.value instanceof Scalar || p.value instanceof Tensor;
 }
 
 /**
- * Stochastic gradient descent on Scalar parameters: θ ← θ − η·∂L/∂θ. Each step puts a fresh leaf
- * Scalar in the parameter's slot, so the next forward pass starts a new graph.
- * (Tensor parameters, momentum and weight decay arrive with the Tensor layer.)
+ * Stochastic gradient descent, as `torch.optim.SGD`: θ ← θ − η·∂L/∂θ, with optional momentum and
+ * weight decay for tensors. Each step puts a fresh leaf in the parameter's slot, so the next
+ * forward pass starts a new graph. Parameters with no gradient are left alone.
  */
 export class SGD {
-  readonly parameters: readonly Parameter<Scalar>[];
+  readonly parameters: readonly Trainable[];
   readonly lr: number;
+  readonly momentum: number;
+  readonly weightDecay: number;
+  /** Momentum buffers, per parameter slot. */
+  readonly #velocity = new Map<Parameter<Tensor>, Tensor>();
 
   constructor(parameters: readonly Parameter[], options: SGDOptions) {
-    if (!(options.lr > 0) || !Number.isFinite(options.lr)) {
-      throw new DataError(`SGD: lr must be a positive number, got ${options.lr}`);
+    const { lr, momentum = 0, weightDecay = 0 } = options;
+    if (!(lr > 0) || !Number.isFinite(lr)) {
+      throw new DataError(`SGD: lr must be a positive number, got ${lr}`);
+    }
+    if (!(momentum >= 0 && momentum < 1)) {
+      throw new DataError(`SGD: momentum must be in [0, 1), got ${momentum}`);
+    }
+    if (!(weightDecay >= 0) || !Number.isFinite(weightDecay)) {
+      throw new DataError(`SGD: weightDecay must be ≥ 0, got ${weightDecay}`);
     }
     this.parameters = parameters.map((p, i) => {
-      if (!isScalarParameter(p)) {
+      if (!isTrainable(p)) {
         throw new DTypeError(
-          `SGD: parameter ${i} (${p.name ?? "unnamed"}) holds ${String(p.value)}, not a Scalar`,
+          `SGD: parameter ${i} (${p.name ?? "unnamed"}) holds ${String(p.value)}, not a Scalar or a Tensor`,
         );
       }
       return p;
     });
-    this.lr = options.lr;
+    this.lr = lr;
+    this.momentum = momentum;
+    this.weightDecay = weightDecay;
   }
 
-  /** Forget every parameter's derivative before the next backward pass. */
+  /** Forget every parameter's gradient before the next backward pass. */
   zeroGrad(): void {
     for (const p of this.parameters) p.value.zeroGrad();
   }
 
-  /** Move each parameter against its derivative; parameters with no derivative stay put. */
+  /** Move each parameter against its gradient. */
   step(): void {
     noGrad(() => {
       for (const p of this.parameters) {
-        const { data, derivative, name } = p.value;
-        if (derivative === null) continue;
-        p.update(new Scalar(data - this.lr * derivative, { name }));
+        if (p.value instanceof Scalar) this.#stepScalar(p as Parameter<Scalar>);
+        else this.#stepTensor(p as Parameter<Tensor>);
       }
     });
+  }
+
+  #stepScalar(p: Parameter<Scalar>): void {
+    const { data, derivative, name } = p.value;
+    if (derivative === null) return;
+    p.update(new Scalar(data - this.lr * derivative, { name }));
+  }
+
+  #stepTensor(p: Parameter<Tensor>): void {
+    const theta = p.value;
+    if (theta.grad === null) return;
+    let g = theta.grad;
+    if (this.weightDecay !== 0) g = g.add(theta.mul(this.weightDecay));
+    if (this.momentum !== 0) {
+      const previous = this.#velocity.get(p);
+      g = previous === undefined ? g : previous.mul(this.momentum).add(g);
+      this.#velocity.set(p, g);
+    }
+    const next = theta.sub(g.mul(this.lr));
+    next.requiresGrad = true;
+    p.update(next);
   }
 }

@@ -1,0 +1,79 @@
+import { defaultGenerator, type Random } from "../random.js";
+import { getBackend } from "../tensor/default_backend.js";
+import { Tensor } from "../tensor/tensor.js";
+import { Module } from "./module.js";
+import { Parameter } from "./parameter.js";
+
+/** Options of `Linear`. */
+export interface LinearOptions {
+  /** Add a learned bias (default true). */
+  bias?: boolean;
+  /** Generator for the initial weights (default: the global one, seeded by `manualSeed`). */
+  rng?: Random;
+}
+
+/** A tensor of `shape` with entries uniform in [−bound, bound), as a trainable leaf. */
+function uniformParameter(shape: number[], bound: number, rng: Random): Parameter<Tensor> {
+  const size = shape.reduce((a, b) => a * b, 1);
+  const values = Array.from({ length: size }, () => rng.uniform(-bound, bound));
+  const t = Tensor.fromValues(values, shape, "float32", getBackend());
+  t.requiresGrad = true;
+  return new Parameter(t);
+}
+
+/**
+ * y = x Wᵀ + b, as PyTorch's `nn.Linear`: `weight` has shape [out, in], `bias` [out], both
+ * initialised uniformly in [−1/√in, 1/√in) (PyTorch's default), and x may have any leading
+ * (batch) dims.
+ */
+export class Linear extends Module {
+  readonly inFeatures: number;
+  readonly outFeatures: number;
+  readonly weight: Parameter<Tensor>;
+  readonly bias: Parameter<Tensor> | null;
+
+  constructor(inFeatures: number, outFeatures: number, options: LinearOptions = {}) {
+    super();
+    const rng = options.rng ?? defaultGenerator();
+    this.inFeatures = inFeatures;
+    this.outFeatures = outFeatures;
+    const bound = 1 / Math.sqrt(inFeatures);
+    this.weight = uniformParameter([outFeatures, inFeatures], bound, rng);
+    this.bias = options.bias === false ? null : uniformParameter([outFeatures], bound, rng);
+  }
+
+  /** x [..., in] → [..., out]. */
+  forward(x: Tensor): Tensor {
+    const y = x.matmul(this.weight.value.transpose(0, 1));
+    return this.bias === null ? y : y.add(this.bias.value);
+  }
+}
+
+/**
+ * The course's tensor network for 2-D binary classification, the same architecture as
+ * `ScalarMLP`: 2 → hidden → hidden → 1, ReLU between layers, sigmoid at the end.
+ */
+export class MLP extends Module {
+  readonly layer1: Linear;
+  readonly layer2: Linear;
+  readonly layer3: Linear;
+
+  constructor(hidden: number, rng: Random = defaultGenerator()) {
+    super();
+    this.layer1 = new Linear(2, hidden, { rng });
+    this.layer2 = new Linear(hidden, hidden, { rng });
+    this.layer3 = new Linear(hidden, 1, { rng });
+  }
+
+  /** The logit z (P(label = 1) = σ(z)) for each row of x [N, 2], as shape [N]. */
+  logits(x: Tensor): Tensor {
+    const h1 = this.layer1.forward(x).relu();
+    const h2 = this.layer2.forward(h1).relu();
+    return this.layer3.forward(h2).view(-1);
+  }
+
+  /** P(label = 1) for each row of x [N, 2], as shape [N]. */
+  forward(x: Tensor): Tensor {
+    return this.logits(x).sigmoid();
+  }
+}
