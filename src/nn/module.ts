@@ -10,7 +10,10 @@
  * `registerModule` and `registerBuffer`.
  */
 
-import { DataError, ShapeError } from "../errors.js";
+import { noGrad } from "../autodiff/grad_mode.js";
+import { BackendError, DataError, ShapeError } from "../errors.js";
+import { Scalar } from "../scalar/scalar.js";
+import { Tensor } from "../tensor/tensor.js";
 import { Parameter, shapeOf } from "./parameter.js";
 
 /** Options of `Module.loadStateDict`. */
@@ -23,6 +26,28 @@ export interface LoadStateDictOptions {
 export interface LoadStateDictResult {
   missingKeys: string[];
   unexpectedKeys: string[];
+}
+
+/**
+ * The value a parameter takes from a state dict: a new leaf of its own, so two modules loaded from
+ * one dict never share a leaf (and so never mix their gradients), in the dtype the module had —
+ * the storage itself is shared, which is safe because optimizers replace values, never write them.
+ */
+function freshLeaf(name: string, value: unknown, current: unknown): unknown {
+  if (value instanceof Tensor && current instanceof Tensor) {
+    if (value.backend !== current.backend) {
+      throw new BackendError(
+        `loadStateDict: "${name}" is on the ${value.backend} backend but the module's is on ${current.backend}; move it with await t.to("${current.backend}")`,
+      );
+    }
+    const leaf = noGrad(() =>
+      current.dtype === "float64" ? value.double() : value.float(),
+    ).detach();
+    leaf.requiresGrad = current.requiresGrad;
+    return leaf;
+  }
+  if (value instanceof Scalar) return new Scalar(value.data, { name: value.name });
+  return value;
 }
 
 /** A module's direct members, discovered fields first, then registered ones. */
@@ -224,7 +249,7 @@ export class Module {
     }
 
     for (const [name, parameter] of parameters) {
-      if (has(name)) parameter.update(stateDict[name]);
+      if (has(name)) parameter.update(freshLeaf(name, stateDict[name], parameter.value));
     }
     for (const [name, module, local] of buffers) {
       if (has(name)) module.#buffers.set(local, stateDict[name]);

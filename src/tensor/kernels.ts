@@ -62,7 +62,16 @@ export function matmulOp(a: Tensor, b: Tensor): Tensor {
       `matmul: shapes ${formatShape(a.shape)} and ${formatShape(b.shape)} do not align (${k} ≠ ${k2})`,
     );
   }
-  const batch = shapeBroadcast(a.shape.slice(0, -2), b.shape.slice(0, -2), "matmul");
+  const batchA = a.shape.slice(0, -2);
+  const batchB = b.shape.slice(0, -2);
+  let batch: number[];
+  try {
+    batch = shapeBroadcast(batchA, batchB, "matmul");
+  } catch {
+    throw new ShapeError(
+      `matmul: the batch dims of ${formatShape(a.shape)} and ${formatShape(b.shape)} do not broadcast (${formatShape(batchA)} vs ${formatShape(batchB)})`,
+    );
+  }
   const out = Tensor.empty([...batch, n, m], a.dtype, a.backend);
   out.backendImpl.matmul(out.strided, a.strided, b.strided);
   return out;

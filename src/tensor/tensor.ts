@@ -312,6 +312,7 @@ export class Tensor implements Variable<Tensor>, Drawable {
         return keepdim ? flat.view(this.shape.map(() => 1)) : flat.view([]);
       }
       const d = normalizeDim(dim, this.ndim, "argmax");
+      if (this.ndim === 0) return this.zerosLike();
       const n = this.ndim === 0 ? 1 : this.shape[d];
       const isMax = zipOp("eq", this, reduceOp("max", this, d));
       // index along d where the max is, and n (past the end) elsewhere; the min is the first max.
@@ -332,7 +333,7 @@ export class Tensor implements Variable<Tensor>, Drawable {
         ),
       );
       const first = reduceOp("min", candidates, d);
-      return keepdim || this.ndim === 0 ? first : first.view(this.shape.filter((_, i) => i !== d));
+      return keepdim ? first : first.view(this.shape.filter((_, i) => i !== d));
     });
   }
 
@@ -372,19 +373,25 @@ export class Tensor implements Variable<Tensor>, Drawable {
   }
   /** `view` when possible, else a contiguous copy with the new shape. */
   reshape(...shape: ShapeArgs): Tensor {
-    return this.isContiguous() ? this.view(...shape) : this.contiguous().view(...shape);
+    const target = inferShape(shapeFromArgs(shape), this.size, "reshape");
+    return this.isContiguous() ? this.view(target) : this.contiguous().view(target);
   }
   /** Broadcast to a bigger shape without copying (−1 keeps a dim's size). */
   expand(...shape: ShapeArgs): Tensor {
     const requested = shapeFromArgs(shape);
     const shift = requested.length - this.ndim;
     const target = requested.map((d, i) => (d === -1 && i >= shift ? this.shape[i - shift] : d));
+    if (target.some((d) => !Number.isInteger(d) || d < 0)) {
+      throw new ShapeError(
+        `expand: cannot expand shape ${formatShape(this.shape)} to ${formatShape(requested)} (-1 only keeps an existing dim)`,
+      );
+    }
     if (sameShape(target, this.shape)) return this;
     return Expand.apply(this, target);
   }
   /** Insert a dim of size 1 at `dim`. */
   unsqueeze(dim: number): Tensor {
-    const d = normalizeDim(dim < 0 ? dim + 1 : dim, this.ndim + 1, "unsqueeze");
+    const d = normalizeDim(dim, this.ndim + 1, "unsqueeze");
     const shape = this.shape;
     shape.splice(d, 0, 1);
     return this.reshape(shape);
