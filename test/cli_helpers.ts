@@ -8,10 +8,10 @@ export interface CliRun {
 }
 
 /** Run `minitorch …args` in-process and capture its output (`isTTY` picks progress-bar mode). */
-export function cli(args: string[], isTTY = false): CliRun {
+export async function cli(args: string[], isTTY = false): Promise<CliRun> {
   let stdout = "";
   let stderr = "";
-  const code = runCli(
+  const code = await runCli(
     args,
     {
       stdout: (t) => {

@@ -219,7 +219,7 @@ describe("backend errors", () => {
     const message = error instanceof Error ? error.message : "";
     expect(message).toContain('"tpu"');
     for (const name of mt.backendNames) expect(message).toContain(name);
-    expect(mt.getBackend()).toBe("reference");
+    expect(mt.getBackend()).toBe("cpu");
   });
 
   it("to() an unknown backend rejects with a BackendError", async () => {
@@ -291,7 +291,7 @@ describe("creation", () => {
     expect(g.isLeaf).toBe(true);
     expect(mt.zeros(2).requiresGrad).toBe(false);
     expect(mt.zeros(2).dtype).toBe("float32");
-    expect(mt.zeros(2).backend).toBe("reference");
+    expect(mt.zeros(2).backend).toBe("cpu");
   });
 
   it("arange counts from start by step up to, not including, end", () => {

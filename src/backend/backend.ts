@@ -5,7 +5,7 @@ import type { View } from "../tensor/tensor_data.js";
 export type DType = "float32" | "float64";
 
 /** The backends minitorch ships; each later backend joins this union (and the loader table). */
-export type BackendName = "reference";
+export type BackendName = "reference" | "cpu";
 
 /** Host-side values of a whole buffer, as `download` returns them. */
 export type HostArray = Float32Array | Float64Array;

@@ -16,7 +16,7 @@ Options:
   -v, --version         print the version
 `;
 
-const commands: Record<string, (args: string[], io: CliIO) => number> = {
+const commands: Record<string, (args: string[], io: CliIO) => number | Promise<number>> = {
   train: trainCommand,
   graph: graphCommand,
 };
@@ -31,7 +31,11 @@ function isArgumentError(e: unknown): e is Error {
  * Run the CLI on `argv` (without `node` and the script) and return the exit code: 0 on success,
  * 2 on bad input (with a message saying what is valid), 1 on any other failure.
  */
-export function runCli(argv: readonly string[], io: CliIO, version = "0.0.0"): number {
+export async function runCli(
+  argv: readonly string[],
+  io: CliIO,
+  version = "0.0.0",
+): Promise<number> {
   const [command, ...args] = argv;
   if (command === undefined || command === "-h" || command === "--help" || command === "help") {
     io.stdout(mainHelp);
@@ -48,7 +52,7 @@ export function runCli(argv: readonly string[], io: CliIO, version = "0.0.0"): n
         `unknown command "${command}"; choose one of ${Object.keys(commands).join(", ")}`,
       );
     }
-    return run(args, io);
+    return await run(args, io);
   } catch (e) {
     if (e instanceof UsageError || isArgumentError(e) || e instanceof MinitorchError) {
       const help = run === undefined ? "minitorch --help" : `minitorch ${command} --help`;

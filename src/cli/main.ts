@@ -7,7 +7,7 @@ const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.ur
   version: string;
 };
 
-process.exitCode = runCli(
+process.exitCode = await runCli(
   process.argv.slice(2),
   {
     stdout: (text) => process.stdout.write(text),

@@ -1,4 +1,7 @@
+import type { BackendName } from "../backend/backend.js";
+import { backendNames, defaultBackendName } from "../backend/registry.js";
 import { datasetNames } from "../data/datasets.js";
+import { setBackend } from "../tensor/default_backend.js";
 import { choiceFlag, integerFlag, parseCommandArgs, positiveFlag } from "./args.js";
 import { type CliIO, UsageError } from "./io.js";
 import { CLEAR_LINE, progressBar } from "./progress.js";
@@ -28,6 +31,7 @@ Datasets: ${datasetNames.join(", ")}
 Options:
   --model <name>     scalar: an MLP built from single Scalars (default)
                      tensor: the same MLP built from Tensors and Linear layers
+  --backend <name>   where the tensor model runs: ${backendNames.join(", ")} (default: ${defaultBackendName})
   --points <n>       number of points in the dataset (default: ${trainDefaults.points})
   --hidden <n>       width of the two hidden layers (default: ${trainDefaults.hidden})
   --lr <x>           SGD learning rate (default: ${trainDefaults.lr})
@@ -48,6 +52,7 @@ Example: minitorch train xor --model tensor --epochs 500
 
 const trainFlags = {
   model: { type: "string" },
+  backend: { type: "string" },
   points: { type: "string" },
   hidden: { type: "string" },
   lr: { type: "string" },
@@ -60,7 +65,7 @@ const trainFlags = {
 /** Parse `train`'s arguments into options, or throw a UsageError naming what is wrong. */
 export function parseTrainArgs(
   args: string[],
-): { options: TrainOptions; model: ModelName; json: boolean } | "help" {
+): { options: TrainOptions; model: ModelName; backend: BackendName; json: boolean } | "help" {
   const { values, positionals } = parseCommandArgs(args, trainFlags);
   if (values.help) return "help";
   if (positionals.length !== 1) {
@@ -70,6 +75,7 @@ export function parseTrainArgs(
   }
   return {
     model: choiceFlag("model", values.model ?? "scalar", modelNames),
+    backend: choiceFlag("backend", values.backend ?? defaultBackendName, backendNames),
     json: values.json ?? false,
     options: {
       dataset: choiceFlag("dataset", positionals[0], datasetNames),
@@ -88,15 +94,17 @@ function formatEpoch(r: EpochReport, epochs: number): string {
 }
 
 /** `minitorch train`: train, log every 10 epochs, and end with a summary (or JSON) line. */
-export function trainCommand(args: string[], io: CliIO): number {
+export async function trainCommand(args: string[], io: CliIO): Promise<number> {
   const parsed = parseTrainArgs(args);
   if (parsed === "help") {
     io.stdout(trainHelp);
     return 0;
   }
-  const { options, model, json } = parsed;
+  const { options, model, backend, json } = parsed;
+  await setBackend(backend);
+  const what = model === "scalar" ? "a Scalar MLP" : `a Tensor MLP on the ${backend} backend`;
   io.stdout(
-    `Training a ${model === "scalar" ? "Scalar" : "Tensor"} MLP (hidden ${options.hidden}) on ${options.dataset} (${options.points} points), lr ${options.lr}, ${options.epochs} epochs, seed ${options.seed}\n`,
+    `Training ${what} (hidden ${options.hidden}) on ${options.dataset} (${options.points} points), lr ${options.lr}, ${options.epochs} epochs, seed ${options.seed}\n`,
   );
   const result = trainers[model](options, (r) => {
     const log = r.epoch % 10 === 0 || r.epoch === options.epochs;

@@ -1,7 +1,7 @@
 import type { Backend, BackendName } from "../backend/backend.js";
-import { loadBackend, loadedBackend } from "../backend/registry.js";
+import { defaultBackendName, loadBackend, loadedBackend } from "../backend/registry.js";
 
-let current: BackendName = "reference";
+let current: BackendName = defaultBackendName;
 
 /** The backend new tensors are created on unless told otherwise. */
 export function getBackend(): BackendName {

@@ -1,0 +1,2 @@
+/** The fast CPU backend. */
+export { CpuBackend, type CpuBuffer } from "./cpu_backend.js";

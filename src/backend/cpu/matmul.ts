@@ -1,0 +1,98 @@
+import { broadcastIndex, shapeSize, toIndex } from "../../tensor/shape.js";
+import { isContiguous, type View } from "../../tensor/tensor_data.js";
+import type { HostArray } from "../backend.js";
+import type { CpuBuffer } from "./cpu_backend.js";
+
+/** What the matmul needs from the backend: typed arrays of its buffers. */
+interface ArraySource {
+  array(buffer: CpuBuffer): HostArray;
+}
+
+/** One matrix operand: where it starts and how to step along its rows and columns. */
+interface Matrix {
+  readonly data: HostArray;
+  readonly offset: number;
+  readonly rowStride: number;
+  readonly colStride: number;
+}
+
+/**
+ * C[n×m] = A[n×k] · B[k×m] for strided A and B into a contiguous C, row by row in i-k-j order:
+ * the inner loop walks a row of B and a row of C with unit stride when B is row-major, and the
+ * row is accumulated in doubles (as the reference backend does) before it is stored.
+ */
+function gemm(
+  A: Matrix,
+  B: Matrix,
+  C: HostArray,
+  cOffset: number,
+  n: number,
+  k: number,
+  m: number,
+  acc: Float64Array,
+): void {
+  for (let i = 0; i < n; i++) {
+    acc.fill(0);
+    const aRow = A.offset + i * A.rowStride;
+    for (let p = 0; p < k; p++) {
+      const av = A.data[aRow + p * A.colStride];
+      if (av === 0) continue;
+      const bRow = B.offset + p * B.rowStride;
+      const bs = B.colStride;
+      for (let j = 0; j < m; j++) acc[j] += av * B.data[bRow + j * bs];
+    }
+    C.set(acc, cOffset + i * m);
+  }
+}
+
+/**
+ * Batched matmul into a contiguous `out`: each batch's matrices are found through the broadcast
+ * batch index, then multiplied by `gemm`. Returns false (the caller falls back to the reference
+ * loops) when `out` is not contiguous.
+ */
+export function matmulDense(
+  backend: ArraySource,
+  out: View<CpuBuffer>,
+  a: View<CpuBuffer>,
+  b: View<CpuBuffer>,
+): boolean {
+  if (!isContiguous(out)) return false;
+  const ra = a.shape.length;
+  const rb = b.shape.length;
+  const [n, k] = a.shape.slice(-2);
+  const m = b.shape[rb - 1];
+  const batch = out.shape.slice(0, -2);
+  const aBatch = a.shape.slice(0, -2);
+  const bBatch = b.shape.slice(0, -2);
+  const index = new Array<number>(batch.length).fill(0);
+  const ai = new Array<number>(aBatch.length).fill(0);
+  const bi = new Array<number>(bBatch.length).fill(0);
+  const A = backend.array(a.buffer);
+  const B = backend.array(b.buffer);
+  const C = backend.array(out.buffer);
+  const acc = new Float64Array(m);
+  for (let t = 0; t < shapeSize(batch); t++) {
+    toIndex(t, batch, index);
+    broadcastIndex(index, batch, aBatch, ai);
+    broadcastIndex(index, batch, bBatch, bi);
+    let aOffset = a.offset;
+    let bOffset = b.offset;
+    ai.forEach((x, d) => {
+      aOffset += x * a.strides[d];
+    });
+    bi.forEach((x, d) => {
+      bOffset += x * b.strides[d];
+    });
+    gemm(
+      { data: A, offset: aOffset, rowStride: a.strides[ra - 2], colStride: a.strides[ra - 1] },
+      { data: B, offset: bOffset, rowStride: b.strides[rb - 2], colStride: b.strides[rb - 1] },
+      C,
+      out.offset + t * n * m,
+      n,
+      k,
+      m,
+      acc,
+    );
+  }
+  return true;
+}

@@ -1,0 +1,80 @@
+/**
+ * Specialised loops. V8 inlines the op's function into a loop only while that loop's call site
+ * has seen one function; a loop shared by every op goes megamorphic and runs ~5× slower
+ * (measured here: 1.2 vs 6.9 GB/s for a float32 add). So each op gets its own compiled copy of
+ * each loop: `new Function` with the op's name in the source gives V8 a distinct function (and
+ * feedback) per op. Where `new Function` is forbidden (a strict Content-Security-Policy), the
+ * shared closure is used: slower, still correct.
+ */
+
+type Numbers = Float32Array | Float64Array;
+
+/** out[o + i] = fn(a[x + i]) for i < n. */
+export type DenseMap = (
+  fn: (a: number) => number,
+  a: Numbers,
+  x: number,
+  out: Numbers,
+  o: number,
+  n: number,
+) => void;
+
+/** out[o + i] = fn(a[x + i], b[y + i]) for i < n; `bStep` 0 repeats b[y] (a scalar operand), and `aStep` 0 repeats a[x]. */
+export type DenseZip = (
+  fn: (a: number, b: number) => number,
+  a: Numbers,
+  x: number,
+  aStep: number,
+  b: Numbers,
+  y: number,
+  bStep: number,
+  out: Numbers,
+  o: number,
+  n: number,
+) => void;
+
+const mapBody = "for (let i = 0; i < n; i++) out[o + i] = fn(a[x + i]);";
+const zipBody = "for (let i = 0; i < n; i++) out[o + i] = fn(a[x + i * aStep], b[y + i * bStep]);";
+
+function compile<F>(name: string, params: string[], body: string, fallback: F): F {
+  try {
+    return new Function(...params, `// minitorch ${name}\n"use strict";\n${body}`) as F;
+  } catch {
+    return fallback;
+  }
+}
+
+const sharedMap: DenseMap = (fn, a, x, out, o, n) => {
+  for (let i = 0; i < n; i++) out[o + i] = fn(a[x + i]);
+};
+const sharedZip: DenseZip = (fn, a, x, aStep, b, y, bStep, out, o, n) => {
+  for (let i = 0; i < n; i++) out[o + i] = fn(a[x + i * aStep], b[y + i * bStep]);
+};
+
+const maps = new Map<string, DenseMap>();
+const zips = new Map<string, DenseZip>();
+
+/** The dense map loop compiled for op `name`. */
+export function denseMap(name: string): DenseMap {
+  let loop = maps.get(name);
+  if (loop === undefined) {
+    loop = compile(`map ${name}`, ["fn", "a", "x", "out", "o", "n"], mapBody, sharedMap);
+    maps.set(name, loop);
+  }
+  return loop;
+}
+
+/** The dense zip loop compiled for op `name`. */
+export function denseZip(name: string): DenseZip {
+  let loop = zips.get(name);
+  if (loop === undefined) {
+    loop = compile(
+      `zip ${name}`,
+      ["fn", "a", "x", "aStep", "b", "y", "bStep", "out", "o", "n"],
+      zipBody,
+      sharedZip,
+    );
+    zips.set(name, loop);
+  }
+  return loop;
+}
