@@ -33,6 +33,7 @@ export {
   full,
   functions,
   getBackend,
+  keep,
   memory,
   type Nested,
   ones,
@@ -45,6 +46,7 @@ export {
   type TensorLike,
   type TensorOptions,
   tensor,
+  tidy,
   zeros,
 } from "./tensor/index.js";
 export * as testing from "./testing/index.js";

@@ -3,7 +3,7 @@ import { MLP } from "../nn/linear.js";
 import { SGD } from "../optim/sgd.js";
 import { Random } from "../random.js";
 import { tensor } from "../tensor/creation.js";
-import type { Tensor } from "../tensor/tensor.js";
+import { type Tensor, tidy } from "../tensor/tensor.js";
 import type { EpochReport, TrainOptions } from "./train_options.js";
 
 /**
@@ -37,19 +37,18 @@ export function trainTensor(
   let report: EpochReport | undefined;
 
   for (let epoch = 1; epoch <= options.epochs; epoch++) {
-    optimizer.zeroGrad();
-    const z = model.logits(X);
-    const losses = bceWithLogits(z, y);
-    losses.sum().div(data.n).backward();
-    const correct = z.gt(0).eq(y).sum().item();
-    report = {
-      epoch,
-      loss: losses.sum().item(),
-      correct,
-      total: data.n,
-      seconds: (performance.now() - start) / 1000,
-    };
-    optimizer.step();
+    // tidy frees the step's activations and gradients as soon as it ends: backend memory stays
+    // flat however long the run (the parameters are updated in place).
+    const { loss, correct } = tidy(() => {
+      optimizer.zeroGrad();
+      const z = model.logits(X);
+      const losses = bceWithLogits(z, y);
+      losses.sum().div(data.n).backward();
+      const step = { loss: losses.sum().item(), correct: z.gt(0).eq(y).sum().item() };
+      optimizer.step();
+      return step;
+    });
+    report = { epoch, loss, correct, total: data.n, seconds: (performance.now() - start) / 1000 };
     onEpoch(report);
   }
   if (report === undefined) throw new RangeError("trainTensor: epochs must be at least 1");

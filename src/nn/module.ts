@@ -10,9 +10,9 @@
  * `registerModule` and `registerBuffer`.
  */
 
-import { noGrad } from "../autodiff/grad_mode.js";
 import { BackendError, DataError, ShapeError } from "../errors.js";
 import { Scalar } from "../scalar/scalar.js";
+import { copyOp } from "../tensor/kernels.js";
 import { Tensor } from "../tensor/tensor.js";
 import { Parameter, shapeOf } from "./parameter.js";
 
@@ -29,9 +29,8 @@ export interface LoadStateDictResult {
 }
 
 /**
- * The value a parameter takes from a state dict: a new leaf of its own, so two modules loaded from
- * one dict never share a leaf (and so never mix their gradients), in the dtype the module had —
- * the storage itself is shared, which is safe because optimizers replace values, never write them.
+ * The value a parameter takes from a state dict: a new leaf with its own copy of the data, in the
+ * dtype the module had, so two modules loaded from one dict share neither gradients nor updates.
  */
 function freshLeaf(name: string, value: unknown, current: unknown): unknown {
   if (value instanceof Tensor && current instanceof Tensor) {
@@ -40,9 +39,8 @@ function freshLeaf(name: string, value: unknown, current: unknown): unknown {
         `loadStateDict: "${name}" is on the ${value.backend} backend but the module's is on ${current.backend}; move it with await t.to("${current.backend}")`,
       );
     }
-    const leaf = noGrad(() =>
-      current.dtype === "float64" ? value.double() : value.float(),
-    ).detach();
+    // A copy: optimizers update parameters in place, which must not reach the dict's tensors.
+    const leaf = copyOp(value, value.shape, current.dtype);
     leaf.requiresGrad = current.requiresGrad;
     return leaf;
   }

@@ -2,7 +2,8 @@ import { noGrad } from "../autodiff/grad_mode.js";
 import { DataError, DTypeError } from "../errors.js";
 import type { Parameter } from "../nn/parameter.js";
 import { Scalar } from "../scalar/scalar.js";
-import { Tensor } from "../tensor/tensor.js";
+import { copyOp, zipInto } from "../tensor/kernels.js";
+import { keep, Tensor } from "../tensor/tensor.js";
 
 /** Options of `SGD`. */
 export interface SGDOptions {
@@ -22,8 +23,8 @@ function isTrainable(p: Parameter): p is Trainable {
 
 /**
  * Stochastic gradient descent, as `torch.optim.SGD`: θ ← θ − η·∂L/∂θ, with optional momentum and
- * weight decay for tensors. Each step puts a fresh leaf in the parameter's slot, so the next
- * forward pass starts a new graph. Parameters with no gradient are left alone.
+ * weight decay for tensors. Tensor parameters are updated in place; a Scalar parameter gets a
+ * fresh leaf in its slot (Scalars are immutable). Parameters with no gradient are left alone.
  */
 export class SGD {
   readonly parameters: readonly Trainable[];
@@ -78,18 +79,27 @@ export class SGD {
     p.update(new Scalar(data - this.lr * derivative, { name }));
   }
 
+  /**
+   * θ ← θ − η·(v or g), written into θ's own storage: the parameter keeps its identity (as in
+   * PyTorch, so references to it stay valid) and no new buffer is allocated per step.
+   */
   #stepTensor(p: Parameter<Tensor>): void {
     const theta = p.value;
     if (theta.grad === null) return;
     let g = theta.grad;
     if (this.weightDecay !== 0) g = g.add(theta.mul(this.weightDecay));
     if (this.momentum !== 0) {
-      const previous = this.#velocity.get(p);
-      g = previous === undefined ? g : previous.mul(this.momentum).add(g);
-      this.#velocity.set(p, g);
+      const velocity = this.#velocity.get(p);
+      if (velocity === undefined) {
+        // Kept: the buffer outlives any `tidy` around this step.
+        g = keep(copyOp(g));
+        this.#velocity.set(p, g);
+      } else {
+        zipInto("mul", velocity, velocity, Tensor.full([], this.momentum, g.dtype, g.backend));
+        zipInto("add", velocity, velocity, g);
+        g = velocity;
+      }
     }
-    const next = theta.sub(g.mul(this.lr));
-    next.requiresGrad = true;
-    p.update(next);
+    zipInto("sub", theta, theta, g.mul(this.lr));
   }
 }

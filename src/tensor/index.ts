@@ -14,4 +14,4 @@ export { getBackend, setBackend } from "./default_backend.js";
 export type { Nested } from "./format.js";
 export * as functions from "./functions.js";
 export { memory } from "./storage.js";
-export { type ShapeArgs, Tensor, type TensorLike } from "./tensor.js";
+export { keep, type ShapeArgs, Tensor, type TensorLike, tidy } from "./tensor.js";

@@ -1,6 +1,6 @@
 import { BackendError, DTypeError, ShapeError } from "../errors.js";
 import type { BinaryOp, ReduceOp, UnaryOp } from "./ops.js";
-import { formatShape, normalizeDim, type Shape, shapeBroadcast } from "./shape.js";
+import { formatShape, normalizeDim, type Shape, sameShape, shapeBroadcast } from "./shape.js";
 import { Tensor } from "./tensor.js";
 
 /**
@@ -82,4 +82,21 @@ export function copyOp(a: Tensor, shape: Shape = a.shape, dtype = a.dtype): Tens
   const out = Tensor.empty(shape, dtype, a.backend);
   out.backendImpl.copy(out.strided, a.strided);
   return out;
+}
+
+/**
+ * target ← op(a, b), written into target's own storage (an in-place update: optimizers use it so
+ * a parameter keeps its identity, as in PyTorch). `target` must be contiguous with the broadcast
+ * shape of a and b, and may be a or b itself.
+ */
+export function zipInto(op: BinaryOp, target: Tensor, a: Tensor, b: Tensor): void {
+  checkPair(op, a, b);
+  checkPair(op, target, a);
+  const shape = shapeBroadcast(a.shape, b.shape, op);
+  if (!target.isContiguous() || !sameShape(shape, target.shape)) {
+    throw new ShapeError(
+      `${op} (in place): the result has shape ${formatShape(shape)} but the target is ${formatShape(target.shape)}${target.isContiguous() ? "" : " and not contiguous"}`,
+    );
+  }
+  target.backendImpl.zip(op, target.strided, a.strided, b.strided);
 }

@@ -47,6 +47,14 @@ import {
   type View,
   viewLayout,
 } from "./tensor_data.js";
+import { keep as keepTensor, runTidy, track } from "./tidy.js";
+
+/**
+ * The safety net under `dispose()`: a tensor object that is garbage-collected without being
+ * disposed releases its hold on the storage, so a loop that never calls `dispose` still returns
+ * its buffers (the cpu backend's memory, later GPU buffers) once the JS objects are collected.
+ */
+const collected = new FinalizationRegistry<Storage>((storage) => storage.release());
 
 /** An operand of a Tensor op: another tensor, or a number (broadcast as a constant). */
 export type TensorLike = Tensor | number;
@@ -111,6 +119,8 @@ export class Tensor implements Variable<Tensor>, Drawable {
     requiresGrad = false,
   ) {
     storage.retain();
+    collected.register(this, storage, this);
+    track(this);
     this.storage = storage;
     this.layout = layout;
     this.#history = history;
@@ -536,6 +546,7 @@ export class Tensor implements Variable<Tensor>, Drawable {
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
+    collected.unregister(this);
     this.storage.release();
   }
 
@@ -584,4 +595,18 @@ export class Tensor implements Variable<Tensor>, Drawable {
     const source = this.#packed();
     return source.backendImpl.downloadSync(source.storage.buffer);
   }
+}
+
+/**
+ * Run `fn` and dispose every tensor it created except the ones it returns (alone, in an array or
+ * in an object) — as tf.tidy. A training step wrapped in `tidy` frees its activations and
+ * gradients at once; optimizers `keep` the state they create.
+ */
+export function tidy<T>(fn: () => T): T {
+  return runTidy(fn, (x: unknown): x is Tensor => x instanceof Tensor);
+}
+
+/** Exempt a tensor created inside `tidy` from being disposed by it. */
+export function keep(t: Tensor): Tensor {
+  return keepTensor(t);
 }
