@@ -172,7 +172,8 @@ function checkMatmul(
     for (let j = 0; j < N; j++) {
       const at = i * N + j;
       if (i < r0 || i >= r1) {
-        if (c[at] !== SENTINEL) expect.fail(`C[${i}][${j}] outside rows [${r0}, ${r1}) was written`);
+        if (c[at] !== SENTINEL)
+          expect.fail(`C[${i}][${j}] outside rows [${r0}, ${r1}) was written`);
         continue;
       }
       const want = Math.fround(sum[at]);
@@ -244,34 +245,28 @@ describe.each(variants)("wasm kernels (%s)", (variant) => {
 
   it("sums a run and each row of a matrix", () => {
     fc.assert(
-      fc.property(
-        fc.integer({ min: 0, max: 40 }),
-        length,
-        seed,
-        misalign,
-        (rows, cols, s, off) => {
-          layout.reset();
-          const pa = layout.alloc(rows * cols, off);
-          const pout = layout.alloc(rows);
-          const a = fill(pa, rows * cols, s);
-          k.sum_rows_f32(pa, pout, rows, cols);
-          const out = view(pout, rows);
-          for (let r = 0; r <= rows; r++) {
-            // Row r of sum_rows_f32; and for r = rows, sum_f32 over the whole matrix.
-            const lo = r < rows ? r * cols : 0;
-            const hi = r < rows ? lo + cols : rows * cols;
-            let want = 0;
-            let scale = 0;
-            for (let i = lo; i < hi; i++) {
-              want += a[i];
-              scale += Math.abs(a[i]);
-            }
-            const got = r < rows ? out[r] : k.sum_f32(pa, rows * cols);
-            expect(Math.abs(got - want)).toBeLessThanOrEqual(1e-5 * scale + 1e-30);
+      fc.property(fc.integer({ min: 0, max: 40 }), length, seed, misalign, (rows, cols, s, off) => {
+        layout.reset();
+        const pa = layout.alloc(rows * cols, off);
+        const pout = layout.alloc(rows);
+        const a = fill(pa, rows * cols, s);
+        k.sum_rows_f32(pa, pout, rows, cols);
+        const out = view(pout, rows);
+        for (let r = 0; r <= rows; r++) {
+          // Row r of sum_rows_f32; and for r = rows, sum_f32 over the whole matrix.
+          const lo = r < rows ? r * cols : 0;
+          const hi = r < rows ? lo + cols : rows * cols;
+          let want = 0;
+          let scale = 0;
+          for (let i = lo; i < hi; i++) {
+            want += a[i];
+            scale += Math.abs(a[i]);
           }
-          expectGuards(pout, rows);
-        },
-      ),
+          const got = r < rows ? out[r] : k.sum_f32(pa, rows * cols);
+          expect(Math.abs(got - want)).toBeLessThanOrEqual(1e-5 * scale + 1e-30);
+        }
+        expectGuards(pout, rows);
+      }),
       { numRuns: 100 },
     );
   });

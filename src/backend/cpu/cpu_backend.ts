@@ -14,6 +14,8 @@ import { referenceBackend } from "../reference/reference_backend.js";
 import { Arena } from "./arena.js";
 import { matmulDense } from "./matmul.js";
 import { denseMap, denseZip } from "./specialize.js";
+import type { WasmKernels } from "./wasm_kernels.js";
+import { isSimdOp, type SimdOp, simdZip, simdZipScalar } from "./wasm_paths.js";
 
 /** A cpu buffer: `length` elements of `dtype` at byte `offset` of the backend's memory. */
 export interface CpuBuffer {
@@ -55,11 +57,28 @@ export class CpuBackend implements Backend<CpuBuffer> {
   readonly dtypes: readonly DType[] = ["float32", "float64"];
   readonly synchronousRead = true;
   readonly memory: WebAssembly.Memory;
+  /** The WebAssembly SIMD kernels, or null where they cannot run (then JS loops do the work). */
+  readonly kernels: WasmKernels | null;
   readonly #arena: Arena;
+  #scratch: number | null = null;
 
-  constructor(memory: WebAssembly.Memory) {
+  constructor(memory: WebAssembly.Memory, kernels: WasmKernels | null) {
     this.memory = memory;
+    this.kernels = kernels;
     this.#arena = new Arena(memory);
+  }
+
+  /** Byte address of element `index` of a buffer (what the kernels take). */
+  address(buffer: CpuBuffer, index: number): number {
+    return buffer.offset + index * bytes[buffer.dtype];
+  }
+
+  /** Matmul's packing area, allocated once: big enough for any size (589,952 bytes). */
+  scratch(kernels: WasmKernels): number {
+    this.#scratch ??= this.#arena.allocate(
+      kernels.matmul_f32_scratch_bytes(1 << 20, 1 << 20, 1 << 20),
+    );
+    return this.#scratch;
   }
 
   /** The typed array of a buffer. Made per call: a memory that grew has a new `buffer`. */
@@ -118,6 +137,15 @@ export class CpuBackend implements Backend<CpuBuffer> {
 
   /** The zip fast paths; false when none applies. */
   #zipFast(op: BinaryOp, out: View<CpuBuffer>, a: View<CpuBuffer>, b: View<CpuBuffer>): boolean {
+    const k = this.kernels;
+    if (
+      k !== null &&
+      isSimdOp(op) &&
+      out.buffer.dtype === "float32" &&
+      this.#zipSimd(k, op, out, a, b)
+    ) {
+      return true;
+    }
     const n = shapeSize(out.shape);
     const loop = denseZip(op);
     const { fn } = binaryOps[op];
@@ -144,9 +172,62 @@ export class CpuBackend implements Backend<CpuBuffer> {
     return true;
   }
 
+  /** The float32 SIMD zips: same-shape, scalar and row-broadcast operands. */
+  #zipSimd(
+    k: WasmKernels,
+    op: SimdOp,
+    out: View<CpuBuffer>,
+    a: View<CpuBuffer>,
+    b: View<CpuBuffer>,
+  ): boolean {
+    const n = shapeSize(out.shape);
+    const o = this.address(out.buffer, out.offset);
+    const x = this.address(a.buffer, a.offset);
+    const y = this.address(b.buffer, b.offset);
+    const aFull = dense(a) && sameShape(a.shape, out.shape);
+    const bFull = dense(b) && sameShape(b.shape, out.shape);
+    if (aFull && bFull) {
+      simdZip(k, op, x, y, o, n);
+      return true;
+    }
+    if (aFull && shapeSize(b.shape) === 1) {
+      simdZipScalar(k, op, x, this.array(b.buffer)[b.offset], o, n, false);
+      return true;
+    }
+    if (bFull && shapeSize(a.shape) === 1) {
+      simdZipScalar(k, op, y, this.array(a.buffer)[a.offset], o, n, true);
+      return true;
+    }
+    // A full operand and a row repeated over the leading dims (x + bias): one kernel per row.
+    const row = aFull ? rowBroadcast(b, out) : 0;
+    if (row === 0) return false;
+    for (let start = 0; start < n; start += row) {
+      simdZip(k, op, x + start * 4, y, o + start * 4, row);
+    }
+    return true;
+  }
+
   reduce(op: ReduceOp, out: View<CpuBuffer>, a: View<CpuBuffer>, dim: number): void {
     // Rows of a contiguous tensor reduced along its last dim: one tight loop per row.
     const last = a.shape.length - 1;
+    const k = this.kernels;
+    if (
+      op === "sum" &&
+      k !== null &&
+      a.buffer.dtype === "float32" &&
+      dim === last &&
+      dense(a) &&
+      dense(out)
+    ) {
+      const rows = shapeSize(out.shape);
+      k.sum_rows_f32(
+        this.address(a.buffer, a.offset),
+        this.address(out.buffer, out.offset),
+        rows,
+        a.shape[last],
+      );
+      return;
+    }
     if (dim === last && dense(a) && dense(out)) {
       const { fn, identity } = reduceOps[op];
       const length = a.shape[last];

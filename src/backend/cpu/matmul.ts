@@ -2,10 +2,16 @@ import { broadcastIndex, shapeSize, toIndex } from "../../tensor/shape.js";
 import { isContiguous, type View } from "../../tensor/tensor_data.js";
 import type { HostArray } from "../backend.js";
 import type { CpuBuffer } from "./cpu_backend.js";
+import type { WasmKernels } from "./wasm_kernels.js";
 
-/** What the matmul needs from the backend: typed arrays of its buffers. */
-interface ArraySource {
+/** What the matmul needs from the backend. */
+interface MatmulHost {
+  readonly kernels: WasmKernels | null;
   array(buffer: CpuBuffer): HostArray;
+  address(buffer: CpuBuffer, index: number): number;
+  scratch(kernels: WasmKernels): number;
+  allocate(size: number, dtype: "float32"): CpuBuffer;
+  free(buffer: CpuBuffer): void;
 }
 
 /** One matrix operand: where it starts and how to step along its rows and columns. */
@@ -46,12 +52,48 @@ function gemm(
 }
 
 /**
+ * One float32 product by the WebAssembly SIMD kernel, which takes contiguous row-major matrices:
+ * an operand that is not (a transposed view, say) is first copied into a temporary block.
+ */
+function simdMatmul(
+  backend: MatmulHost,
+  kernels: WasmKernels,
+  aBuffer: CpuBuffer,
+  A: Matrix,
+  bBuffer: CpuBuffer,
+  B: Matrix,
+  cBuffer: CpuBuffer,
+  cOffset: number,
+  n: number,
+  k: number,
+  m: number,
+): void {
+  const temporaries: CpuBuffer[] = [];
+  const pointer = (buffer: CpuBuffer, M: Matrix, rows: number, cols: number): number => {
+    if (M.colStride === 1 && (M.rowStride === cols || rows === 1))
+      return backend.address(buffer, M.offset);
+    const packed = backend.allocate(rows * cols, "float32");
+    temporaries.push(packed);
+    const into = backend.array(packed);
+    for (let r = 0; r < rows; r++) {
+      for (let c = 0; c < cols; c++)
+        into[r * cols + c] = M.data[M.offset + r * M.rowStride + c * M.colStride];
+    }
+    return backend.address(packed, 0);
+  };
+  const a = pointer(aBuffer, A, n, k);
+  const b = pointer(bBuffer, B, k, m);
+  kernels.matmul_f32(a, b, backend.address(cBuffer, cOffset), n, m, k, backend.scratch(kernels));
+  for (const t of temporaries) backend.free(t);
+}
+
+/**
  * Batched matmul into a contiguous `out`: each batch's matrices are found through the broadcast
  * batch index, then multiplied by `gemm`. Returns false (the caller falls back to the reference
  * loops) when `out` is not contiguous.
  */
 export function matmulDense(
-  backend: ArraySource,
+  backend: MatmulHost,
   out: View<CpuBuffer>,
   a: View<CpuBuffer>,
   b: View<CpuBuffer>,
@@ -70,7 +112,8 @@ export function matmulDense(
   const A = backend.array(a.buffer);
   const B = backend.array(b.buffer);
   const C = backend.array(out.buffer);
-  const acc = new Float64Array(m);
+  const kernels = out.buffer.dtype === "float32" ? backend.kernels : null;
+  const acc = kernels === null ? new Float64Array(m) : null;
   for (let t = 0; t < shapeSize(batch); t++) {
     toIndex(t, batch, index);
     broadcastIndex(index, batch, aBatch, ai);
@@ -83,16 +126,36 @@ export function matmulDense(
     bi.forEach((x, d) => {
       bOffset += x * b.strides[d];
     });
-    gemm(
-      { data: A, offset: aOffset, rowStride: a.strides[ra - 2], colStride: a.strides[ra - 1] },
-      { data: B, offset: bOffset, rowStride: b.strides[rb - 2], colStride: b.strides[rb - 1] },
-      C,
-      out.offset + t * n * m,
-      n,
-      k,
-      m,
-      acc,
-    );
+    const aMatrix = {
+      data: A,
+      offset: aOffset,
+      rowStride: a.strides[ra - 2],
+      colStride: a.strides[ra - 1],
+    };
+    const bMatrix = {
+      data: B,
+      offset: bOffset,
+      rowStride: b.strides[rb - 2],
+      colStride: b.strides[rb - 1],
+    };
+    const cOffset = out.offset + t * n * m;
+    if (kernels !== null) {
+      simdMatmul(
+        backend,
+        kernels,
+        a.buffer,
+        aMatrix,
+        b.buffer,
+        bMatrix,
+        out.buffer,
+        cOffset,
+        n,
+        k,
+        m,
+      );
+    } else {
+      gemm(aMatrix, bMatrix, C, cOffset, n, k, m, acc ?? new Float64Array(m));
+    }
   }
   return true;
 }

@@ -1,0 +1,51 @@
+// Compiles the AssemblyScript kernels in assembly/ into the two WebAssembly binaries the cpu backend
+// loads (src/backend/cpu/wasm_kernels.ts), from the same source:
+//   build/kernels-simd.wasm     plain 128-bit SIMD: validates on every engine with SIMD and threads;
+//   build/kernels-relaxed.wasm  + relaxed SIMD (fused multiply-add), picked where the engine
+//                               validates it (Node 20 only with --experimental-wasm-relaxed-simd).
+// The binaries are build outputs (build/ is gitignored): `npm run build` runs this, and `npm ci`
+// runs that through `prepare`, so no binary is ever committed.
+//
+// Flags: the memory is imported (the JS side creates one shared WebAssembly.Memory for all tensors
+// and workers), the stub runtime adds no allocator or GC (the kernels never allocate), and -O3 lets
+// Binaryen inline and fold the compile-time switches.
+import { mkdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import asc from "assemblyscript/asc";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const entry = `${root}assembly/index.ts`;
+const outDir = `${root}build`;
+
+const common = [
+  "-O3",
+  "--runtime",
+  "stub",
+  "--importMemory",
+  "--sharedMemory",
+  "--initialMemory",
+  "1",
+  "--maximumMemory",
+  "65536",
+  "--enable",
+  "simd",
+  "--enable",
+  "threads",
+];
+
+const variants = [
+  { name: "simd", extra: [] },
+  { name: "relaxed", extra: ["--enable", "relaxed-simd"] },
+];
+
+mkdirSync(outDir, { recursive: true });
+for (const { name, extra } of variants) {
+  const out = `${outDir}/kernels-${name}.wasm`;
+  const { error, stderr } = await asc.main([entry, ...common, ...extra, "-o", out]);
+  if (error) {
+    process.stderr.write(stderr.toString());
+    console.error(`build-wasm: ${name} failed: ${error.message}`);
+    process.exit(1);
+  }
+  console.log(`build-wasm: wrote build/kernels-${name}.wasm`);
+}
