@@ -14,8 +14,15 @@ import { referenceBackend } from "../reference/reference_backend.js";
 import { Arena } from "./arena.js";
 import { matmulDense } from "./matmul.js";
 import { denseMap, denseZip } from "./specialize.js";
+import type { ThreadPool } from "./thread_pool.js";
 import type { WasmKernels } from "./wasm_kernels.js";
 import { isSimdOp, type SimdOp, simdZip, simdZipScalar } from "./wasm_paths.js";
+
+/**
+ * Starts the matmul thread pool, given an allocator of blocks in the backend's memory (for the
+ * workers' scratch); null where it cannot start.
+ */
+export type ThreadPoolFactory = (allocate: (bytes: number) => number) => ThreadPool | null;
 
 /** A cpu buffer: `length` elements of `dtype` at byte `offset` of the backend's memory. */
 export interface CpuBuffer {
@@ -61,11 +68,32 @@ export class CpuBackend implements Backend<CpuBuffer> {
   readonly kernels: WasmKernels | null;
   readonly #arena: Arena;
   #scratch: number | null = null;
+  readonly #makePool: ThreadPoolFactory | null;
+  /** The pool once started (null: none, one thread); undefined until a matmul first asks. */
+  #pool: ThreadPool | null | undefined;
 
-  constructor(memory: WebAssembly.Memory, kernels: WasmKernels | null) {
+  constructor(
+    memory: WebAssembly.Memory,
+    kernels: WasmKernels | null,
+    makePool: ThreadPoolFactory | null = null,
+  ) {
     this.memory = memory;
     this.kernels = kernels;
     this.#arena = new Arena(memory);
+    this.#makePool = makePool;
+  }
+
+  /**
+   * The matmul thread pool, started on first use; null when there is none (one thread), or once
+   * it failed (its BackendError was thrown then; later products run on one thread).
+   */
+  pool(): ThreadPool | null {
+    if (this.#pool === undefined) {
+      this.#pool = this.#makePool?.((bytes) => this.#arena.allocate(bytes)) ?? null;
+    } else if (this.#pool !== null && !this.#pool.usable) {
+      this.#pool = null;
+    }
+    return this.#pool;
   }
 
   /** Byte address of element `index` of a buffer (what the kernels take). */

@@ -1,5 +1,6 @@
-import { CpuBackend } from "./cpu_backend.js";
-import { loadWasmKernels, type WasmKernels } from "./wasm_kernels.js";
+import { CpuBackend, type ThreadPoolFactory } from "./cpu_backend.js";
+import { defaultThreadCount, ThreadPool } from "./thread_pool.js";
+import { loadWasmKernels, type WasmKernels, wasmKernelsModule } from "./wasm_kernels.js";
 
 /**
  * The SIMD kernels, or null where they cannot run (no shared memory, or `build/` missing in a
@@ -15,6 +16,29 @@ function tryLoadKernels(memory: WebAssembly.Memory): WasmKernels | null {
     );
     return null;
   }
+}
+
+/**
+ * How the backend starts its matmul worker threads (on its first big product): only with the
+ * kernels loaded on a shared memory and more than one thread (`MINITORCH_THREADS`, else the
+ * cores, at most 8). Null otherwise: one thread.
+ */
+function poolFactory(
+  memory: WebAssembly.Memory,
+  kernels: WasmKernels | null,
+): ThreadPoolFactory | null {
+  if (kernels === null || !(memory.buffer instanceof SharedArrayBuffer)) return null;
+  const threads = defaultThreadCount();
+  if (threads < 2) return null;
+  return (allocate) =>
+    ThreadPool.create({
+      module: wasmKernelsModule(),
+      memory,
+      threads,
+      // Enough for any size (the kernel caps its blocks), like the backend's own scratch.
+      scratchBytes: kernels.matmul_f32_scratch_bytes(1 << 20, 1 << 20, 1 << 20),
+      allocate,
+    });
 }
 
 /** 64 KiB WebAssembly pages: start at 16 MiB, allow the full 4 GiB of a 32-bit memory. */
@@ -37,5 +61,6 @@ export function createCpuBackend(): CpuBackend {
   } catch {
     memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAXIMUM_PAGES });
   }
-  return new CpuBackend(memory, tryLoadKernels(memory));
+  const kernels = tryLoadKernels(memory);
+  return new CpuBackend(memory, kernels, poolFactory(memory, kernels));
 }

@@ -2,6 +2,7 @@ import { broadcastIndex, shapeSize, toIndex } from "../../tensor/shape.js";
 import { isContiguous, type View } from "../../tensor/tensor_data.js";
 import type { HostArray } from "../backend.js";
 import type { CpuBuffer } from "./cpu_backend.js";
+import { mightSplit, type ThreadPool } from "./thread_pool.js";
 import type { WasmKernels } from "./wasm_kernels.js";
 
 /** What the matmul needs from the backend. */
@@ -12,6 +13,8 @@ interface MatmulHost {
   scratch(kernels: WasmKernels): number;
   allocate(size: number, dtype: "float32"): CpuBuffer;
   free(buffer: CpuBuffer): void;
+  /** Worker threads for big products, or null (one thread). */
+  pool(): ThreadPool | null;
 }
 
 /** One matrix operand: where it starts and how to step along its rows and columns. */
@@ -53,7 +56,8 @@ function gemm(
 
 /**
  * One float32 product by the WebAssembly SIMD kernel, which takes contiguous row-major matrices:
- * an operand that is not (a transposed view, say) is first copied into a temporary block.
+ * an operand that is not (a transposed view, say) is first copied into a temporary block. A big
+ * product is split by rows across the backend's worker threads (see thread_pool.ts).
  */
 function simdMatmul(
   backend: MatmulHost,
@@ -81,10 +85,17 @@ function simdMatmul(
     }
     return backend.address(packed, 0);
   };
-  const a = pointer(aBuffer, A, n, k);
-  const b = pointer(bBuffer, B, k, m);
-  kernels.matmul_f32(a, b, backend.address(cBuffer, cOffset), n, m, k, backend.scratch(kernels));
-  for (const t of temporaries) backend.free(t);
+  try {
+    const a = pointer(aBuffer, A, n, k);
+    const b = pointer(bBuffer, B, k, m);
+    const c = backend.address(cBuffer, cOffset);
+    const scratch = backend.scratch(kernels);
+    const pool = mightSplit(n, m, k) ? backend.pool() : null;
+    if (pool !== null) pool.matmul(kernels, a, b, c, n, m, k, scratch);
+    else kernels.matmul_f32(a, b, c, n, m, k, scratch);
+  } finally {
+    for (const t of temporaries) backend.free(t);
+  }
 }
 
 /**
