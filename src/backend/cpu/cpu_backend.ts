@@ -7,16 +7,17 @@ import {
   type UnaryOp,
   unaryOps,
 } from "../../tensor/ops.js";
-import { sameShape, shapeSize } from "../../tensor/shape.js";
+import { shapeSize } from "../../tensor/shape.js";
 import { isContiguous, type View } from "../../tensor/tensor_data.js";
 import type { Backend, DType, HostArray } from "../backend.js";
 import { referenceBackend } from "../reference/reference_backend.js";
 import { Arena } from "./arena.js";
 import { matmulDense } from "./matmul.js";
+import { classify, type Operand } from "./operand.js";
 import { denseMap, denseZip } from "./specialize.js";
 import type { ThreadPool } from "./thread_pool.js";
 import type { WasmKernels } from "./wasm_kernels.js";
-import { isSimdOp, type SimdOp, simdZip, simdZipScalar } from "./wasm_paths.js";
+import { isSimdOp, simdZip, simdZipScalar } from "./wasm_paths.js";
 
 /**
  * Starts the matmul thread pool, given an allocator of blocks in the backend's memory (for the
@@ -39,23 +40,20 @@ function dense(v: View<CpuBuffer>): boolean {
 }
 
 /**
- * Whether `b` repeats along the leading dims of `out` only: its trailing dims equal out's and
- * the rest are 1 or missing, and it is contiguous — the bias of a Linear layer ([n] over [m, n]).
- * Returns the length of the repeated row, or 0.
+ * The length of the chunks over which both operands are contiguous or constant: the row of a
+ * row-broadcast operand, else everything; 0 when two operands repeat rows of different lengths.
  */
-function rowBroadcast(b: View<CpuBuffer>, out: View<CpuBuffer>): number {
-  if (!dense(b)) return 0;
-  const rank = out.shape.length;
-  const padded = [...new Array<number>(rank - b.shape.length).fill(1), ...b.shape];
-  const k = padded.findIndex((d) => d !== 1);
-  if (k < 0 || !sameShape(padded.slice(k), out.shape.slice(k))) return 0;
-  return shapeSize(b.shape);
+function chunkOf(a: Operand, b: Operand, n: number): number {
+  const ra = a.kind === "row" ? a.row : n;
+  const rb = b.kind === "row" ? b.row : n;
+  if (a.kind === "row" && b.kind === "row" && ra !== rb) return 0;
+  return Math.min(ra, rb);
 }
 
 /**
  * The fast CPU backend. Storage lives in one WebAssembly.Memory (shared, so worker threads can
  * run kernels on it without copies), carved up by an `Arena`. Each op takes a fast path when the
- * layouts allow it — contiguous same-shape operands, a scalar operand, a row broadcast, rows of a
+ * layouts allow it — operands that are contiguous, constant or a repeated row (`classify`), a
  * contiguous reduction, packed matmul — and otherwise runs the reference backend's strided loops
  * on typed-array views of the same memory, so every layout stays correct.
  */
@@ -143,134 +141,94 @@ export class CpuBackend implements Backend<CpuBuffer> {
   }
 
   map(op: UnaryOp, out: View<CpuBuffer>, a: View<CpuBuffer>): void {
-    if (dense(out) && dense(a) && sameShape(out.shape, a.shape)) {
-      const n = shapeSize(out.shape);
-      denseMap(op)(
-        unaryOps[op].fn,
-        this.array(a.buffer),
-        a.offset,
-        this.array(out.buffer),
-        out.offset,
-        n,
-      );
+    const A = dense(out) ? classify(a, out.shape) : null;
+    if (A === null) {
+      referenceBackend.map(op, this.#host(out), this.#host(a));
       return;
     }
-    referenceBackend.map(op, this.#host(out), this.#host(a));
+    const { fn } = unaryOps[op];
+    const x = this.array(a.buffer);
+    const o = this.array(out.buffer);
+    const n = shapeSize(out.shape);
+    if (A.kind === "scalar") {
+      o.fill(fn(x[A.start]), out.offset, out.offset + n);
+      return;
+    }
+    const chunk = A.kind === "row" ? A.row : n;
+    const loop = denseMap(op);
+    for (let s = 0; s < n; s += chunk)
+      loop(fn, x, A.start + (A.kind === "full" ? s : 0), o, out.offset + s, chunk);
   }
 
   zip(op: BinaryOp, out: View<CpuBuffer>, a: View<CpuBuffer>, b: View<CpuBuffer>): void {
-    if (dense(out) && this.#zipFast(op, out, a, b)) return;
-    referenceBackend.zip(op, this.#host(out), this.#host(a), this.#host(b));
-  }
-
-  /** The zip fast paths; false when none applies. */
-  #zipFast(op: BinaryOp, out: View<CpuBuffer>, a: View<CpuBuffer>, b: View<CpuBuffer>): boolean {
-    const k = this.kernels;
-    if (
-      k !== null &&
-      isSimdOp(op) &&
-      out.buffer.dtype === "float32" &&
-      this.#zipSimd(k, op, out, a, b)
-    ) {
-      return true;
+    const A = dense(out) ? classify(a, out.shape) : null;
+    const B = A === null ? null : classify(b, out.shape);
+    const chunk = A === null || B === null ? 0 : chunkOf(A, B, shapeSize(out.shape));
+    if (A === null || B === null || chunk === 0) {
+      referenceBackend.zip(op, this.#host(out), this.#host(a), this.#host(b));
+      return;
     }
     const n = shapeSize(out.shape);
+    const k = this.kernels;
+    const simd = k !== null && isSimdOp(op) && out.buffer.dtype === "float32" ? op : null;
     const loop = denseZip(op);
     const { fn } = binaryOps[op];
-    const o = this.array(out.buffer);
     const x = this.array(a.buffer);
     const y = this.array(b.buffer);
-    const aFull = dense(a) && sameShape(a.shape, out.shape);
-    const bFull = dense(b) && sameShape(b.shape, out.shape);
-    const aOne = shapeSize(a.shape) === 1;
-    const bOne = shapeSize(b.shape) === 1;
-    if ((aFull || aOne) && (bFull || bOne)) {
-      loop(fn, x, a.offset, aFull ? 1 : 0, y, b.offset, bFull ? 1 : 0, o, out.offset, n);
-      return true;
+    const o = this.array(out.buffer);
+    const aStep = A.kind === "scalar" ? 0 : 1;
+    const bStep = B.kind === "scalar" ? 0 : 1;
+    for (let s = 0; s < n; s += chunk) {
+      const i = A.start + (A.kind === "full" ? s : 0);
+      const j = B.start + (B.kind === "full" ? s : 0);
+      const at = out.offset + s;
+      if (k !== null && simd !== null && aStep + bStep > 0) {
+        const [pa, pb, po] = [
+          this.address(a.buffer, i),
+          this.address(b.buffer, j),
+          this.address(out.buffer, at),
+        ];
+        if (aStep === 1 && bStep === 1) simdZip(k, simd, pa, pb, po, chunk);
+        else if (aStep === 1) simdZipScalar(k, simd, pa, y[j], po, chunk, false);
+        else simdZipScalar(k, simd, pb, x[i], po, chunk, true);
+      } else {
+        loop(fn, x, i, aStep, y, j, bStep, o, at, chunk);
+      }
     }
-    // One operand full, the other a row repeated over the leading dims (x + bias).
-    const bRow = aFull ? rowBroadcast(b, out) : 0;
-    const aRow = bFull ? rowBroadcast(a, out) : 0;
-    const row = bRow || aRow;
-    if (row === 0) return false;
-    for (let start = 0; start < n; start += row) {
-      if (bRow) loop(fn, x, a.offset + start, 1, y, b.offset, 1, o, out.offset + start, row);
-      else loop(fn, x, a.offset, 1, y, b.offset + start, 1, o, out.offset + start, row);
-    }
-    return true;
-  }
-
-  /** The float32 SIMD zips: same-shape, scalar and row-broadcast operands. */
-  #zipSimd(
-    k: WasmKernels,
-    op: SimdOp,
-    out: View<CpuBuffer>,
-    a: View<CpuBuffer>,
-    b: View<CpuBuffer>,
-  ): boolean {
-    const n = shapeSize(out.shape);
-    const o = this.address(out.buffer, out.offset);
-    const x = this.address(a.buffer, a.offset);
-    const y = this.address(b.buffer, b.offset);
-    const aFull = dense(a) && sameShape(a.shape, out.shape);
-    const bFull = dense(b) && sameShape(b.shape, out.shape);
-    if (aFull && bFull) {
-      simdZip(k, op, x, y, o, n);
-      return true;
-    }
-    if (aFull && shapeSize(b.shape) === 1) {
-      simdZipScalar(k, op, x, this.array(b.buffer)[b.offset], o, n, false);
-      return true;
-    }
-    if (bFull && shapeSize(a.shape) === 1) {
-      simdZipScalar(k, op, y, this.array(a.buffer)[a.offset], o, n, true);
-      return true;
-    }
-    // A full operand and a row repeated over the leading dims (x + bias): one kernel per row.
-    const row = aFull ? rowBroadcast(b, out) : 0;
-    if (row === 0) return false;
-    for (let start = 0; start < n; start += row) {
-      simdZip(k, op, x + start * 4, y, o + start * 4, row);
-    }
-    return true;
   }
 
   reduce(op: ReduceOp, out: View<CpuBuffer>, a: View<CpuBuffer>, dim: number): void {
-    // Rows of a contiguous tensor reduced along its last dim: one tight loop per row.
-    const last = a.shape.length - 1;
+    if (!dense(a) || !dense(out)) {
+      referenceBackend.reduce(op, this.#host(out), this.#host(a), dim);
+      return;
+    }
+    // a contiguous, seen as [outer, length, inner]: out[o, i] = fold_j a[o, j, i].
+    const length = a.shape[dim];
+    const inner = shapeSize(a.shape.slice(dim + 1));
+    const outer = shapeSize(a.shape.slice(0, dim));
     const k = this.kernels;
-    if (
-      op === "sum" &&
-      k !== null &&
-      a.buffer.dtype === "float32" &&
-      dim === last &&
-      dense(a) &&
-      dense(out)
-    ) {
-      const rows = shapeSize(out.shape);
+    if (op === "sum" && inner === 1 && k !== null && a.buffer.dtype === "float32") {
       k.sum_rows_f32(
         this.address(a.buffer, a.offset),
         this.address(out.buffer, out.offset),
-        rows,
-        a.shape[last],
+        outer,
+        length,
       );
       return;
     }
-    if (dim === last && dense(a) && dense(out)) {
-      const { fn, identity } = reduceOps[op];
-      const length = a.shape[last];
-      const rows = shapeSize(out.shape);
-      const x = this.array(a.buffer);
-      const o = this.array(out.buffer);
-      for (let r = 0; r < rows; r++) {
-        let acc = identity;
-        const start = a.offset + r * length;
-        for (let j = 0; j < length; j++) acc = fn(acc, x[start + j]);
-        o[out.offset + r] = acc;
+    const { fn, identity } = reduceOps[op];
+    const x = this.array(a.buffer);
+    const o = this.array(out.buffer);
+    // One accumulator per inner position, walked row by row: every read is sequential.
+    const acc = new Float64Array(inner);
+    for (let r = 0; r < outer; r++) {
+      acc.fill(identity);
+      for (let j = 0; j < length; j++) {
+        const base = a.offset + (r * length + j) * inner;
+        for (let i = 0; i < inner; i++) acc[i] = fn(acc[i], x[base + i]);
       }
-      return;
+      o.set(acc, out.offset + r * inner);
     }
-    referenceBackend.reduce(op, this.#host(out), this.#host(a), dim);
   }
 
   matmul(out: View<CpuBuffer>, a: View<CpuBuffer>, b: View<CpuBuffer>): void {
@@ -280,14 +238,24 @@ export class CpuBackend implements Backend<CpuBuffer> {
   }
 
   copy(out: View<CpuBuffer>, a: View<CpuBuffer>): void {
-    if (dense(out) && dense(a) && sameShape(out.shape, a.shape)) {
-      const n = shapeSize(out.shape);
-      const x = this.array(a.buffer);
-      // A dtype change goes through the typed arrays' own conversion.
-      this.array(out.buffer).set(x.subarray(a.offset, a.offset + n), out.offset);
+    const A = dense(out) ? classify(a, out.shape) : null;
+    if (A === null) {
+      referenceBackend.copy(this.#host(out), this.#host(a));
       return;
     }
-    referenceBackend.copy(this.#host(out), this.#host(a));
+    const n = shapeSize(out.shape);
+    const x = this.array(a.buffer);
+    const o = this.array(out.buffer);
+    if (A.kind === "scalar") {
+      o.fill(x[A.start], out.offset, out.offset + n);
+      return;
+    }
+    // A dtype change goes through the typed arrays' own conversion.
+    const chunk = A.kind === "row" ? A.row : n;
+    for (let s = 0; s < n; s += chunk) {
+      const from = A.start + (A.kind === "full" ? s : 0);
+      o.set(x.subarray(from, from + chunk), out.offset + s);
+    }
   }
 
   /** The same view over a typed array, for the reference backend's strided loops. */

@@ -1,0 +1,49 @@
+import type { Shape } from "../../tensor/shape.js";
+import type { Layout } from "../../tensor/tensor_data.js";
+
+/**
+ * How an elementwise operand reads its elements, following the output's row-major order, when
+ * that needs no index arithmetic:
+ * - `full`: element i is at start + i (a contiguous operand of the output's shape);
+ * - `scalar`: every element reads start (a one-element operand, or one expanded everywhere);
+ * - `row`: element i is at start + (i mod row) (a contiguous row repeated over the leading dims:
+ *   the bias of a Linear layer, or a gradient expanded back over a batch).
+ * Anything else is null and goes through the reference backend's strided loops.
+ */
+export type Operand =
+  | { readonly kind: "full"; readonly start: number }
+  | { readonly kind: "scalar"; readonly start: number }
+  | { readonly kind: "row"; readonly start: number; readonly row: number };
+
+/**
+ * Classify `v`, an operand broadcast to `out`: align its strides to out's dims (missing leading
+ * dims and broadcast size-1 dims read with stride 0), then look for a contiguous trailing block
+ * with only stride-0 dims before it.
+ */
+export function classify(v: Layout, out: Shape): Operand | null {
+  const rank = out.length;
+  const shift = rank - v.shape.length;
+  // Dims of size 1 in the output never step, so their stride does not matter: skip them.
+  let expected = 1;
+  let k = rank;
+  for (let i = rank - 1; i >= 0; i--) {
+    if (out[i] === 1) continue;
+    const own = i - shift;
+    const stride = own < 0 || v.shape[own] === 1 ? 0 : v.strides[own];
+    if (stride !== expected) break;
+    expected *= out[i];
+    k = i;
+  }
+  // Everything before the contiguous block must be a pure repeat (stride 0).
+  for (let i = 0; i < k; i++) {
+    if (out[i] === 1) continue;
+    const own = i - shift;
+    if (own >= 0 && v.shape[own] !== 1 && v.strides[own] !== 0) return null;
+  }
+  if (expected === 1) return { kind: "scalar", start: v.offset };
+  let row = 1;
+  for (let i = k; i < rank; i++) row *= out[i];
+  let total = 1;
+  for (const d of out) total *= d;
+  return row === total ? { kind: "full", start: v.offset } : { kind: "row", start: v.offset, row };
+}
