@@ -250,9 +250,13 @@ export class MatMul extends AutogradFunction {
   static override backward(ctx: Context, g: Tensor): (Tensor | null)[] {
     const [a, b] = saved(ctx);
     const [needA, needB] = ctx.needsInputGrad;
-    return [
-      needA ? matmulOp(g, b.transpose(-1, -2)) : null,
-      needB ? matmulOp(a.transpose(-1, -2), g) : null,
-    ];
+    // When an input is itself a transposed view (Linear's Wᵀ), compute its gradient transposed,
+    // (Bᵀ)ᵀ-style: dB = (gᵀ A)ᵀ, so that once the view's own backward transposes it back, the
+    // parameter's gradient is contiguous like the parameter (PyTorch's gradient layout rule).
+    const transposed = (t: Tensor) => !t.isContiguous() && t.transpose(-1, -2).isContiguous();
+    const t = (x: Tensor) => x.transpose(-1, -2);
+    const dA = () => (transposed(a) ? t(matmulOp(b, t(g))) : matmulOp(g, t(b)));
+    const dB = () => (transposed(b) ? t(matmulOp(t(g), a)) : matmulOp(t(a), g));
+    return [needA ? dA() : null, needB ? dB() : null];
   }
 }

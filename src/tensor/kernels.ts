@@ -1,7 +1,9 @@
+import type { DType } from "../backend/backend.js";
 import { BackendError, DTypeError, ShapeError } from "../errors.js";
 import type { BinaryOp, ReduceOp, UnaryOp } from "./ops.js";
 import { formatShape, normalizeDim, type Shape, sameShape, shapeBroadcast } from "./shape.js";
 import { Tensor } from "./tensor.js";
+import { denseOrder, layoutInOrder } from "./tensor_data.js";
 
 /**
  * History-free tensor ops: allocate the output on the inputs' backend and run one backend kernel.
@@ -22,9 +24,28 @@ function checkPair(op: string, a: Tensor, b: Tensor): void {
   }
 }
 
+/**
+ * The output of an elementwise op: row-major, except when an operand of the output's shape is a
+ * dense permutation (a transposed gradient, say) and the others are constants or laid out the
+ * same way — then the output takes that memory order (as PyTorch's elementwise ops do), so the
+ * backend walks all of them in one flat pass instead of transposing.
+ */
+function elementwiseOutput(shape: Shape, operands: readonly Tensor[], dtype: DType): Tensor {
+  const lead = operands.find((t) => sameShape(t.shape, shape) && !t.isContiguous());
+  const order = lead === undefined ? null : denseOrder(lead.layout);
+  const fits = (t: Tensor) =>
+    t === lead ||
+    t.size === 1 ||
+    (sameShape(t.shape, shape) && t.layout.strides.every((s, i) => s === lead?.layout.strides[i]));
+  if (lead === undefined || order === null || !operands.every(fits)) {
+    return Tensor.empty(shape, dtype, operands[0].backend);
+  }
+  return Tensor.emptyWithLayout(layoutInOrder(shape, order), dtype, lead.backend);
+}
+
 /** out = op(a), elementwise. */
 export function mapOp(op: UnaryOp, a: Tensor): Tensor {
-  const out = Tensor.empty(a.shape, a.dtype, a.backend);
+  const out = elementwiseOutput(a.shape, [a], a.dtype);
   out.backendImpl.map(op, out.strided, a.strided);
   return out;
 }
@@ -32,7 +53,7 @@ export function mapOp(op: UnaryOp, a: Tensor): Tensor {
 /** out = op(a, b), elementwise with broadcasting. */
 export function zipOp(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
   checkPair(op, a, b);
-  const out = Tensor.empty(shapeBroadcast(a.shape, b.shape, op), a.dtype, a.backend);
+  const out = elementwiseOutput(shapeBroadcast(a.shape, b.shape, op), [a, b], a.dtype);
   out.backendImpl.zip(op, out.strided, a.strided, b.strided);
   return out;
 }

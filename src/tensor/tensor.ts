@@ -133,6 +133,12 @@ export class Tensor implements Variable<Tensor>, Drawable {
     return new Tensor(storage, contiguousLayout(shape));
   }
 
+  /** A new tensor with exactly `layout` (offset 0, dense) on `backend` (contents unspecified). */
+  static emptyWithLayout(layout: Layout, dtype: DType, backend: BackendName): Tensor {
+    const storage = new Storage(resolveBackend(backend), dtype, shapeSize(layout.shape));
+    return new Tensor(storage, layout);
+  }
+
   /** A new tensor of `shape` holding `values` in row-major order. */
   static fromValues(
     values: ArrayLike<number>,

@@ -123,3 +123,34 @@ export function forEachPosition(
     visit(indexToPosition(index, layout.strides, layout.offset), ordinal);
   }
 }
+
+/**
+ * The storage order of a dense layout: the dims from outermost to innermost in memory, when the
+ * layout is a permutation of a contiguous one (a transposed matrix, a permuted batch), so its
+ * elements fill [offset, offset + size) without gaps; null otherwise (expanded, strided, sliced).
+ */
+export function denseOrder(layout: Layout): number[] | null {
+  const dims = layout.shape.map((_, i) => i).filter((i) => layout.shape[i] !== 1);
+  dims.sort((p, q) => layout.strides[q] - layout.strides[p]);
+  let expected = 1;
+  for (let k = dims.length - 1; k >= 0; k--) {
+    if (layout.strides[dims[k]] !== expected) return null;
+    expected *= layout.shape[dims[k]];
+  }
+  // Size-1 dims go first: they never step, so where they sit in memory does not matter.
+  return [...layout.shape.map((_, i) => i).filter((i) => layout.shape[i] === 1), ...dims];
+}
+
+/**
+ * A fresh layout of `shape` at offset 0 whose storage order is `order` (from `denseOrder`), so an
+ * elementwise result can share its input's memory order and be computed in one flat pass.
+ */
+export function layoutInOrder(shape: Shape, order: readonly number[]): Layout {
+  const strides = new Array<number>(shape.length).fill(0);
+  let step = 1;
+  for (let k = order.length - 1; k >= 0; k--) {
+    strides[order[k]] = step;
+    step *= shape[order[k]];
+  }
+  return { shape: [...shape], strides, offset: 0 };
+}

@@ -13,7 +13,7 @@ import type { Backend, DType, HostArray } from "../backend.js";
 import { referenceBackend } from "../reference/reference_backend.js";
 import { Arena } from "./arena.js";
 import { matmulDense } from "./matmul.js";
-import { classify, type Operand } from "./operand.js";
+import { flatOperands, type Operand } from "./operand.js";
 import { denseMap, denseZip } from "./specialize.js";
 import type { ThreadPool } from "./thread_pool.js";
 import type { WasmKernels } from "./wasm_kernels.js";
@@ -141,7 +141,7 @@ export class CpuBackend implements Backend<CpuBuffer> {
   }
 
   map(op: UnaryOp, out: View<CpuBuffer>, a: View<CpuBuffer>): void {
-    const A = dense(out) ? classify(a, out.shape) : null;
+    const A = flatOperands(out, [a])?.[0] ?? null;
     if (A === null) {
       referenceBackend.map(op, this.#host(out), this.#host(a));
       return;
@@ -161,8 +161,7 @@ export class CpuBackend implements Backend<CpuBuffer> {
   }
 
   zip(op: BinaryOp, out: View<CpuBuffer>, a: View<CpuBuffer>, b: View<CpuBuffer>): void {
-    const A = dense(out) ? classify(a, out.shape) : null;
-    const B = A === null ? null : classify(b, out.shape);
+    const [A, B] = flatOperands(out, [a, b]) ?? [null, null];
     const chunk = A === null || B === null ? 0 : chunkOf(A, B, shapeSize(out.shape));
     if (A === null || B === null || chunk === 0) {
       referenceBackend.zip(op, this.#host(out), this.#host(a), this.#host(b));
@@ -238,7 +237,7 @@ export class CpuBackend implements Backend<CpuBuffer> {
   }
 
   copy(out: View<CpuBuffer>, a: View<CpuBuffer>): void {
-    const A = dense(out) ? classify(a, out.shape) : null;
+    const A = flatOperands(out, [a])?.[0] ?? null;
     if (A === null) {
       referenceBackend.copy(this.#host(out), this.#host(a));
       return;

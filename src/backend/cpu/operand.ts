@@ -1,5 +1,5 @@
 import type { Shape } from "../../tensor/shape.js";
-import type { Layout } from "../../tensor/tensor_data.js";
+import { denseOrder, isContiguous, type Layout } from "../../tensor/tensor_data.js";
 
 /**
  * How an elementwise operand reads its elements, following the output's row-major order, when
@@ -46,4 +46,38 @@ export function classify(v: Layout, out: Shape): Operand | null {
   let total = 1;
   for (const d of out) total *= d;
   return row === total ? { kind: "full", start: v.offset } : { kind: "row", start: v.offset, row };
+}
+
+/** Whether `v` reads a single element everywhere it is broadcast to `out`. */
+function constant(v: Layout, out: Shape): boolean {
+  const shift = out.length - v.shape.length;
+  return v.shape.every((d, i) => d === 1 || out[i + shift] === 1 || v.strides[i] === 0);
+}
+
+/**
+ * The operands of an elementwise op as flat patterns over the output's storage, or null. A
+ * contiguous output uses `classify`; an output that is a dense permutation (a transposed result)
+ * is walked in its own memory order, which works when every operand is either laid out exactly
+ * like it (same shape and strides) or constant.
+ */
+export function flatOperands(out: Layout, inputs: readonly Layout[]): Operand[] | null {
+  const result: Operand[] = [];
+  if (isContiguous(out)) {
+    for (const v of inputs) {
+      const operand = classify(v, out.shape);
+      if (operand === null) return null;
+      result.push(operand);
+    }
+    return result;
+  }
+  if (denseOrder(out) === null) return null;
+  for (const v of inputs) {
+    const same =
+      v.shape.length === out.shape.length &&
+      v.shape.every((d, i) => d === out.shape[i] && (d === 1 || v.strides[i] === out.strides[i]));
+    if (same) result.push({ kind: "full", start: v.offset });
+    else if (constant(v, out.shape)) result.push({ kind: "scalar", start: v.offset });
+    else return null;
+  }
+  return result;
 }
