@@ -11,9 +11,33 @@ export function memory(): { buffers: number; bytes: number } {
   return { ...live };
 }
 
+/** What freeing a buffer needs; kept apart from `Storage` so the finalizer does not keep it alive. */
+interface Allocation {
+  readonly backend: Backend;
+  readonly buffer: unknown;
+  readonly bytes: number;
+  freed: boolean;
+}
+
+function free(allocation: Allocation): void {
+  if (allocation.freed) return;
+  allocation.freed = true;
+  allocation.backend.free(allocation.buffer);
+  live.buffers -= 1;
+  live.bytes -= allocation.bytes;
+}
+
+/**
+ * The safety net under `dispose()`: a storage that becomes unreachable (every tensor viewing it
+ * was garbage-collected) frees its buffer. Registered once per buffer, not per tensor view.
+ * Finalizers run between tasks, so a long synchronous loop should use `tidy` instead.
+ */
+const unreachable = new FinalizationRegistry<Allocation>(free);
+
 /**
  * One backend buffer, shared by every tensor that views it. Reference-counted: each Tensor
- * holding it counts once; `release` by the last one frees the buffer in its backend.
+ * holding it counts once, and `release` by the last one frees the buffer at once; tensors that
+ * are never disposed leave it to the garbage collector.
  */
 export class Storage {
   readonly backend: Backend;
@@ -21,6 +45,7 @@ export class Storage {
   readonly dtype: DType;
   /** Number of elements. */
   readonly size: number;
+  readonly #allocation: Allocation;
   #refs = 0;
 
   constructor(backend: Backend, dtype: DType, size: number, values?: ArrayLike<number>) {
@@ -33,14 +58,17 @@ export class Storage {
     this.dtype = dtype;
     this.size = size;
     this.buffer = backend.allocate(size, dtype);
-    if (values !== undefined) backend.upload(this.buffer, values);
+    const bytes = size * bytesPerElement[dtype];
+    this.#allocation = { backend, buffer: this.buffer, bytes, freed: false };
     live.buffers += 1;
-    live.bytes += size * bytesPerElement[dtype];
+    live.bytes += bytes;
+    unreachable.register(this, this.#allocation, this);
+    if (values !== undefined) backend.upload(this.buffer, values);
   }
 
   /** Whether the buffer has been freed. */
   get freed(): boolean {
-    return this.#refs < 0;
+    return this.#allocation.freed;
   }
 
   /** One more tensor holds this storage. */
@@ -54,10 +82,8 @@ export class Storage {
     if (this.freed) return;
     this.#refs -= 1;
     if (this.#refs === 0) {
-      this.#refs = -1;
-      this.backend.free(this.buffer);
-      live.buffers -= 1;
-      live.bytes -= this.size * bytesPerElement[this.dtype];
+      unreachable.unregister(this);
+      free(this.#allocation);
     }
   }
 }

@@ -49,13 +49,6 @@ import {
 } from "./tensor_data.js";
 import { keep as keepTensor, runTidy, track } from "./tidy.js";
 
-/**
- * The safety net under `dispose()`: a tensor object that is garbage-collected without being
- * disposed releases its hold on the storage, so a loop that never calls `dispose` still returns
- * its buffers (the cpu backend's memory, later GPU buffers) once the JS objects are collected.
- */
-const collected = new FinalizationRegistry<Storage>((storage) => storage.release());
-
 /** An operand of a Tensor op: another tensor, or a number (broadcast as a constant). */
 export type TensorLike = Tensor | number;
 
@@ -119,7 +112,6 @@ export class Tensor implements Variable<Tensor>, Drawable {
     requiresGrad = false,
   ) {
     storage.retain();
-    collected.register(this, storage, this);
     track(this);
     this.storage = storage;
     this.layout = layout;
@@ -552,7 +544,6 @@ export class Tensor implements Variable<Tensor>, Drawable {
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
-    collected.unregister(this);
     this.storage.release();
   }
 

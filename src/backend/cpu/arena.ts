@@ -24,7 +24,9 @@ export class Arena {
 
   /** The block size used for a request of `bytes`. */
   static blockSize(bytes: number): number {
-    return Math.max(MIN_BLOCK, 2 ** Math.ceil(Math.log2(Math.max(bytes, 1))));
+    if (bytes <= MIN_BLOCK) return MIN_BLOCK;
+    // The next power of two: clz32 on the hot path (every tensor op allocates), Math beyond 2³⁰.
+    return bytes <= 2 ** 30 ? 2 ** (32 - Math.clz32(bytes - 1)) : 2 ** Math.ceil(Math.log2(bytes));
   }
 
   /** A 64-byte-aligned block of at least `bytes` bytes; returns its byte offset. */
