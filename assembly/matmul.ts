@@ -1,6 +1,9 @@
-// C[M×N] = A[M×K] · B[K×N] for contiguous row-major f32, as a packed, blocked GEMM (the Goto/BLIS
-// loop nest). The work is cut into blocks that each fit a cache level, packed into the order the
-// 4×8 micro-kernel reads, and swept so that every packed value is reused many times:
+// C[M×N] = A[M×K] · B[K×N] for f32, as a packed, blocked GEMM (the Goto/BLIS loop nest). A and B
+// are each row-major with a leading dimension (lda, ldb f32 between rows) or stored transposed (the
+// rows of Aᵀ or Bᵀ lda, ldb f32 apart): packing reads either layout (pack.ts), so a transposed
+// operand costs no copy. C is contiguous row-major (N f32 per row). The work is cut into blocks
+// that each fit a cache level, packed into the order the 4×8 micro-kernel reads, and swept so that
+// every packed value is reused many times:
 //
 //   for jc in N by NC:                 B block column
 //     for pc in K by KC:               pack B[pc:+KC, jc:+NC]   (KC×NC f32 = 512 KiB: L2/L3)
@@ -39,7 +42,10 @@ export function matmul_f32_scratch_bytes(M: i32, N: i32, K: i32): usize {
   );
 }
 
-/** C = A · B for A M×K, B K×N, C M×N, contiguous row-major f32; scratch as matmul_f32_scratch_bytes. */
+/**
+ * C = A · B for A M×K, B K×N, C M×N (contiguous row-major) f32; scratch as matmul_f32_scratch_bytes.
+ * Operand layouts as for matmul_f32_rows.
+ */
 export function matmul_f32(
   a: usize,
   b: usize,
@@ -47,14 +53,26 @@ export function matmul_f32(
   M: i32,
   N: i32,
   K: i32,
+  transA: i32,
+  transB: i32,
+  lda: i32,
+  ldb: i32,
   scratch: usize,
 ): void {
-  matmul_f32_rows(a, b, c, M, N, K, 0, M, scratch);
+  matmul_f32_rows(a, b, c, M, N, K, transA, transB, lda, ldb, 0, M, scratch);
 }
 
 /**
  * Rows [rowStart, rowEnd) of C = A · B, touching no other row of C: threads may each take a row range,
  * each with its own scratch. C must not overlap A or B.
+ *
+ * Operand layouts (leading dimensions in f32, ≥ 0; one below the stored row's width is allowed, e.g.
+ * 0 to repeat one row):
+ *   transA = 0: A[i][k] at a + (i·lda + k)·4   (row-major M×K; contiguous: lda = K)
+ *   transA = 1: A[i][k] at a + (k·lda + i)·4   (Aᵀ row-major K×M; contiguous: lda = M)
+ *   transB = 0: B[k][j] at b + (k·ldb + j)·4   (row-major K×N; contiguous: ldb = N)
+ *   transB = 1: B[k][j] at b + (j·ldb + k)·4   (Bᵀ row-major N×K; contiguous: ldb = K)
+ * The packed panels, and so every bit of C, are the same whichever layout the values come from.
  */
 export function matmul_f32_rows(
   a: usize,
@@ -63,6 +81,10 @@ export function matmul_f32_rows(
   M: i32,
   N: i32,
   K: i32,
+  transA: i32,
+  transB: i32,
+  lda: i32,
+  ldb: i32,
   rowStart: i32,
   rowEnd: i32,
   scratch: usize,
@@ -88,10 +110,10 @@ export function matmul_f32_rows(
     for (let pc = 0; pc < K; pc += KC) {
       const kc = min(KC, K - pc);
       const accumulate = pc > 0;
-      packB(b + ((<usize>pc * <usize>N + <usize>jc) << 2), N, kc, nc, bPack);
+      packB(at(b, pc, jc, ldb, transB), ldb, transB, kc, nc, bPack);
       for (let ic = r0; ic < r1; ic += MC) {
         const mc = min(MC, r1 - ic);
-        packA(a + ((<usize>ic * <usize>K + <usize>pc) << 2), K, mc, kc, aPack);
+        packA(at(a, ic, pc, lda, transA), lda, transA, mc, kc, aPack);
         for (let jr = 0; jr < nc; jr += NR) {
           const cols = min(NR, nc - jr);
           const bp = bPack + (<usize>(jr * kc) << 2);
@@ -110,6 +132,14 @@ export function matmul_f32_rows(
       }
     }
   }
+}
+
+/** Byte address of element [row][col] of an operand stored as is or transposed (see above). */
+@inline
+function at(base: usize, row: i32, col: i32, ld: i32, trans: i32): usize {
+  const outer = trans != 0 ? col : row;
+  const inner = trans != 0 ? row : col;
+  return base + ((<usize>outer * <usize>ld + <usize>inner) << 2);
 }
 
 /** Stores (or adds) the top-left rows×cols of the MR×NR tile at `tile` into C at cTile. */

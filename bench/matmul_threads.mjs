@@ -66,8 +66,8 @@ function layout(m, n, kk) {
 
 /** Throws unless the pool's C equals the one-thread C bit for bit. */
 function check(p, m, n, kk) {
-  k.matmul_f32(p.a, p.b, p.c1, m, n, kk, scratch);
-  pool.matmul(k, p.a, p.b, p.c2, m, n, kk, scratch);
+  k.matmul_f32(p.a, p.b, p.c1, m, n, kk, 0, 0, kk, n, scratch);
+  pool.matmul(k, p.a, p.b, p.c2, m, n, kk, 0, 0, kk, n, scratch);
   const one = new Uint32Array(memory.buffer, p.c1, m * n);
   const many = new Uint32Array(memory.buffer, p.c2, m * n);
   for (let i = 0; i < m * n; i++) {
@@ -119,8 +119,8 @@ function medianMicros(run, gapMs) {
 {
   const p = layout(64, 64, 64);
   for (let i = 0; i < 100; i++) {
-    k.matmul_f32(p.a, p.b, p.c1, 64, 64, 64, scratch);
-    pool.matmul(k, p.a, p.b, p.c2, 64, 64, 64, scratch);
+    k.matmul_f32(p.a, p.b, p.c1, 64, 64, 64, 0, 0, 64, 64, scratch);
+    pool.matmul(k, p.a, p.b, p.c2, 64, 64, 64, 0, 0, 64, 64, scratch);
   }
 }
 
@@ -143,8 +143,14 @@ if (threshold) {
       let one = 0;
       let many = 0;
       for (let r = 0; r < 3; r++) {
-        one += medianMicros(() => k.matmul_f32(p.a, p.b, p.c1, m, n, kk, scratch), gap);
-        many += medianMicros(() => pool.matmul(k, p.a, p.b, p.c2, m, n, kk, scratch), gap);
+        one += medianMicros(
+          () => k.matmul_f32(p.a, p.b, p.c1, m, n, kk, 0, 0, kk, n, scratch),
+          gap,
+        );
+        many += medianMicros(
+          () => pool.matmul(k, p.a, p.b, p.c2, m, n, kk, 0, 0, kk, n, scratch),
+          gap,
+        );
       }
       row[`${name} 1 thread µs`] = (one / 3).toFixed(1);
       row[`${name} 2 threads µs`] = (many / 3).toFixed(1);
@@ -160,8 +166,10 @@ if (threshold) {
     const p = layout(n, n, n);
     check(p, n, n, n);
     const flops = 2 * n * n * n;
-    const one = flops / bestSeconds(() => k.matmul_f32(p.a, p.b, p.c1, n, n, n, scratch)) / 1e9;
-    const many = flops / bestSeconds(() => pool.matmul(k, p.a, p.b, p.c2, n, n, n, scratch)) / 1e9;
+    const one =
+      flops / bestSeconds(() => k.matmul_f32(p.a, p.b, p.c1, n, n, n, 0, 0, n, n, scratch)) / 1e9;
+    const many =
+      flops / bestSeconds(() => pool.matmul(k, p.a, p.b, p.c2, n, n, n, 0, 0, n, n, scratch)) / 1e9;
     rows.push({
       n,
       "1 thread GFLOP/s": one.toFixed(1),

@@ -70,35 +70,67 @@ function words(ptr: number, n: number): Uint32Array {
   return new Uint32Array(memory.buffer, ptr, n);
 }
 
+/** How A and B are stored: transposed or not (0/1), and padding past the width of their rows. */
+interface Layouts {
+  transA: number;
+  transB: number;
+  padA: number;
+  padB: number;
+}
+const CONTIGUOUS: Layouts = { transA: 0, transB: 0, padA: 0, padB: 0 };
+
 interface Operands {
   a: number;
   b: number;
+  lda: number;
+  ldb: number;
   one: number;
   many: number;
 }
 
-/** Random A (m×k), B (k×n), and two C's (n + 16 guard floats each) in fresh blocks. */
-function operands(m: number, n: number, k: number, seed: number): Operands {
+/**
+ * Random A (m×k) and B (k×n), stored as `layouts` says (row-major, or transposed: the transpose
+ * row-major; rows `ld` apart), and two C's (n + 16 guard floats each) in fresh blocks.
+ */
+function operands(
+  m: number,
+  n: number,
+  k: number,
+  seed: number,
+  layouts: Layouts = CONTIGUOUS,
+): Operands {
   const rng = new Random(seed);
-  const a = allocate(4 * m * k);
-  const b = allocate(4 * k * n);
+  const lda = (layouts.transA ? m : k) + layouts.padA;
+  const ldb = (layouts.transB ? k : n) + layouts.padB;
+  const aCount = lda * (layouts.transA ? k : m);
+  const bCount = ldb * (layouts.transB ? n : k);
+  const a = allocate(4 * aCount);
+  const b = allocate(4 * bCount);
   const one = allocate(4 * (m * n + 16));
   const many = allocate(4 * (m * n + 16));
-  const A = f32(a, m * k);
+  const A = f32(a, aCount);
   for (let i = 0; i < A.length; i++) A[i] = rng.normal();
-  const B = f32(b, k * n);
+  const B = f32(b, bCount);
   for (let i = 0; i < B.length; i++) B[i] = rng.normal();
   f32(one, m * n + 16).fill(SENTINEL);
   f32(many, m * n + 16).fill(SENTINEL);
-  return { a, b, one, many };
+  return { a, b, lda, ldb, one, many };
 }
 
 /** The pool's product equals the single-threaded kernel's bit for bit, and writes nothing past C. */
-function expectSameAsOneThread(p: ThreadPool, m: number, n: number, k: number, seed: number): void {
+function expectSameAsOneThread(
+  p: ThreadPool,
+  m: number,
+  n: number,
+  k: number,
+  seed: number,
+  layouts: Layouts = CONTIGUOUS,
+): void {
   const start = top;
-  const { a, b, one, many } = operands(m, n, k, seed);
-  kernels.matmul_f32(a, b, one, m, n, k, callerScratch);
-  p.matmul(kernels, a, b, many, m, n, k, callerScratch);
+  const { a, b, lda, ldb, one, many } = operands(m, n, k, seed, layouts);
+  const { transA, transB } = layouts;
+  kernels.matmul_f32(a, b, one, m, n, k, transA, transB, lda, ldb, callerScratch);
+  p.matmul(kernels, a, b, many, m, n, k, transA, transB, lda, ldb, callerScratch);
   expect(words(many, m * n)).toEqual(words(one, m * n));
   for (const x of f32(many + 4 * m * n, 16)) expect(x).toBe(SENTINEL);
   top = start;
@@ -149,6 +181,23 @@ describe("ThreadPool.matmul", () => {
     });
   });
 
+  it("equals it with operands transposed and rows padded, in every combination", () => {
+    const shapes: [number, number, number][] = [
+      [33, 17, 9],
+      [97, 131, 67],
+      [130, 513, 257],
+    ];
+    let seed = 200;
+    for (const [m, n, k] of shapes) {
+      for (const transA of [0, 1]) {
+        for (const transB of [0, 1]) {
+          expectSameAsOneThread(pool, m, n, k, seed++, { transA, transB, padA: 0, padB: 0 });
+          expectSameAsOneThread(pool, m, n, k, seed++, { transA, transB, padA: 3, padB: 7 });
+        }
+      }
+    }
+  });
+
   it("equals it around and above the default thresholds, with the default policy", () => {
     const defaults = makePool({ minWork: undefined, threads: 2 });
     const cold = Math.ceil(Math.cbrt(SPLIT_MIN_WORK.cold));
@@ -163,10 +212,10 @@ describe("ThreadPool.matmul", () => {
     const start = top;
     const m = 64;
     const { a, b, one, many } = operands(m, 40, 48, 5);
-    kernels.matmul_f32(a, b, one, m, 40, 48, callerScratch);
+    kernels.matmul_f32(a, b, one, m, 40, 48, 0, 0, 48, 40, callerScratch);
     for (let i = 0; i < 500; i++) {
       f32(many, m * 40).fill(0);
-      pool.matmul(kernels, a, b, many, m, 40, 48, callerScratch);
+      pool.matmul(kernels, a, b, many, m, 40, 48, 0, 0, 48, 40, callerScratch);
       if (i % 50 === 0) expect(words(many, m * 40)).toEqual(words(one, m * 40));
     }
     expect(words(many, m * 40)).toEqual(words(one, m * 40));
@@ -190,7 +239,7 @@ describe("ThreadPool.matmul", () => {
     const end = memory.buffer.byteLength;
     const { a, b } = operands(64, n, n, 3);
     const c = end - 4 * n * 32;
-    expect(() => p.matmul(kernels, a, b, c, 64, n, n, callerScratch)).toThrow(
+    expect(() => p.matmul(kernels, a, b, c, 64, n, n, 0, 0, n, n, callerScratch)).toThrow(
       /matmul failed in worker 0: .*out of bounds/,
     );
     expect(p.usable).toBe(true);
@@ -291,7 +340,8 @@ describe("matmul through the Tensor API on the cpu backend", () => {
     new Float32Array(own.buffer, pb, b.length).set(b);
     for (let t = 0; t < batches; t++) {
       const bOffset = bBatched ? t * k * n : 0;
-      k1.matmul_f32(pa + 4 * t * m * k, pb + 4 * bOffset, pc + 4 * t * m * n, m, n, k, scratch);
+      const [a, b, c] = [pa + 4 * t * m * k, pb + 4 * bOffset, pc + 4 * t * m * n];
+      k1.matmul_f32(a, b, c, m, n, k, 0, 0, k, n, scratch);
     }
     return new Float32Array(own.buffer, pc, batches * m * n).slice();
   }
@@ -334,6 +384,23 @@ describe("matmul through the Tensor API on the cpu backend", () => {
       n,
       k,
       true,
+    );
+    expect(bits(await c.data())).toEqual(bits(want));
+  });
+
+  it("gives it with both operands transposed views, read in place", async () => {
+    const [batches, m, n, k] = [2, 140, 90, 160];
+    const at = mt.randn([batches, k, m], { backend: "cpu", seed: 5 });
+    const bt = mt.randn([n, k], { backend: "cpu", seed: 6 });
+    const c = at.transpose(1, 2).matmul(bt.transpose(0, 1));
+    const want = oneThread(
+      Float32Array.from(await at.transpose(1, 2).contiguous().data()),
+      Float32Array.from(await bt.transpose(0, 1).contiguous().data()),
+      batches,
+      m,
+      n,
+      k,
+      false,
     );
     expect(bits(await c.data())).toEqual(bits(want));
   });

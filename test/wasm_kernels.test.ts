@@ -15,7 +15,10 @@ import { Random } from "../src/random.js";
  * (IEEE f32 arithmetic rounds once, and a double result rounded to f32 is the same number), sums
  * and matmul within a rounding tolerance. Sizes straddle the SIMD widths (4, 16) and the matmul
  * tile (4×8) and blocks (K 256, N 512, M 64). Guard bytes around every output and around matmul's
- * scratch catch writes out of bounds.
+ * scratch catch writes out of bounds. Matmul operands come in all four layouts (A and B each
+ * row-major or stored transposed, with leading dimensions up to a few elements past the width):
+ * the gaps between their rows hold NaN, so a kernel that reads anything but the operand's own
+ * elements gets a NaN into C.
  */
 
 const memory = new WebAssembly.Memory({ initial: 512, maximum: 65536, shared: true });
@@ -82,7 +85,7 @@ function firstMismatch(got: ArrayLike<number>, want: ArrayLike<number>): string 
   return undefined;
 }
 
-const edgeSizes = [1, 3, 4, 5, 15, 16, 17, 63, 64, 65];
+const edgeSizes = [1, 3, 4, 5, 7, 8, 9, 15, 16, 17, 63, 64, 65];
 const size = fc.oneof(fc.constantFrom(...edgeSizes), fc.integer({ min: 1, max: 200 }));
 const length = fc.oneof(fc.constantFrom(0, ...edgeSizes), fc.integer({ min: 0, max: 1000 }));
 const seed = fc.integer({ min: 0, max: 2 ** 31 });
@@ -114,6 +117,54 @@ const scalar: Record<ScalarKernel, (x: number, s: number) => number> = {
   rdiv_scalar_f32: (x, s) => s / x,
 };
 
+/** How one matmul operand is stored: transposed or not, and how far its leading dimension pads. */
+interface OperandStorage {
+  trans: boolean;
+  /** ld − (the stored matrix's row width), ≥ 0. */
+  pad: number;
+}
+const contiguous: OperandStorage = { trans: false, pad: 0 };
+
+/** An operand written into memory: the kernel's arguments and its values, logical row-major. */
+interface Operand {
+  ptr: number;
+  ld: number;
+  trans: 0 | 1;
+  values: Float32Array;
+  /** f32 from ptr that the storage spans (guards sit either side). */
+  span: number;
+}
+
+/**
+ * A rows×cols operand with values from `seed`, stored as `layout` says: row-major with rows ld
+ * apart, or transposed (its transpose row-major, ld apart). The padding between stored rows is NaN.
+ */
+function writeOperand(
+  layout: Layout,
+  rows: number,
+  cols: number,
+  { trans, pad }: OperandStorage,
+  seed: number,
+  off = 0,
+): Operand {
+  const [outer, inner] = trans ? [cols, rows] : [rows, cols];
+  const ld = inner + pad;
+  const span = outer === 0 ? 0 : (outer - 1) * ld + inner;
+  const ptr = layout.alloc(span, off);
+  view(ptr, span).fill(Number.NaN);
+  const rng = new Random(seed);
+  const values = new Float32Array(rows * cols);
+  const stored = view(ptr, span);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) {
+      const v = Math.fround(rng.uniform(-1, 1));
+      values[r * cols + c] = v;
+      stored[trans ? c * ld + r : r * ld + c] = v;
+    }
+  }
+  return { ptr, ld, trans: trans ? 1 : 0, values, span };
+}
+
 /**
  * C = A·B (rows [r0, r1)) in doubles, and Σ_k |A[i][k]·B[k][j]| per entry, the scale of its
  * rounding error.
@@ -142,7 +193,16 @@ function referenceMatmul(
   return { sum, scale };
 }
 
-/** Runs one matmul case (the whole of C, or rows [r0, r1) via matmul_f32_rows) and checks it. */
+interface MatmulCase {
+  /** Rows [r0, r1) via matmul_f32_rows, else the whole of C via matmul_f32. */
+  rows?: readonly [number, number];
+  a?: OperandStorage;
+  b?: OperandStorage;
+  /** Misalignment of A's and B's storage, in bytes. */
+  off?: number;
+}
+
+/** Runs one matmul case and checks it; returns C's words (Uint32, a copy) for bitwise comparisons. */
 function checkMatmul(
   k: WasmKernels,
   layout: Layout,
@@ -150,43 +210,65 @@ function checkMatmul(
   N: number,
   K: number,
   s: number,
-  rows?: readonly [number, number],
-): void {
+  { rows, a: la = contiguous, b: lb = contiguous, off = 0 }: MatmulCase = {},
+): Uint32Array {
   layout.reset();
-  const pa = layout.alloc(M * K);
-  const pb = layout.alloc(K * N);
+  const A = writeOperand(layout, M, K, la, s, off);
+  const B = writeOperand(layout, K, N, lb, s + 7, off);
   const pc = layout.alloc(M * N);
   const scratchBytes = k.matmul_f32_scratch_bytes(M, N, K);
   expect(scratchBytes % 4).toBe(0);
   const ps = layout.alloc(scratchBytes / 4);
-  const a = fill(pa, M * K, s);
-  const b = fill(pb, K * N, s + 7);
   view(pc, M * N).fill(SENTINEL);
   const [r0, r1] = rows ?? [0, M];
-  if (rows === undefined) k.matmul_f32(pa, pb, pc, M, N, K, ps);
-  else k.matmul_f32_rows(pa, pb, pc, M, N, K, r0, r1, ps);
+  const how = `M=${M} N=${N} K=${K} transA=${A.trans} lda=${A.ld} transB=${B.trans} ldb=${B.ld}`;
+  if (rows === undefined) {
+    k.matmul_f32(A.ptr, B.ptr, pc, M, N, K, A.trans, B.trans, A.ld, B.ld, ps);
+  } else {
+    k.matmul_f32_rows(A.ptr, B.ptr, pc, M, N, K, A.trans, B.trans, A.ld, B.ld, r0, r1, ps);
+  }
 
-  const { sum, scale } = referenceMatmul(a, b, M, N, K, r0, r1);
+  const { sum, scale } = referenceMatmul(A.values, B.values, M, N, K, r0, r1);
   const c = view(pc, M * N);
   for (let i = 0; i < M; i++) {
     for (let j = 0; j < N; j++) {
       const at = i * N + j;
       if (i < r0 || i >= r1) {
         if (c[at] !== SENTINEL)
-          expect.fail(`C[${i}][${j}] outside rows [${r0}, ${r1}) was written`);
+          expect.fail(`C[${i}][${j}] outside rows [${r0}, ${r1}) was written (${how})`);
         continue;
       }
       const want = Math.fround(sum[at]);
       if (!(Math.abs(c[at] - want) <= 1e-4 * scale[at] + 1e-30)) {
-        expect.fail(`C[${i}][${j}] = ${c[at]}, want ${want} (M=${M} N=${N} K=${K})`);
+        expect.fail(`C[${i}][${j}] = ${c[at]}, want ${want} (${how})`);
       }
     }
   }
-  expectGuards(pa, M * K);
-  expectGuards(pb, K * N);
+  expectGuards(A.ptr, A.span);
+  expectGuards(B.ptr, B.span);
   expectGuards(pc, M * N);
   expectGuards(ps, scratchBytes / 4);
+  return new Uint32Array(memory.buffer, pc, M * N).slice();
 }
+
+/** One operand's layout: either orientation, the leading dimension often padded. */
+const operandLayout = fc.record({
+  trans: fc.boolean(),
+  pad: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 9 })),
+});
+/** The four (transA, transB) combinations, each with an unpadded and a padded example. */
+const allLayouts: [OperandStorage, OperandStorage][] = [false, true].flatMap((ta) =>
+  [false, true].flatMap((tb) => [
+    [
+      { trans: ta, pad: 0 },
+      { trans: tb, pad: 0 },
+    ],
+    [
+      { trans: ta, pad: 3 },
+      { trans: tb, pad: 5 },
+    ],
+  ]),
+) as [OperandStorage, OperandStorage][];
 
 describe.each(variants)("wasm kernels (%s)", (variant) => {
   const k = loadWasmKernels(memory, variant);
@@ -273,28 +355,94 @@ describe.each(variants)("wasm kernels (%s)", (variant) => {
 
   it("matmul_f32 matches a double-precision product", () => {
     fc.assert(
-      fc.property(size, size, size, seed, (M, N, K, s) => checkMatmul(k, layout, M, N, K, s)),
-      { numRuns: 40 },
-    );
-  });
-
-  it("matmul_f32_rows writes exactly its row range", () => {
-    fc.assert(
-      fc.property(size, size, size, seed, fc.nat(), fc.nat(), (M, N, K, s, x, y) => {
-        const r0 = Math.min(x % (M + 1), y % (M + 1));
-        const r1 = Math.max(x % (M + 1), y % (M + 1));
-        checkMatmul(k, layout, M, N, K, s, [r0, r1]);
+      fc.property(size, size, size, seed, (M, N, K, s) => {
+        checkMatmul(k, layout, M, N, K, s);
       }),
       { numRuns: 40 },
     );
   });
 
-  it("matmul crosses its K, N and M blocks", () => {
+  it("matmul_f32 reads A and B row-major or transposed, with any leading dimension", () => {
+    fc.assert(
+      fc.property(
+        size,
+        size,
+        size,
+        seed,
+        operandLayout,
+        operandLayout,
+        misalign,
+        (M, N, K, s, a, b, off) => {
+          checkMatmul(k, layout, M, N, K, s, { a, b, off });
+        },
+      ),
+      { numRuns: 120 },
+    );
+  });
+
+  it("matmul_f32 gives the same bits for every operand layout", () => {
+    // The packed panels hold the same values whichever layout they come from, so C must too.
+    for (const [M, N, K] of [
+      [1, 1, 1],
+      [7, 9, 8],
+      [17, 63, 5],
+      [65, 15, 300],
+      [64, 530, 16],
+    ]) {
+      const want = checkMatmul(k, layout, M, N, K, 42);
+      for (const [a, b] of allLayouts) {
+        expect(checkMatmul(k, layout, M, N, K, 42, { a, b })).toEqual(want);
+      }
+    }
+  });
+
+  it("matmul_f32_rows writes exactly its row range", () => {
+    fc.assert(
+      fc.property(
+        size,
+        size,
+        size,
+        seed,
+        fc.nat(),
+        fc.nat(),
+        operandLayout,
+        operandLayout,
+        (M, N, K, s, x, y, a, b) => {
+          const r0 = Math.min(x % (M + 1), y % (M + 1));
+          const r1 = Math.max(x % (M + 1), y % (M + 1));
+          checkMatmul(k, layout, M, N, K, s, { rows: [r0, r1], a, b });
+        },
+      ),
+      { numRuns: 80 },
+    );
+  });
+
+  it("matmul crosses its K, N and M blocks, in every layout", () => {
     // K > 256 and 512 (accumulation over K blocks), N > 512 and 1024 (B blocks), M > 64 (A blocks).
-    checkMatmul(k, layout, 70, 530, 300, 1);
-    checkMatmul(k, layout, 5, 1030, 513, 2);
-    checkMatmul(k, layout, 131, 9, 600, 3);
-    checkMatmul(k, layout, 131, 9, 600, 4, [61, 130]);
+    for (const [a, b] of allLayouts) {
+      checkMatmul(k, layout, 70, 530, 300, 1, { a, b });
+      checkMatmul(k, layout, 5, 1030, 513, 2, { a, b });
+      checkMatmul(k, layout, 131, 9, 600, 3, { a, b });
+      checkMatmul(k, layout, 131, 9, 600, 4, { rows: [61, 130], a, b });
+    }
+  });
+
+  it("matmul reads a repeated row or column through a leading dimension of 0", () => {
+    layout.reset();
+    const [M, N, K] = [9, 11, 6];
+    const pa = layout.alloc(K);
+    const pb = layout.alloc(K);
+    const row = fill(pa, K, 5); // A: 9 copies of one row (lda 0)
+    const col = fill(pb, K, 6); // B: 11 copies of one column (stored as Bᵀ, ldb 0)
+    const pc = layout.alloc(M * N);
+    const ps = layout.alloc(k.matmul_f32_scratch_bytes(M, N, K) / 4);
+    k.matmul_f32(pa, pb, pc, M, N, K, 0, 1, 0, 0, ps);
+    let dot = 0;
+    for (let p = 0; p < K; p++) dot += row[p] * col[p];
+    for (const x of view(pc, M * N)) expect(x).toBeCloseTo(dot, 5);
+    // One row of it, A now stored transposed: Aᵀ is K×1, its rows 1 f32 apart.
+    k.matmul_f32(pa, pb, pc, 1, N, K, 1, 1, 1, 0, ps);
+    for (const x of view(pc, N)) expect(x).toBeCloseTo(dot, 5);
   });
 
   it("matmul with K = 0 writes zeros", () => {
@@ -302,7 +450,9 @@ describe.each(variants)("wasm kernels (%s)", (variant) => {
     const pc = layout.alloc(15);
     view(pc, 15).fill(SENTINEL);
     const ps = layout.alloc(k.matmul_f32_scratch_bytes(3, 5, 0) / 4);
-    k.matmul_f32(0, 0, pc, 3, 5, 0, ps);
+    k.matmul_f32(0, 0, pc, 3, 5, 0, 0, 0, 0, 5, ps);
+    view(pc, 15).fill(SENTINEL);
+    k.matmul_f32_rows(0, 0, pc, 3, 5, 0, 1, 1, 3, 0, 0, 3, ps);
     expect(Array.from(view(pc, 15))).toEqual(new Array(15).fill(0));
     expectGuards(pc, 15);
   });

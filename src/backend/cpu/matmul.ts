@@ -55,9 +55,12 @@ function gemm(
 }
 
 /**
- * One float32 product by the WebAssembly SIMD kernel, which takes contiguous row-major matrices:
- * an operand that is not (a transposed view, say) is first copied into a temporary block. A big
- * product is split by rows across the backend's worker threads (see thread_pool.ts).
+ * One float32 product by the WebAssembly SIMD kernel. The kernel reads an operand in place when it
+ * is row-major (column stride 1, rows `ld` apart) or column-major (row stride 1: a transposed view,
+ * read as the rows of its transpose, `ld` apart); it gathers either layout while packing, so a
+ * transposed operand costs nothing extra. Any other layout (both strides above 1) is first copied
+ * into a contiguous temporary block. A big product is split by rows across the backend's worker
+ * threads (see thread_pool.ts).
  */
 function simdMatmul(
   backend: MatmulHost,
@@ -73,9 +76,20 @@ function simdMatmul(
   m: number,
 ): void {
   const temporaries: CpuBuffer[] = [];
-  const pointer = (buffer: CpuBuffer, M: Matrix, rows: number, cols: number): number => {
-    if (M.colStride === 1 && (M.rowStride === cols || rows === 1))
-      return backend.address(buffer, M.offset);
+  /** [pointer, leading dimension, transposed (0/1)] of a rows×cols operand, as the kernel takes it. */
+  const operand = (
+    buffer: CpuBuffer,
+    M: Matrix,
+    rows: number,
+    cols: number,
+  ): [number, number, number] => {
+    // The stride along a dimension of one element is never used: any value will do.
+    const rowStride = rows <= 1 ? 0 : M.rowStride;
+    const colStride = cols <= 1 ? 0 : M.colStride;
+    if ((cols <= 1 || colStride === 1) && rowStride >= 0)
+      return [backend.address(buffer, M.offset), rowStride, 0];
+    if ((rows <= 1 || rowStride === 1) && colStride >= 0)
+      return [backend.address(buffer, M.offset), colStride, 1];
     const packed = backend.allocate(rows * cols, "float32");
     temporaries.push(packed);
     const into = backend.array(packed);
@@ -83,16 +97,16 @@ function simdMatmul(
       for (let c = 0; c < cols; c++)
         into[r * cols + c] = M.data[M.offset + r * M.rowStride + c * M.colStride];
     }
-    return backend.address(packed, 0);
+    return [backend.address(packed, 0), cols, 0];
   };
   try {
-    const a = pointer(aBuffer, A, n, k);
-    const b = pointer(bBuffer, B, k, m);
+    const [a, lda, transA] = operand(aBuffer, A, n, k);
+    const [b, ldb, transB] = operand(bBuffer, B, k, m);
     const c = backend.address(cBuffer, cOffset);
     const scratch = backend.scratch(kernels);
     const pool = mightSplit(n, m, k) ? backend.pool() : null;
-    if (pool !== null) pool.matmul(kernels, a, b, c, n, m, k, scratch);
-    else kernels.matmul_f32(a, b, c, n, m, k, scratch);
+    if (pool !== null) pool.matmul(kernels, a, b, c, n, m, k, transA, transB, lda, ldb, scratch);
+    else kernels.matmul_f32(a, b, c, n, m, k, transA, transB, lda, ldb, scratch);
   } finally {
     for (const t of temporaries) backend.free(t);
   }

@@ -11,6 +11,8 @@
  *   FAILED                   worker       1 + index of the first worker whose kernel threw, else 0
  *   MESSAGE_LENGTH           worker       bytes of its error message (UTF-8, after the slots)
  *   A, B, C, M, N, K         caller       the task: byte pointers (as u32) and sizes
+ *   TRANS_A, TRANS_B,        caller       operand layouts: transposed (0/1) and leading
+ *     LDA, LDB                            dimensions, as `matmul_f32_rows` takes them
  *   per worker w, at WORKERS + w·SLOT:
  *     GENERATION             caller       bumped to give worker w a task; it Atomics.waits on it
  *     ROW_START, ROW_END     caller       worker w's rows of C
@@ -44,6 +46,10 @@ const C = 6;
 const M = 7;
 const N = 8;
 const K = 9;
+const TRANS_A = 10;
+const TRANS_B = 11;
+const LDA = 12;
+const LDB = 13;
 /** First per-worker slot group, and the slots in each group. */
 const WORKERS = 16;
 const SLOT = 4;
@@ -192,6 +198,7 @@ try {
     seen = generation;
     try {
       rows(u32[${A}], u32[${B}], u32[${C}], ctl[${M}], ctl[${N}], ctl[${K}],
+        ctl[${TRANS_A}], ctl[${TRANS_B}], ctl[${LDA}], ctl[${LDB}],
         ctl[slot + ${ROW_START}], ctl[slot + ${ROW_END}], scratch);
     } catch (error) {
       fail(error);
@@ -324,11 +331,13 @@ export class ThreadPool {
   }
 
   /**
-   * C = A · B (M×K times K×N, contiguous row-major float32 at byte pointers); returns once all of
-   * C is written. A product worth splitting (`worthSplitting`) is split by rows between the
-   * calling thread (which uses `kernels` and `scratch`, its own) and the workers; a smaller one
-   * runs on the calling thread alone. Either way each row comes from the same kernel code with the
-   * same tiling, so the result is bit-for-bit the single-threaded one.
+   * C = A · B (M×K times K×N float32 at byte pointers, into a contiguous row-major C); returns once
+   * all of C is written. A and B are each row-major or stored transposed, with leading dimensions
+   * `lda`, `ldb` in elements, exactly as `WasmKernels.matmul_f32` takes them. A product worth
+   * splitting (`worthSplitting`) is split by rows between the calling thread (which uses `kernels`
+   * and `scratch`, its own) and the workers; a smaller one runs on the calling thread alone. Either
+   * way each row comes from the same kernel code with the same tiling, so the result is
+   * bit-for-bit the single-threaded one.
    */
   matmul(
     kernels: WasmKernels,
@@ -338,6 +347,10 @@ export class ThreadPool {
     m: number,
     n: number,
     k: number,
+    transA: number,
+    transB: number,
+    lda: number,
+    ldb: number,
     scratch: number,
   ): void {
     if (this.#broken !== null) {
@@ -345,7 +358,7 @@ export class ThreadPool {
     }
     const ranges = this.worthSplitting(m, n, k) ? rowRanges(m, this.threads) : [];
     if (ranges.length < 2) {
-      kernels.matmul_f32(a, b, c, m, n, k, scratch);
+      kernels.matmul_f32(a, b, c, m, n, k, transA, transB, lda, ldb, scratch);
       return;
     }
     const ctl = this.#control;
@@ -355,6 +368,10 @@ export class ThreadPool {
     ctl[M] = m;
     ctl[N] = n;
     ctl[K] = k;
+    ctl[TRANS_A] = transA;
+    ctl[TRANS_B] = transB;
+    ctl[LDA] = lda;
+    ctl[LDB] = ldb;
     Atomics.store(ctl, PENDING, ranges.length - 1);
     // The caller keeps range 0; worker w takes range w + 1.
     for (let w = 0; w < ranges.length - 1; w++) {
@@ -366,7 +383,21 @@ export class ThreadPool {
     }
     const started = performance.now();
     try {
-      kernels.matmul_f32_rows(a, b, c, m, n, k, ranges[0][0], ranges[0][1], scratch);
+      kernels.matmul_f32_rows(
+        a,
+        b,
+        c,
+        m,
+        n,
+        k,
+        transA,
+        transB,
+        lda,
+        ldb,
+        ranges[0][0],
+        ranges[0][1],
+        scratch,
+      );
     } finally {
       // Even when the caller's own range threw: the next task must not start under running workers.
       this.#waitForWorkers(ranges.length - 1, performance.now() - started);

@@ -30,9 +30,33 @@ type Ptr = number;
 
 /** The kernels' exports, as JS sees them (wasm i32 / f32 arguments are JS numbers). */
 export interface WasmKernels {
-  /** C[M×N] = A[M×K] · B[K×N], contiguous row-major f32; `scratch` holds `matmul_f32_scratch_bytes`. */
-  matmul_f32(a: Ptr, b: Ptr, c: Ptr, M: number, N: number, K: number, scratch: Ptr): void;
-  /** Rows [rowStart, rowEnd) of C = A · B only (one row range per thread, each with its own scratch). */
+  /**
+   * C[M×N] = A[M×K] · B[K×N] in f32 into a contiguous row-major C; `scratch` holds
+   * `matmul_f32_scratch_bytes`. Each operand is read in place, row-major or stored transposed, with
+   * a leading dimension in elements (≥ 0; below the width repeats values, e.g. 0 for one row):
+   * - transA 0: A[i][k] at a + 4·(i·lda + k) (contiguous: lda = K); 1: at a + 4·(k·lda + i), A
+   *   stored as Aᵀ (K×M, contiguous: lda = M);
+   * - transB 0: B[k][j] at b + 4·(k·ldb + j) (contiguous: ldb = N); 1: at b + 4·(j·ldb + k), B
+   *   stored as Bᵀ (N×K, contiguous: ldb = K).
+   * The result is the same bit for bit whichever layout the operands come in.
+   */
+  matmul_f32(
+    a: Ptr,
+    b: Ptr,
+    c: Ptr,
+    M: number,
+    N: number,
+    K: number,
+    transA: number,
+    transB: number,
+    lda: number,
+    ldb: number,
+    scratch: Ptr,
+  ): void;
+  /**
+   * Rows [rowStart, rowEnd) of C = A · B only (one row range per thread, each with its own
+   * scratch); operands as for `matmul_f32`.
+   */
   matmul_f32_rows(
     a: Ptr,
     b: Ptr,
@@ -40,6 +64,10 @@ export interface WasmKernels {
     M: number,
     N: number,
     K: number,
+    transA: number,
+    transB: number,
+    lda: number,
+    ldb: number,
     rowStart: number,
     rowEnd: number,
     scratch: Ptr,
