@@ -2,8 +2,11 @@ import { afterAll, describe, expect, it, vi } from "vitest";
 import type { CpuBackend } from "../src/backend/cpu/cpu_backend.js";
 import {
   defaultThreadCount,
+  ELEMENT_ALIGN,
+  elementRanges,
   MIN_ROWS_PER_THREAD,
   rowRanges,
+  SPLIT_MIN_ELEMENTS,
   SPLIT_MIN_WORK,
   ThreadPool,
   type ThreadPoolOptions,
@@ -403,5 +406,262 @@ describe("matmul through the Tensor API on the cpu backend", () => {
       false,
     );
     expect(bits(await c.data())).toEqual(bits(want));
+  });
+});
+
+/**
+ * Elementwise zips and sums split over the pool. Zips: every element comes from the same kernel,
+ * so the pool's output equals the single-threaded kernel's bit for bit. Sums of one long run: the
+ * pool adds per-thread float32 partial sums (each from `sum_f32`) in float64, which rounds
+ * differently from one `sum_f32`; both must lie within 2^-18 · Σ|x| of the float64 sum (for these
+ * sizes the worst-case bound of a 16-lane float32 sum is larger, but its typical error on random
+ * data is far below: ~1e-8 · Σ|x| here). Row sums split by rows are bit for bit again.
+ */
+/**
+ * Whether n float32 words at two pointers are identical, reporting the first difference: a deep
+ * `toEqual` on million-element arrays takes minutes.
+ */
+function expectSameWords(actual: number, expected: number, n: number, label = ""): void {
+  const x = new Uint32Array(memory.buffer, actual, n);
+  const y = new Uint32Array(memory.buffer, expected, n);
+  let first = -1;
+  for (let i = 0; i < n; i++) {
+    if (x[i] !== y[i]) {
+      first = i;
+      break;
+    }
+  }
+  expect(first, `${label} first differing element`).toBe(-1);
+}
+
+const SUM_TOLERANCE = 2 ** -18;
+const NO_THRESHOLD = { zip: { hot: 0, cold: 0 }, sum: { hot: 0, cold: 0 } };
+const ZIP_OPS = ["add", "sub", "mul", "div"] as const;
+
+function randomBlock(n: number, seed: number, shift = 0): number {
+  const ptr = allocate(4 * n);
+  const rng = new Random(seed);
+  const v = f32(ptr, n);
+  for (let i = 0; i < n; i++) v[i] = rng.normal() + shift;
+  return ptr;
+}
+
+/** The float64 sum and Σ|x| of n float32 at ptr. */
+function exactSum(ptr: number, n: number): { sum: number; abs: number } {
+  let sum = 0;
+  let abs = 0;
+  for (const x of f32(ptr, n)) {
+    sum += x;
+    abs += Math.abs(x);
+  }
+  return { sum, abs };
+}
+
+describe("elementRanges", () => {
+  it("covers n in 16-aligned ranges, one per thread at most", () => {
+    for (const n of [0, 1, 15, 16, 31, 32, 33, 47, 48, 100, 1000, 4097, 65537]) {
+      for (const threads of [1, 2, 3, 8]) {
+        const ranges = elementRanges(n, threads);
+        expect(ranges.length).toBe(Math.max(1, Math.min(threads, Math.floor(n / ELEMENT_ALIGN))));
+        expect(ranges[0][0]).toBe(0);
+        expect(ranges[ranges.length - 1][1]).toBe(n);
+        for (let i = 1; i < ranges.length; i++) {
+          expect(ranges[i][0]).toBe(ranges[i - 1][1]);
+          expect(ranges[i][0] % ELEMENT_ALIGN).toBe(0);
+          expect(ranges[i][0]).toBeGreaterThan(ranges[i - 1][0]);
+        }
+      }
+    }
+  });
+});
+
+describe("ThreadPool elementwise", () => {
+  const split = makePool({ minElements: NO_THRESHOLD });
+
+  /** Pool zip (same-shape and both scalar orders) equals the kernel bit for bit, nothing past n. */
+  function expectZipsSame(p: ThreadPool, n: number, seed: number): void {
+    const start = top;
+    const a = randomBlock(n, seed);
+    const b = randomBlock(n, seed + 1);
+    const one = allocate(4 * (n + 16));
+    const many = allocate(4 * (n + 16));
+    const s = 1.2345678901;
+    for (const op of ZIP_OPS) {
+      for (const form of ["zip", "scalar", "scalarFirst"] as const) {
+        f32(one, n + 16).fill(SENTINEL);
+        f32(many, n + 16).fill(SENTINEL);
+        if (form === "zip") {
+          simdZipRef(op, a, b, one, n);
+          p.zip(kernels, op, a, b, many, n);
+        } else {
+          simdZipScalarRef(op, a, s, one, n, form === "scalarFirst");
+          p.zipScalar(kernels, op, a, s, many, n, form === "scalarFirst");
+        }
+        expectSameWords(many, one, n, `${op} ${form} n=${n}`);
+        for (const x of f32(many + 4 * n, 16)) expect(x).toBe(SENTINEL);
+      }
+    }
+    top = start;
+  }
+
+  function simdZipRef(op: (typeof ZIP_OPS)[number], a: number, b: number, o: number, n: number) {
+    kernels[`${op}_f32`](a, b, o, n);
+  }
+  function simdZipScalarRef(
+    op: (typeof ZIP_OPS)[number],
+    a: number,
+    s: number,
+    o: number,
+    n: number,
+    first: boolean,
+  ) {
+    if (first && op === "sub") kernels.rsub_scalar_f32(a, s, o, n);
+    else if (first && op === "div") kernels.rdiv_scalar_f32(a, s, o, n);
+    else kernels[`${op}_scalar_f32`](a, s, o, n);
+  }
+
+  it("zips equal the single-threaded kernels bit for bit at odd and small sizes", () => {
+    [1, 15, 16, 31, 32, 33, 47, 100, 1001, 4099, 65537].forEach((n, i) => {
+      expectZipsSame(split, n, 300 + i);
+    });
+  });
+
+  it("zips equal them around and above the default thresholds, with the default policy", () => {
+    const defaults = makePool({ threads: 2 });
+    const { hot, cold } = SPLIT_MIN_ELEMENTS.zip;
+    for (const n of [hot - 1, hot, hot + 5, cold - 1, cold, cold + 7, 2 * cold + 3]) {
+      expectZipsSame(defaults, n, n);
+      // Back to back: the workers are still spinning, so the hot threshold applies.
+      expectZipsSame(defaults, n, n + 1);
+    }
+  });
+
+  it("zips in place (out === a, out === b)", () => {
+    const start = top;
+    const n = 100_003;
+    const a = randomBlock(n, 7);
+    const b = randomBlock(n, 8);
+    const want = allocate(4 * n);
+    for (const op of ZIP_OPS) {
+      const x = allocate(4 * n);
+      f32(x, n).set(f32(a, n));
+      kernels[`${op}_f32`](a, b, want, n);
+      split.zip(kernels, op, x, b, x, n);
+      expectSameWords(x, want, n);
+      f32(x, n).set(f32(b, n));
+      split.zip(kernels, op, a, x, x, n);
+      expectSameWords(x, want, n);
+      f32(x, n).set(f32(a, n));
+      kernels.rdiv_scalar_f32(a, 3, want, n);
+      split.zipScalar(kernels, "div", x, 3, x, n, true);
+      expectSameWords(x, want, n);
+    }
+    top = start;
+  });
+
+  it("sums within 2^-18 · Σ|x| of the float64 sum, split or not", () => {
+    const defaults = makePool({ threads: 2 });
+    const { hot, cold } = SPLIT_MIN_ELEMENTS.sum;
+    const sizes = [0, 1, 17, 33, 1000, 65537, hot - 1, hot, cold - 1, cold, cold + 9, 1 << 22];
+    sizes.forEach((n, i) => {
+      const start = top;
+      for (const shift of [0, 1]) {
+        const a = randomBlock(n, 400 + i, shift);
+        const { sum, abs } = exactSum(a, n);
+        for (const got of [kernels.sum_f32(a, n), split.sum(kernels, a, n)]) {
+          expect(Math.abs(got - sum)).toBeLessThanOrEqual(SUM_TOLERANCE * abs);
+        }
+        for (let r = 0; r < 2; r++) {
+          expect(Math.abs(defaults.sum(kernels, a, n) - sum)).toBeLessThanOrEqual(
+            SUM_TOLERANCE * abs,
+          );
+        }
+      }
+      top = start;
+    });
+  });
+
+  it("row sums equal the kernel bit for bit when split by rows, one row within tolerance", () => {
+    const shapes: [number, number][] = [
+      [2, 1000],
+      [3, 17],
+      [7, 4097],
+      [1000, 3],
+      [64, 1 << 15],
+      [5, 0],
+    ];
+    shapes.forEach(([rows, cols], i) => {
+      const start = top;
+      const a = randomBlock(rows * cols, 500 + i);
+      const one = allocate(4 * (rows + 16));
+      const many = allocate(4 * (rows + 16));
+      f32(many, rows + 16).fill(SENTINEL);
+      kernels.sum_rows_f32(a, one, rows, cols);
+      split.sumRows(kernels, a, many, rows, cols);
+      expectSameWords(many, one, rows);
+      for (const x of f32(many + 4 * rows, 16)) expect(x).toBe(SENTINEL);
+      top = start;
+    });
+    const n = 1_000_003;
+    const a = randomBlock(n, 9);
+    const out = allocate(4);
+    split.sumRows(kernels, a, out, 1, n);
+    const { sum, abs } = exactSum(a, n);
+    expect(Math.abs(f32(out, 1)[0] - sum)).toBeLessThanOrEqual(SUM_TOLERANCE * abs);
+  });
+});
+
+describe("elementwise ops through the Tensor API on the cpu backend", () => {
+  const n = 2 * SPLIT_MIN_ELEMENTS.zip.cold + 5;
+
+  /** A Float32Array's values copied into a fresh block of the test memory. */
+  function block(values: Float32Array): number {
+    const ptr = allocate(4 * values.length);
+    f32(ptr, values.length).set(values);
+    return ptr;
+  }
+
+  it("zips large tensors bit for bit as the single-threaded kernels do", async () => {
+    const start = top;
+    const a = mt.randn([n], { backend: "cpu", seed: 11 });
+    const b = mt.randn([n], { backend: "cpu", seed: 12 }).add(2);
+    const [xa, xb] = [Float32Array.from(await a.data()), Float32Array.from(await b.data())];
+    const [pa, pb, out] = [block(xa), block(xb), allocate(4 * n)];
+    const cases: [mt.Tensor, (o: number) => void][] = [
+      [a.add(b), (o) => kernels.add_f32(pa, pb, o, n)],
+      [a.sub(b), (o) => kernels.sub_f32(pa, pb, o, n)],
+      [a.mul(b), (o) => kernels.mul_f32(pa, pb, o, n)],
+      [a.div(b), (o) => kernels.div_f32(pa, pb, o, n)],
+      [a.mul(0.3), (o) => kernels.mul_scalar_f32(pa, 0.3, o, n)],
+      [a.sub(0.7), (o) => kernels.sub_scalar_f32(pa, 0.7, o, n)],
+      [mt.tensor(1.5, { backend: "cpu" }).div(b), (o) => kernels.rdiv_scalar_f32(pb, 1.5, o, n)],
+      [mt.tensor(1.5, { backend: "cpu" }).sub(b), (o) => kernels.rsub_scalar_f32(pb, 1.5, o, n)],
+    ];
+    for (const [got, want] of cases) {
+      want(out);
+      const gotWords = new Uint32Array(Float32Array.from(await got.data()).buffer);
+      const wantWords = words(out, n);
+      expect(gotWords.findIndex((w, i) => w !== wantWords[i])).toBe(-1);
+    }
+    if (defaultThreadCount() > 1) {
+      expect((a.backendImpl as CpuBackend).pool()).not.toBeNull();
+    }
+    top = start;
+  });
+
+  it("sums large tensors: rows bit for bit, all elements within tolerance", async () => {
+    const start = top;
+    const [rows, cols] = [64, 1 << 15];
+    const a = mt.randn([rows, cols], { backend: "cpu", seed: 13 });
+    const x = Float32Array.from(await a.data());
+    const pa = block(x);
+    const out = allocate(4 * rows);
+    kernels.sum_rows_f32(pa, out, rows, cols);
+    const got = Float32Array.from(await a.sum(1).data());
+    expect(new Uint32Array(got.buffer)).toEqual(words(out, rows));
+    const total = (await a.sum().data())[0];
+    const { sum, abs } = exactSum(pa, rows * cols);
+    expect(Math.abs(total - sum)).toBeLessThanOrEqual(SUM_TOLERANCE * abs);
+    top = start;
   });
 });

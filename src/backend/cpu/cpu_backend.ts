@@ -15,7 +15,7 @@ import { Arena } from "./arena.js";
 import { matmulDense } from "./matmul.js";
 import { flatOperands, type Operand } from "./operand.js";
 import { denseMap, denseZip } from "./specialize.js";
-import type { ThreadPool } from "./thread_pool.js";
+import { mightSplitElements, type ThreadPool } from "./thread_pool.js";
 import type { WasmKernels } from "./wasm_kernels.js";
 import { isSimdOp, simdZip, simdZipScalar } from "./wasm_paths.js";
 
@@ -177,6 +177,8 @@ export class CpuBackend implements Backend<CpuBuffer> {
     const o = this.array(out.buffer);
     const aStep = A.kind === "scalar" ? 0 : 1;
     const bStep = B.kind === "scalar" ? 0 : 1;
+    // One chunk over a large output: the pool may split it (bit for bit the same result).
+    const pool = simd !== null && chunk === n && mightSplitElements("zip", n) ? this.pool() : null;
     for (let s = 0; s < n; s += chunk) {
       const i = A.start + (A.kind === "full" ? s : 0);
       const j = B.start + (B.kind === "full" ? s : 0);
@@ -187,7 +189,11 @@ export class CpuBackend implements Backend<CpuBuffer> {
           this.address(b.buffer, j),
           this.address(out.buffer, at),
         ];
-        if (aStep === 1 && bStep === 1) simdZip(k, simd, pa, pb, po, chunk);
+        if (pool !== null) {
+          if (aStep === 1 && bStep === 1) pool.zip(k, simd, pa, pb, po, chunk);
+          else if (aStep === 1) pool.zipScalar(k, simd, pa, y[j], po, chunk, false);
+          else pool.zipScalar(k, simd, pb, x[i], po, chunk, true);
+        } else if (aStep === 1 && bStep === 1) simdZip(k, simd, pa, pb, po, chunk);
         else if (aStep === 1) simdZipScalar(k, simd, pa, y[j], po, chunk, false);
         else simdZipScalar(k, simd, pb, x[i], po, chunk, true);
       } else {
@@ -207,12 +213,11 @@ export class CpuBackend implements Backend<CpuBuffer> {
     const outer = shapeSize(a.shape.slice(0, dim));
     const k = this.kernels;
     if (op === "sum" && inner === 1 && k !== null && a.buffer.dtype === "float32") {
-      k.sum_rows_f32(
-        this.address(a.buffer, a.offset),
-        this.address(out.buffer, out.offset),
-        outer,
-        length,
-      );
+      const [pa, po] = [this.address(a.buffer, a.offset), this.address(out.buffer, out.offset)];
+      // Large sums may be split: by rows (bit for bit), or one long row by partial sums.
+      const pool = mightSplitElements("sum", outer * length) ? this.pool() : null;
+      if (pool !== null) pool.sumRows(k, pa, po, outer, length);
+      else k.sum_rows_f32(pa, po, outer, length);
       return;
     }
     const { fn, identity } = reduceOps[op];
