@@ -8,6 +8,7 @@
 //   node bench/elementwise_threads.mjs --threshold   where splitting starts to pay (SPLIT_MIN_ELEMENTS)
 // GB/s counts bytes read and written: 12 per element for add, 4 for sum. MINITORCH_THREADS sets
 // the pool's threads (default: the cores, at most 8; the threshold sweep uses 2).
+
 import { defaultThreadCount, ThreadPool } from "../dist/backend/cpu/thread_pool.js";
 import {
   loadWasmKernels,
@@ -15,6 +16,7 @@ import {
   wasmKernelsModule,
   wasmVariant,
 } from "../dist/backend/cpu/wasm_kernels.js";
+import { bestSeconds, medianMicros } from "./timing.mjs";
 
 const threshold = process.argv.includes("--threshold");
 const exponents = threshold ? [] : [16, 18, 20, 22, 24];
@@ -93,46 +95,6 @@ function check(n) {
   if (Math.abs(s - exact) > 2 ** -18 * abs) throw new Error(`sum over ${n}: ${s} vs ${exact}`);
 }
 
-/** Best seconds per call of `run` over repeats lasting ≥ 0.3 s (after a few untimed calls). */
-function bestSeconds(run) {
-  for (let i = 0; i < 3; i++) run();
-  let best = Number.POSITIVE_INFINITY;
-  let total = 0;
-  for (let i = 0; i < 5 || total < 0.3; i++) {
-    const t = performance.now();
-    run();
-    const s = (performance.now() - t) / 1000;
-    best = Math.min(best, s);
-    total += s;
-  }
-  return best;
-}
-
-/** Busy-waits `ms` (the calling thread busy, the workers left to fall asleep). */
-function busy(ms) {
-  const until = performance.now() + ms;
-  while (performance.now() < until) {}
-}
-
-/**
- * Median µs per call of `run`, each call timed alone, `gapMs` of busy work before each (0: calls
- * back to back, so the workers are still spinning when the next one comes).
- */
-function medianMicros(run, gapMs) {
-  const times = [];
-  let total = 0;
-  while (times.length < 31 || (total < 30 && times.length < 301)) {
-    if (gapMs > 0) busy(gapMs);
-    const t = performance.now();
-    run();
-    const dt = performance.now() - t;
-    times.push(dt * 1000);
-    total += dt;
-  }
-  times.sort((x, y) => x - y);
-  return times[times.length >> 1];
-}
-
 // Warm-up: V8 runs baseline code until a function is hot, and the workers start on first use.
 for (let i = 0; i < 200; i++) {
   k.add_f32(a, b, c1, 4096);
@@ -191,9 +153,9 @@ if (threshold) {
     const row = { n: `2^${e}` };
     for (const op of ["add", "sum"]) {
       const gb = (s) => ((bytesPerElement[op] * n) / s / 1e9).toFixed(1);
-      const one = bestSeconds(() => ops[op].one(n));
-      const many = bestSeconds(() => ops[op].many(n));
-      const split = bestSeconds(() => ops[op].split(n));
+      const one = bestSeconds(() => ops[op].one(n), { warmup: 3, minRuns: 5 });
+      const many = bestSeconds(() => ops[op].many(n), { warmup: 3, minRuns: 5 });
+      const split = bestSeconds(() => ops[op].split(n), { warmup: 3, minRuns: 5 });
       row[`${op} 1 thread GB/s`] = gb(one);
       row[`${op} pool GB/s`] = gb(many);
       row[`${op} split GB/s`] = gb(split);

@@ -6,6 +6,7 @@
 //   node bench/matmul_threads.mjs               GFLOP/s at 256, 512, 1024, 2048
 //   node bench/matmul_threads.mjs --threshold   where splitting starts to pay (SPLIT_MIN_WORK)
 // MINITORCH_THREADS sets the pool's threads (default: the cores, at most 8).
+
 import { defaultThreadCount, ThreadPool } from "../dist/backend/cpu/thread_pool.js";
 import {
   loadWasmKernels,
@@ -13,6 +14,7 @@ import {
   wasmKernelsModule,
   wasmVariant,
 } from "../dist/backend/cpu/wasm_kernels.js";
+import { bestSeconds, medianMicros } from "./timing.mjs";
 
 const threshold = process.argv.includes("--threshold");
 const sizes = [256, 512, 1024, 2048];
@@ -75,46 +77,6 @@ function check(p, m, n, kk) {
   }
 }
 
-/** Best seconds per call of `run` over repeats lasting ≥ 0.3 s (after one untimed call). */
-function bestSeconds(run) {
-  run();
-  let best = Number.POSITIVE_INFINITY;
-  let total = 0;
-  for (let i = 0; i < 3 || total < 0.3; i++) {
-    const t = performance.now();
-    run();
-    const s = (performance.now() - t) / 1000;
-    best = Math.min(best, s);
-    total += s;
-  }
-  return best;
-}
-
-/** Busy-waits `ms` (the calling thread busy, the workers left to fall asleep). */
-function busy(ms) {
-  const until = performance.now() + ms;
-  while (performance.now() < until) {}
-}
-
-/**
- * Median µs per call of `run`, each call timed alone, `gapMs` of busy work before each (0: calls
- * back to back, so the workers are still spinning when the next one comes).
- */
-function medianMicros(run, gapMs) {
-  const times = [];
-  let total = 0;
-  while (times.length < 31 || (total < 40 && times.length < 301)) {
-    if (gapMs > 0) busy(gapMs);
-    const t = performance.now();
-    run();
-    const dt = performance.now() - t;
-    times.push(dt * 1000);
-    total += dt;
-  }
-  times.sort((x, y) => x - y);
-  return times[times.length >> 1];
-}
-
 // Warm-up: V8 runs baseline code until a function is hot, and the workers start on first use.
 {
   const p = layout(64, 64, 64);
@@ -146,10 +108,12 @@ if (threshold) {
         one += medianMicros(
           () => k.matmul_f32(p.a, p.b, p.c1, m, n, kk, 0, 0, kk, n, scratch),
           gap,
+          40,
         );
         many += medianMicros(
           () => pool.matmul(k, p.a, p.b, p.c2, m, n, kk, 0, 0, kk, n, scratch),
           gap,
+          40,
         );
       }
       row[`${name} 1 thread µs`] = (one / 3).toFixed(1);

@@ -6,11 +6,13 @@
 // Run after `npm run build`:
 //   node bench/matmul_wasm.mjs                                   plain SIMD on Node 20
 //   node --experimental-wasm-relaxed-simd bench/matmul_wasm.mjs  relaxed SIMD (fused multiply-add)
+
 import {
   loadWasmKernels,
   WASM_RESERVED_BYTES,
   wasmVariant,
 } from "../dist/backend/cpu/wasm_kernels.js";
+import { bestSeconds } from "./timing.mjs";
 
 const sizes = [128, 256, 512, 1024];
 const jsSizes = new Set([128, 256]);
@@ -46,21 +48,6 @@ function fillRandom(ptr, count) {
   const v = new Float32Array(memory.buffer, ptr, count);
   for (let i = 0; i < count; i++) v[i] = Math.random() * 2 - 1;
   return v;
-}
-
-/** Best seconds per call of `run` over repeats lasting ≥ 0.3 s (after one untimed call). */
-function bestSeconds(run) {
-  run();
-  let best = Number.POSITIVE_INFINITY;
-  let total = 0;
-  for (let i = 0; i < 3 || total < 0.3; i++) {
-    const t = performance.now();
-    run();
-    const s = (performance.now() - t) / 1000;
-    best = Math.min(best, s);
-    total += s;
-  }
-  return best;
 }
 
 /** The naive i-j-k triple loop over Float32Arrays, summing in doubles. */
