@@ -10,12 +10,8 @@
 // the pool's threads (default: the cores, at most 8; the threshold sweep uses 2).
 
 import { defaultThreadCount, ThreadPool } from "../dist/backend/cpu/thread_pool.js";
-import {
-  loadWasmKernels,
-  WASM_RESERVED_BYTES,
-  wasmKernelsModule,
-  wasmVariant,
-} from "../dist/backend/cpu/wasm_kernels.js";
+import { wasmKernelsModule, wasmVariant } from "../dist/backend/cpu/wasm_kernels.js";
+import { kernelMemory } from "./kernel_memory.mjs";
 import { bestSeconds, medianMicros } from "./timing.mjs";
 
 const threshold = process.argv.includes("--threshold");
@@ -23,23 +19,9 @@ const exponents = threshold ? [] : [16, 18, 20, 22, 24];
 const sweep = [];
 for (let e = 10; e <= 21; e++) sweep.push(1 << e, 3 << (e - 1));
 const largest = threshold ? 1 << 22 : 1 << 24;
-const PAGE = 65536;
 const SCRATCH_BYTES = 1 << 20;
 
-const memory = new WebAssembly.Memory({
-  initial: Math.ceil((WASM_RESERVED_BYTES + 4 * 4 * largest + 16 * SCRATCH_BYTES) / PAGE) + 4,
-  maximum: 65536,
-  shared: true,
-});
-const k = loadWasmKernels(memory);
-
-let top = WASM_RESERVED_BYTES;
-/** A 64-byte-aligned block of `bytes`, bumped from `top`. */
-function allocate(bytes) {
-  const at = Math.ceil(top / 64) * 64;
-  top = at + bytes;
-  return at;
-}
+const { memory, kernels: k, allocate } = kernelMemory(4 * 4 * largest + 16 * SCRATCH_BYTES);
 const threads = threshold ? 2 : defaultThreadCount();
 const pool = ThreadPool.create({
   module: wasmKernelsModule(),

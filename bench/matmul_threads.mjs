@@ -8,34 +8,22 @@
 // MINITORCH_THREADS sets the pool's threads (default: the cores, at most 8).
 
 import { defaultThreadCount, ThreadPool } from "../dist/backend/cpu/thread_pool.js";
-import {
-  loadWasmKernels,
-  WASM_RESERVED_BYTES,
-  wasmKernelsModule,
-  wasmVariant,
-} from "../dist/backend/cpu/wasm_kernels.js";
+import { wasmKernelsModule, wasmVariant } from "../dist/backend/cpu/wasm_kernels.js";
+import { kernelMemory } from "./kernel_memory.mjs";
 import { bestSeconds, medianMicros } from "./timing.mjs";
 
 const threshold = process.argv.includes("--threshold");
 const sizes = [256, 512, 1024, 2048];
 const largest = threshold ? 512 : Math.max(...sizes);
-const PAGE = 65536;
 const SCRATCH_BYTES = 1 << 20;
 
-const memory = new WebAssembly.Memory({
-  initial: Math.ceil((WASM_RESERVED_BYTES + 4 * 4 * largest * largest + 16 * SCRATCH_BYTES) / PAGE),
-  maximum: 65536,
-  shared: true,
-});
-const k = loadWasmKernels(memory);
-
-let top = WASM_RESERVED_BYTES;
-/** A 64-byte-aligned block of `bytes`, bumped from `top`. */
-function allocate(bytes) {
-  const at = Math.ceil(top / 64) * 64;
-  top = at + bytes;
-  return at;
-}
+const {
+  memory,
+  kernels: k,
+  allocate,
+  mark,
+  release,
+} = kernelMemory(4 * 4 * largest * largest + 16 * SCRATCH_BYTES);
 const scratch = allocate(SCRATCH_BYTES);
 const threads = threshold ? 2 : defaultThreadCount();
 const pool = ThreadPool.create({
@@ -49,11 +37,11 @@ const pool = ThreadPool.create({
 });
 if (pool === null)
   throw new Error("no thread pool: set MINITORCH_THREADS ≥ 2 on a machine with cores");
-const base = top;
+const base = mark();
 
 /** A, B, C (one thread) and C (pool) for an m×k · k×n product, A and B random. */
 function layout(m, n, kk) {
-  top = base;
+  release(base);
   const p = { a: allocate(4 * m * kk), b: allocate(4 * kk * n), c1: allocate(4 * m * n) };
   p.c2 = allocate(4 * m * n);
   for (const [ptr, count] of [

@@ -14,43 +14,10 @@ import {
   stridesFromShape,
   toIndex,
 } from "../src/tensor/shape.js";
+import { allIndices, fmt, padLeft, product, shapeArb } from "./shape_oracles.js";
 
 // ---------------------------------------------------------------------------------------------
 // Independent helpers: none of these call the code under test.
-
-/** Shapes of rank 0–5 with dims in [min, 5]. */
-const shapeArb = (minDim = 1, maxDim = 5) =>
-  fc.array(fc.integer({ min: minDim, max: maxDim }), { maxLength: 5 });
-
-/** `[2,3]`, written out independently of `formatShape`. */
-const fmt = (s: readonly number[]) => `[${s.join(",")}]`;
-
-/** Product of the sizes, computed with reduce. */
-const product = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
-
-/** Every multi-index of `shape` in row-major order (an odometer: the last dim moves fastest). */
-function allIndices(shape: readonly number[]): number[][] {
-  if (shape.some((d) => d === 0)) return [];
-  const out: number[][] = [];
-  const idx = shape.map(() => 0);
-  for (;;) {
-    out.push([...idx]);
-    let k = shape.length - 1;
-    while (k >= 0) {
-      idx[k]++;
-      if (idx[k] < shape[k]) break;
-      idx[k] = 0;
-      k--;
-    }
-    if (k < 0) return out;
-  }
-}
-
-/** Pad on the left with 1s to length n. */
-const padLeft = (s: readonly number[], n: number) => [
-  ...Array.from({ length: n - s.length }, () => 1),
-  ...s,
-];
 
 /** NumPy's rule, stated directly: the result `r` (or null when the shapes do not broadcast). */
 function numpyBroadcast(a: readonly number[], b: readonly number[]): number[] | null {

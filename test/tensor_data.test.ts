@@ -11,37 +11,13 @@ import {
   permuteLayout,
   viewLayout,
 } from "../src/tensor/tensor_data.js";
+import { allIndices, fmt, padLeft, product, shapeArb } from "./shape_oracles.js";
 
 // ---------------------------------------------------------------------------------------------
 // Independent helpers: none of these call the code under test.
 
-/** Shapes of rank 0–5 with dims in [min, max]. */
-const shapeArb = (minDim = 1, maxDim = 5) =>
-  fc.array(fc.integer({ min: minDim, max: maxDim }), { maxLength: 5 });
-
-const fmt = (s: readonly number[]) => `[${s.join(",")}]`;
-const product = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
-
 /** Row-major strides, computed directly as the product of the later sizes. */
 const rowMajor = (s: readonly number[]) => s.map((_, i) => product(s.slice(i + 1)));
-
-/** Every multi-index of `shape` in row-major order (an odometer: the last dim moves fastest). */
-function allIndices(shape: readonly number[]): number[][] {
-  if (shape.some((d) => d === 0)) return [];
-  const out: number[][] = [];
-  const idx = shape.map(() => 0);
-  for (;;) {
-    out.push([...idx]);
-    let k = shape.length - 1;
-    while (k >= 0) {
-      idx[k]++;
-      if (idx[k] < shape[k]) break;
-      idx[k] = 0;
-      k--;
-    }
-    if (k < 0) return out;
-  }
-}
 
 /** A random permutation of 0..n-1: argsort of random keys. */
 const permArb = (n: number) =>
@@ -71,11 +47,6 @@ function visited(layout: Layout): { positions: number[]; ordinals: number[] } {
   });
   return { positions, ordinals };
 }
-
-const padLeft = (s: readonly number[], n: number) => [
-  ...Array.from({ length: n - s.length }, () => 1),
-  ...s,
-];
 
 /** Whether `small` expands to `big` (NumPy rule, one-sided: small dims equal or 1). */
 function expandable(small: readonly number[], big: readonly number[]): boolean {

@@ -13,6 +13,7 @@
 import { BackendError, DataError, ShapeError } from "../errors.js";
 import { Scalar } from "../scalar/scalar.js";
 import { copyOp } from "../tensor/kernels.js";
+import { formatShape } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { Parameter, shapeOf } from "./parameter.js";
 
@@ -57,11 +58,6 @@ interface Members {
 /** `prefix.name`, or `name` at the root (whose prefix is ""). */
 function join(prefix: string, name: string): string {
   return prefix === "" ? name : `${prefix}.${name}`;
-}
-
-/** A shape as `[2,3]`, the form error messages use. */
-function formatShape(shape: readonly number[]): string {
-  return `[${shape.join(",")}]`;
 }
 
 /**

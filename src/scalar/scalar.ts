@@ -8,6 +8,7 @@ import {
   type VariableKind,
 } from "../autodiff/variable.js";
 import { DTypeError } from "../errors.js";
+import { formatNumber } from "../format_number.js";
 import { Add, EQ, Exp, Inv, Log, LT, Mul, Neg, Pow, ReLU, Sigmoid } from "./scalar_functions.js";
 
 /** An operand of a Scalar op: another Scalar or a plain number (a constant). */
@@ -43,11 +44,6 @@ const scalarKind: VariableKind = {
     return a + b;
   },
 };
-
-/** Up to 4 significant digits: enough to read a graph, short enough to fit its nodes. */
-function formatNumber(x: number): string {
-  return Number.isInteger(x) ? String(x) : String(Number(x.toPrecision(4)));
-}
 
 function checkNumber(op: string, x: unknown): number {
   if (typeof x !== "number") {

@@ -1,3 +1,4 @@
+import { formatNumber } from "../format_number.js";
 import type { Shape } from "./shape.js";
 
 /** Nested arrays of numbers, as `tensor()` takes and `toArray()` returns. */
@@ -11,10 +12,6 @@ export function nest(values: ArrayLike<number>, shape: Shape): Nested {
     return Array.from({ length: shape[dim] }, (_, i) => build(dim + 1, start + i * step));
   };
   return build(0, 0);
-}
-
-function formatNumber(x: number): string {
-  return Number.isInteger(x) ? String(x) : String(Number(x.toPrecision(4)));
 }
 
 /**

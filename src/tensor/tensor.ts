@@ -121,8 +121,7 @@ export class Tensor implements Variable<Tensor>, Drawable {
 
   /** A new tensor of `shape` on `backend` (contents unspecified). */
   static empty(shape: Shape, dtype: DType, backend: BackendName): Tensor {
-    const storage = new Storage(resolveBackend(backend), dtype, shapeSize(shape));
-    return new Tensor(storage, contiguousLayout(shape));
+    return Tensor.emptyWithLayout(contiguousLayout(shape), dtype, backend);
   }
 
   /** A new tensor with exactly `layout` (offset 0, dense) on `backend` (contents unspecified). */

@@ -34,11 +34,6 @@ export interface CpuBuffer {
 
 const bytes: Record<DType, number> = { float32: 4, float64: 8 };
 
-/** A view whose elements are exactly storage[offset … offset + size) in row-major order. */
-function dense(v: View<CpuBuffer>): boolean {
-  return isContiguous(v);
-}
-
 /**
  * The length of the chunks over which both operands are contiguous or constant: the row of a
  * row-broadcast operand, else everything; 0 when two operands repeat rows of different lengths.
@@ -203,7 +198,7 @@ export class CpuBackend implements Backend<CpuBuffer> {
   }
 
   reduce(op: ReduceOp, out: View<CpuBuffer>, a: View<CpuBuffer>, dim: number): void {
-    if (!dense(a) || !dense(out)) {
+    if (!isContiguous(a) || !isContiguous(out)) {
       referenceBackend.reduce(op, this.#host(out), this.#host(a), dim);
       return;
     }
