@@ -1,8 +1,11 @@
-// Compiles the AssemblyScript kernels in assembly/ into the two WebAssembly binaries the cpu backend
-// loads (src/backend/cpu/wasm_kernels.ts), from the same source:
+// Compiles the AssemblyScript kernels in assembly/ into the WebAssembly binaries the cpu backend
+// loads (src/backend/cpu/wasm_kernels.ts), all from the same source:
 //   build/kernels-simd.wasm     plain 128-bit SIMD: validates on every engine with SIMD and threads;
 //   build/kernels-relaxed.wasm  + relaxed SIMD (fused multiply-add), picked where the engine
-//                               validates it (Node 20 only with --experimental-wasm-relaxed-simd).
+//                               validates it (Node 20 only with --experimental-wasm-relaxed-simd);
+//   build/kernels-*-unshared.wasm  the same two over an unshared memory, for browser pages that are
+//                               not cross-origin isolated (no SharedArrayBuffer there, and a module
+//                               that imports a shared memory cannot link to a plain one).
 // The binaries are build outputs (build/ is gitignored): `npm run build` runs this, and `npm ci`
 // runs that through `prepare`, so no binary is ever committed.
 //
@@ -22,20 +25,21 @@ const common = [
   "--runtime",
   "stub",
   "--importMemory",
-  "--sharedMemory",
   "--initialMemory",
   "1",
   "--maximumMemory",
   "65536",
   "--enable",
   "simd",
-  "--enable",
-  "threads",
 ];
+const shared = ["--sharedMemory", "--enable", "threads"];
+const relaxed = ["--enable", "relaxed-simd"];
 
 const variants = [
-  { name: "simd", extra: [] },
-  { name: "relaxed", extra: ["--enable", "relaxed-simd"] },
+  { name: "simd", extra: shared },
+  { name: "relaxed", extra: [...shared, ...relaxed] },
+  { name: "simd-unshared", extra: [] },
+  { name: "relaxed-unshared", extra: relaxed },
 ];
 
 mkdirSync(outDir, { recursive: true });

@@ -1,13 +1,14 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
+  instantiateWasmKernels,
   loadWasmKernels,
   WASM_RESERVED_BYTES,
   type WasmKernels,
   type WasmVariant,
+  wasmKernelsModule,
   wasmVariant,
 } from "../src/backend/cpu/wasm_kernels.js";
-import { BackendError } from "../src/errors.js";
 import { Random } from "../src/random.js";
 
 /**
@@ -486,8 +487,22 @@ describe("loadWasmKernels", () => {
     expect(wasmVariant()).toBe(relaxedOk ? "relaxed" : "simd");
   });
 
-  it("rejects a memory that is not shared", () => {
+  it("runs the unshared build on a plain memory (a page that is not cross-origin isolated)", () => {
+    const plain = new WebAssembly.Memory({ initial: 2, maximum: 10 });
+    const k = loadWasmKernels(plain);
+    const f = new Float32Array(plain.buffer);
+    const base = WASM_RESERVED_BYTES / 4;
+    f.set([1, 2, 3, 4, 5, 6], base); // A = [[1, 2], [3, 4]], then b = [5, 6]
+    k.add_f32(4 * base, 4 * base + 8, 4 * (base + 8), 2); // [1+3, 2+4]
+    expect(Array.from(f.subarray(base + 8, base + 10))).toEqual([4, 6]);
+    k.matmul_f32(4 * base, 4 * (base + 4), 4 * (base + 16), 2, 1, 2, 0, 0, 2, 1, 4 * (base + 64));
+    expect(Array.from(f.subarray(base + 16, base + 18))).toEqual([17, 39]);
+  });
+
+  it("says which memory a build needs when it cannot link", () => {
     const plain = new WebAssembly.Memory({ initial: 1, maximum: 10 });
-    expect(() => loadWasmKernels(plain)).toThrow(BackendError);
+    expect(() => instantiateWasmKernels(wasmKernelsModule(undefined, true), plain)).toThrow(
+      /do not link to this unshared memory/,
+    );
   });
 });

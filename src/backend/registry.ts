@@ -1,6 +1,6 @@
 import { BackendError } from "../errors.js";
 import type { Backend, BackendName } from "./backend.js";
-import { createCpuBackend } from "./cpu/create.js";
+import { createCpuBackend, createCpuBackendAsync } from "./cpu/create.js";
 import { referenceBackend } from "./reference/reference_backend.js";
 
 /**
@@ -17,7 +17,7 @@ interface Loader {
 
 const loaders: Record<BackendName, Loader> = {
   reference: { load: async () => referenceBackend, loadSync: () => referenceBackend },
-  cpu: { load: async () => createCpuBackend(), loadSync: () => createCpuBackend() },
+  cpu: { load: createCpuBackendAsync, loadSync: createCpuBackend },
 };
 
 const loaded = new Map<BackendName, Backend>();

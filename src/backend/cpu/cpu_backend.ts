@@ -89,6 +89,21 @@ export class CpuBackend implements Backend<CpuBuffer> {
     return this.#pool;
   }
 
+  /**
+   * Starts the thread pool now, ahead of the first op that could use it: how a browser page gets
+   * one (Web Workers start only once the page's thread yields, never in the middle of an op).
+   */
+  async startPool(
+    start: (allocate: (bytes: number) => number) => Promise<ThreadPool | null>,
+  ): Promise<void> {
+    this.#pool = await start((bytes) => this.#arena.allocate(bytes));
+  }
+
+  /** Threads ops may use: the pool's when it has started, else 1 (or the pool to come). */
+  get threads(): number {
+    return this.#pool?.threads ?? 1;
+  }
+
   /** Byte address of element `index` of a buffer (what the kernels take). */
   address(buffer: CpuBuffer, index: number): number {
     return buffer.offset + index * bytes[buffer.dtype];

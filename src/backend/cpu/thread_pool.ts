@@ -4,94 +4,67 @@
  * synchronously: the caller hands out ranges, computes its own range meanwhile, and returns once
  * every range is written.
  *
- * Dispatch goes through a small control block (an Int32Array over its own SharedArrayBuffer), not
- * through postMessage, so a task costs a few atomic stores and one futex wake per worker:
+ * Dispatch goes through a small control block (an Int32Array over its own SharedArrayBuffer; its
+ * slots are laid out in `control_block.ts`), not through postMessage, so a task costs a few atomic
+ * stores and one futex wake per worker. The caller writes the task, sets PENDING, then for each
+ * worker stores its range, bumps its GENERATION and notifies; each worker (`worker_program.ts`)
+ * runs the task's kernel on its range, decrements PENDING and notifies when it reaches 0. Atomics
+ * are sequentially consistent, so the plain argument stores before a GENERATION bump are visible to
+ * a worker that sees the bump, and the worker's writes to C are visible to the caller once it sees
+ * PENDING reach 0.
  *
- *   slot                     written by   meaning
- *   PENDING                  both         workers still running the current task
- *   FAILED                   worker       1 + index of the first worker whose kernel threw, else 0
- *   MESSAGE_LENGTH           worker       bytes of its error message (UTF-8, after the slots)
- *   TASK                     caller       the kernel to run (`Task`: matmul, zip, scalar zip,
- *                                         sum, row sums)
- *   A, B, C, M, N, K         caller       the task: byte pointers (as u32) and sizes (row sums:
- *                                         N columns)
- *   OP, SCALAR               caller       zips: which op (`ZIP_CODES`, 4/5 reversed sub/div),
- *                                         and the scalar (a float64 over two slots)
- *   TRANS_A, TRANS_B,        caller       operand layouts: transposed (0/1) and leading
- *     LDA, LDB                            dimensions, as `matmul_f32_rows` takes them
- *   per worker w, at WORKERS + w·SLOT:
- *     GENERATION             caller       bumped to give worker w a task; it Atomics.waits on it
- *     ROW_START, ROW_END     caller       worker w's rows of C (elementwise: its elements,
- *                                         row sums: its rows)
- *     DEAD                   both         the worker stopped (it cannot start, or it exited)
- *     RESULT                 worker       its partial sum (float32 bits) of a sum task
- *
- * The caller writes the task, sets PENDING, then for each worker stores its range, bumps its
- * GENERATION and notifies; each worker runs the task's kernel on its range, decrements PENDING and
- * notifies when it reaches 0. Atomics are sequentially consistent, so the plain argument stores
- * before a GENERATION bump are visible to a worker that sees the bump, and the worker's writes to C
- * are visible to the caller once it sees PENDING reach 0.
- *
- * Workers run a self-contained JS string (`new Worker(source, { eval: true })`), so nothing has to
- * resolve a worker file from `src/` (Vitest) or `dist/`. Each gets the compiled module, the memory,
- * the control block and its own scratch block (allocated by the backend: workers allocate nothing)
- * in `workerData`, and instantiates the kernels there. Workers are unref()'d: one idle in
- * Atomics.wait does not keep the process alive.
+ * Workers are Node worker threads or, in a browser, Web Workers (`worker_host.ts`). Each gets the
+ * compiled module, the memory, the control block and its own scratch block (allocated by the
+ * backend: workers allocate nothing), and instantiates the kernels there. A browser's main thread
+ * may not block in Atomics.wait, so there the caller only spins while the workers finish.
  */
 
-import * as nodeModule from "node:module";
-import type { Worker } from "node:worker_threads";
 import { BackendError } from "../../errors.js";
+import {
+  A,
+  B,
+  C,
+  controlLayout,
+  DEAD,
+  FAILED,
+  GENERATION,
+  K,
+  LDA,
+  LDB,
+  M,
+  MESSAGE_LENGTH,
+  N,
+  OP,
+  PENDING,
+  RESULT,
+  ROW_END,
+  ROW_START,
+  SCALAR,
+  SLOT,
+  TASK,
+  Task,
+  TRANS_A,
+  TRANS_B,
+  WORKERS,
+  ZIP_CODES,
+} from "./control_block.js";
+import {
+  canBlock,
+  canShareMemory,
+  hardwareThreads,
+  isSharedMemory,
+  nodeProcess,
+} from "./platform.js";
 import type { WasmKernels } from "./wasm_kernels.js";
 import { type SimdOp, simdZip, simdZipScalar } from "./wasm_paths.js";
-
-/** Control block slots (Int32 indices). */
-const PENDING = 0;
-const FAILED = 1;
-const MESSAGE_LENGTH = 2;
-const A = 4;
-const B = 5;
-const C = 6;
-const M = 7;
-const N = 8;
-const K = 9;
-const TRANS_A = 10;
-const TRANS_B = 11;
-const LDA = 12;
-const LDB = 13;
-/** Which kernel the task runs (a `Task`), and for elementwise tasks the op within it. */
-const TASK = 3;
-const OP = 14;
-/** Scalar operand of a scalar zip, as a float64 over slots 16–17 (Float64Array index 8). */
-const SCALAR = 16;
-/** First per-worker slot group, and the slots in each group. */
-const WORKERS = 20;
-const SLOT = 5;
-const GENERATION = 0;
-const ROW_START = 1;
-const ROW_END = 2;
-const DEAD = 3;
-/** A worker's partial sum (as a float32) of a `Task.Sum`. */
-const RESULT = 4;
-
-/** OP codes of the zips (scalar forms: sub and div reversed are 4 and 5). */
-const ZIP_CODES: Record<SimdOp, number> = { add: 0, sub: 1, mul: 2, div: 3 };
-
-/** Task kinds in the TASK slot. */
-enum Task {
-  /** `matmul_f32_rows` over rows [ROW_START, ROW_END). */
-  Matmul = 0,
-  /** Zip OP (0 add, 1 sub, 2 mul, 3 div) over elements [ROW_START, ROW_END) of A, B into C. */
-  Zip = 1,
-  /** Scalar zip OP (… 4 rsub, 5 rdiv) of A and SCALAR over elements [ROW_START, ROW_END) into C. */
-  ZipScalar = 2,
-  /** `sum_f32` over elements [ROW_START, ROW_END) of A into RESULT. */
-  Sum = 3,
-  /** `sum_rows_f32` over rows [ROW_START, ROW_END) of A (N columns) into C. */
-  SumRows = 4,
-}
-/** Room for one worker's error message (UTF-8), after the per-worker slots. */
-const MESSAGE_BYTES = 1024;
+import {
+  hasNodeWorkers,
+  hasWebWorkers,
+  type PoolWorker,
+  spawnBrowserWorkers,
+  spawnNodeWorker,
+} from "./worker_host.js";
+import type { WorkerInit } from "./worker_program.js";
 
 /** Most threads a pool runs (the caller included), whatever MINITORCH_THREADS says. */
 export const MAX_THREADS = 64;
@@ -185,8 +158,6 @@ function sumRowRanges(rows: number, threads: number): [number, number][] {
   }
   return ranges;
 }
-/** How long a worker spins for its next task before it sleeps in Atomics.wait. */
-const WORKER_SPIN_MS = 0.5;
 /** Workers count as hot this soon after the caller's last split product ended (margin for skew). */
 const HOT_WINDOW_MS = 0.3;
 /** How long the caller spins for the workers to finish before it sleeps in Atomics.wait. */
@@ -220,33 +191,14 @@ export function rowRanges(rows: number, threads: number): [number, number][] {
   return ranges;
 }
 
-/** The `process` global where there is one (Node), typed loosely: a browser has none. */
-function nodeProcess(): NodeJS.Process | undefined {
-  const p = (globalThis as { process?: NodeJS.Process }).process;
-  return p?.versions?.node === undefined ? undefined : p;
-}
-
 /**
- * A Node built-in module, loaded synchronously without a static import of it (which would break a
- * browser bundle): `process.getBuiltinModule` (Node ≥ 20.16), else `require` from `createRequire`
- * (older Node 20). Undefined outside Node.
- */
-function builtin<T>(id: string): T | undefined {
-  const proc = nodeProcess();
-  if (proc === undefined) return undefined;
-  if (typeof proc.getBuiltinModule === "function") return proc.getBuiltinModule(id) as T;
-  const createRequire = (nodeModule as Partial<typeof nodeModule>).createRequire;
-  return createRequire === undefined ? undefined : (createRequire(import.meta.url)(id) as T);
-}
-
-/**
- * Threads to use, the caller's included: MINITORCH_THREADS when it is a positive integer (1: no
- * workers), else the machine's available parallelism capped at 8; 1 outside Node.
+ * Threads to use, the caller's included: MINITORCH_THREADS (Node) when it is a positive integer (1:
+ * no workers), else the machine's logical cores capped at 8; 1 where memory cannot be shared (a
+ * browser page that is not cross-origin isolated).
  */
 export function defaultThreadCount(): number {
-  const proc = nodeProcess();
-  if (proc === undefined) return 1;
-  const setting = proc.env.MINITORCH_THREADS;
+  if (!canShareMemory()) return 1;
+  const setting = nodeProcess()?.env.MINITORCH_THREADS;
   if (setting !== undefined && setting.trim() !== "") {
     const n = Number(setting);
     if (Number.isInteger(n) && n >= 1) return Math.min(n, MAX_THREADS);
@@ -254,82 +206,8 @@ export function defaultThreadCount(): number {
       `minitorch cpu backend: ignoring MINITORCH_THREADS=${JSON.stringify(setting)} (want a positive integer)`,
     );
   }
-  const os = builtin<typeof import("node:os")>("node:os");
-  const cores = os === undefined ? 1 : (os.availableParallelism?.() ?? os.cpus().length);
-  return Math.max(1, Math.min(cores, DEFAULT_MAX_THREADS));
+  return Math.max(1, Math.min(hardwareThreads(), DEFAULT_MAX_THREADS));
 }
-
-/**
- * The worker's whole program (CommonJS, run with `eval: true`). Slot numbers are spliced in from
- * the constants above so the two sides cannot disagree.
- */
-const workerSource = `"use strict";
-const { workerData } = require("node:worker_threads");
-const { module, memory, control, index, scratch, messageByte } = workerData;
-const ctl = new Int32Array(control);
-const u32 = new Uint32Array(control);
-const f32 = new Float32Array(control);
-const f64 = new Float64Array(control, 0, ${SCALAR / 2 + 1});
-const slot = ${WORKERS} + index * ${SLOT};
-function fail(error) {
-  if (Atomics.compareExchange(ctl, ${FAILED}, 0, index + 1) !== 0) return;
-  const text = new TextEncoder().encode(String((error && error.message) || error));
-  const bytes = text.subarray(0, ${MESSAGE_BYTES});
-  new Uint8Array(control, messageByte, ${MESSAGE_BYTES}).set(bytes);
-  Atomics.store(ctl, ${MESSAGE_LENGTH}, bytes.length);
-}
-try {
-  const env = {
-    memory,
-    abort(_message, _file, line, column) {
-      throw new Error("WebAssembly kernel aborted at " + line + ":" + column);
-    },
-  };
-  const ex = new WebAssembly.Instance(module, { env }).exports;
-  const rows = ex.matmul_f32_rows;
-  const zips = [ex.add_f32, ex.sub_f32, ex.mul_f32, ex.div_f32];
-  const scalars = [ex.add_scalar_f32, ex.sub_scalar_f32, ex.mul_scalar_f32, ex.div_scalar_f32,
-    ex.rsub_scalar_f32, ex.rdiv_scalar_f32];
-  let seen = 0;
-  for (;;) {
-    // Spin a little before sleeping: waking a thread from Atomics.wait costs 40-70 µs here.
-    const until = performance.now() + ${WORKER_SPIN_MS};
-    while (Atomics.load(ctl, slot + ${GENERATION}) === seen && performance.now() < until) {}
-    Atomics.wait(ctl, slot + ${GENERATION}, seen);
-    const generation = Atomics.load(ctl, slot + ${GENERATION});
-    if (generation === seen) continue;
-    seen = generation;
-    try {
-      const task = ctl[${TASK}];
-      const start = ctl[slot + ${ROW_START}];
-      const end = ctl[slot + ${ROW_END}];
-      if (task === ${Task.Matmul}) {
-        rows(u32[${A}], u32[${B}], u32[${C}], ctl[${M}], ctl[${N}], ctl[${K}],
-          ctl[${TRANS_A}], ctl[${TRANS_B}], ctl[${LDA}], ctl[${LDB}], start, end, scratch);
-      } else if (task === ${Task.Zip}) {
-        zips[ctl[${OP}]](u32[${A}] + 4 * start, u32[${B}] + 4 * start, u32[${C}] + 4 * start,
-          end - start);
-      } else if (task === ${Task.ZipScalar}) {
-        scalars[ctl[${OP}]](u32[${A}] + 4 * start, f64[${SCALAR / 2}], u32[${C}] + 4 * start,
-          end - start);
-      } else if (task === ${Task.Sum}) {
-        f32[slot + ${RESULT}] = ex.sum_f32(u32[${A}] + 4 * start, end - start);
-      } else {
-        ex.sum_rows_f32(u32[${A}] + 4 * start * ctl[${N}], u32[${C}] + 4 * start, end - start,
-          ctl[${N}]);
-      }
-    } catch (error) {
-      fail(error);
-    }
-    if (Atomics.sub(ctl, ${PENDING}, 1) === 1) Atomics.notify(ctl, ${PENDING});
-  }
-} catch (error) {
-  fail(error);
-} finally {
-  Atomics.store(ctl, slot + ${DEAD}, 1);
-  Atomics.notify(ctl, ${PENDING});
-}
-`;
 
 /** How long the caller waits for workers before it declares one hung. */
 export interface PoolTimeout {
@@ -358,6 +236,13 @@ export interface ThreadPoolOptions {
   minElements?: ElementThresholds;
 }
 
+/** A pool's control block and its workers' start-up data, made before the workers start. */
+interface PoolPlan {
+  control: SharedArrayBuffer;
+  messageByte: number;
+  inits: WorkerInit[];
+}
+
 const DEFAULT_TIMEOUT: PoolTimeout = { slackMs: 10_000, factor: 50 };
 /** Longest single Atomics.wait while waiting for workers: dead flags are checked between waits. */
 const WAIT_SLICE_MS = 50;
@@ -372,7 +257,7 @@ export class ThreadPool {
   /** Threads in all, the caller's included. */
   readonly threads: number;
   /** The workers, in index order (exposed for tests and diagnostics). */
-  readonly workers: readonly Worker[];
+  readonly workers: readonly PoolWorker[];
   readonly #control: Int32Array<SharedArrayBuffer>;
   readonly #args: Uint32Array<SharedArrayBuffer>;
   readonly #f32: Float32Array<SharedArrayBuffer>;
@@ -386,61 +271,103 @@ export class ThreadPool {
   #lastSplitEnd = Number.NEGATIVE_INFINITY;
   /** Why the pool stopped (a worker's exit or error), or null while it is usable. */
   #broken: string | null = null;
+  /** Whether the calling thread may sleep in Atomics.wait (not on a browser's main thread). */
+  readonly #blocks = canBlock();
 
   /**
-   * A pool, or null where worker threads are unavailable (outside Node, a memory that is not
-   * shared, `threads` < 2) — then the caller computes alone. A failure to start is noted once on
-   * the console, never thrown.
+   * A pool started synchronously, in Node; null where that cannot be (outside Node, a memory that
+   * is not shared, `threads` < 2) — then the caller computes alone. A failure to start is noted
+   * once on the console, never thrown.
    */
   static create(options: ThreadPoolOptions): ThreadPool | null {
-    if (options.threads < 2 || !(options.memory.buffer instanceof SharedArrayBuffer)) return null;
+    if (!ThreadPool.#possible(options) || !hasNodeWorkers()) return null;
     try {
-      const threads = builtin<typeof import("node:worker_threads")>("node:worker_threads");
-      if (threads === undefined) return null;
-      return new ThreadPool(threads.Worker, options);
+      const plan = ThreadPool.#plan(options);
+      let pool: ThreadPool | undefined;
+      const workers: PoolWorker[] = [];
+      try {
+        for (const init of plan.inits) {
+          // Deaths arrive as events, from the event loop: after `pool` is assigned.
+          workers.push(
+            spawnNodeWorker(init, (why) => {
+              if (pool !== undefined) pool.#died(init.index, why);
+            }),
+          );
+        }
+      } catch (e) {
+        for (const w of workers) void w.terminate();
+        throw e;
+      }
+      pool = new ThreadPool(options, plan, workers);
+      return pool;
     } catch (e) {
-      console.warn(
-        `minitorch cpu backend: worker threads unavailable, using one thread (${(e as Error).message})`,
-      );
+      ThreadPool.#noteUnavailable(e);
       return null;
     }
   }
 
-  private constructor(WorkerClass: typeof Worker, options: ThreadPoolOptions) {
+  /**
+   * A pool on any platform, resolved once every worker is ready: in Node as `create`; in a browser
+   * with Web Workers, which start only after the page's thread yields (so the pool must exist
+   * before the work that uses it). Null, with a note on the console, where it cannot start.
+   */
+  static async start(options: ThreadPoolOptions): Promise<ThreadPool | null> {
+    if (hasNodeWorkers()) return ThreadPool.create(options);
+    if (!ThreadPool.#possible(options) || !hasWebWorkers()) return null;
+    try {
+      const plan = ThreadPool.#plan(options);
+      let pool: ThreadPool | undefined;
+      const workers = await spawnBrowserWorkers(plan.inits, (index, why) => {
+        if (pool !== undefined) pool.#died(index, why);
+      });
+      pool = new ThreadPool(options, plan, workers);
+      return pool;
+    } catch (e) {
+      ThreadPool.#noteUnavailable(e);
+      return null;
+    }
+  }
+
+  static #possible(options: ThreadPoolOptions): boolean {
+    return options.threads >= 2 && isSharedMemory(options.memory);
+  }
+
+  static #noteUnavailable(e: unknown): void {
+    const why = e instanceof Error ? e.message : String(e);
+    console.warn(`minitorch cpu backend: worker threads unavailable, using one thread (${why})`);
+  }
+
+  /** The control block and what each worker is handed (its scratch allocated here). */
+  static #plan(options: ThreadPoolOptions): PoolPlan {
     const workerCount = Math.min(options.threads, MAX_THREADS) - 1;
-    this.threads = workerCount + 1;
+    const { bytes, messageByte } = controlLayout(workerCount);
+    const control = new SharedArrayBuffer(bytes);
+    const inits: WorkerInit[] = [];
+    for (let index = 0; index < workerCount; index++) {
+      inits.push({
+        module: options.module,
+        memory: options.memory,
+        control,
+        index,
+        scratch: options.allocate(options.scratchBytes),
+        messageByte,
+      });
+    }
+    return { control, messageByte, inits };
+  }
+
+  private constructor(options: ThreadPoolOptions, plan: PoolPlan, workers: PoolWorker[]) {
+    this.threads = workers.length + 1;
+    this.workers = workers;
     this.#timeout = options.timeout ?? DEFAULT_TIMEOUT;
     this.#minWork = options.minWork ?? SPLIT_MIN_WORK;
     this.#minElements = options.minElements ?? SPLIT_MIN_ELEMENTS;
     this.#memory = options.memory;
-    this.#messageByte = (WORKERS + workerCount * SLOT) * 4;
-    const control = new SharedArrayBuffer(this.#messageByte + MESSAGE_BYTES);
-    this.#control = new Int32Array(control);
-    this.#args = new Uint32Array(control);
-    this.#f32 = new Float32Array(control);
-    this.#f64 = new Float64Array(control, 0, SCALAR / 2 + 1);
-    const workers: Worker[] = [];
-    try {
-      for (let index = 0; index < workerCount; index++) {
-        const workerData = {
-          module: options.module,
-          memory: options.memory,
-          control,
-          index,
-          scratch: options.allocate(options.scratchBytes),
-          messageByte: this.#messageByte,
-        };
-        const worker = new WorkerClass(workerSource, { eval: true, workerData });
-        worker.unref();
-        worker.on("error", (error: Error) => this.#died(index, `failed: ${error.message}`));
-        worker.on("exit", (code: number) => this.#died(index, `exited with code ${code}`));
-        workers.push(worker);
-      }
-    } catch (e) {
-      for (const w of workers) void w.terminate();
-      throw e;
-    }
-    this.workers = workers;
+    this.#messageByte = plan.messageByte;
+    this.#control = new Int32Array(plan.control);
+    this.#args = new Uint32Array(plan.control);
+    this.#f32 = new Float32Array(plan.control);
+    this.#f64 = new Float64Array(plan.control, 0, SCALAR / 2 + 1);
   }
 
   /** False once a worker died or timed out (or after `close`): the caller then computes alone. */
@@ -668,7 +595,13 @@ export class ThreadPool {
       if (left <= 0) {
         this.#fail(what, `${pending} worker(s) did not finish within ${Math.round(allowedMs)} ms`);
       }
-      Atomics.wait(ctl, PENDING, pending, Math.min(left, WAIT_SLICE_MS));
+      if (this.#blocks) {
+        Atomics.wait(ctl, PENDING, pending, Math.min(left, WAIT_SLICE_MS));
+      } else {
+        // A browser's main thread may not wait: spin, rechecking dead flags every slice.
+        const sliceEnd = performance.now() + Math.min(left, WAIT_SLICE_MS);
+        while (Atomics.load(ctl, PENDING) === pending && performance.now() < sliceEnd) {}
+      }
     }
     const failed = Atomics.load(ctl, FAILED);
     if (failed !== 0) {

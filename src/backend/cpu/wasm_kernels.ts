@@ -12,12 +12,19 @@
  * - one instance per thread: instantiate the same module in every worker on the same memory
  *   (the module has no data segments, globals or start function, so instantiating writes nothing).
  *
+ * Each variant is built twice: over a shared memory (threads) and over a plain one, for a browser
+ * page that is not cross-origin isolated and so has no SharedArrayBuffer (a module that imports a
+ * shared memory cannot link to a plain one). `loadWasmKernels` picks by the memory it is given.
+ *
+ * Loading: Node reads the binaries from disk, synchronously or not; a browser fetches them, so
+ * there only the asynchronous `compileWasmKernels` works (the backend's `await mt.setBackend`).
+ *
  * The first calls run V8's baseline code; optimized code takes over on a later call once the
  * function is hot, so time kernels only after a few warm-up calls.
  */
 
-import { readFileSync } from "node:fs";
 import { BackendError } from "../../errors.js";
+import { builtin, isSharedMemory } from "./platform.js";
 
 /** Which binary runs: relaxed SIMD (fused multiply-add in matmul) or plain 128-bit SIMD. */
 export type WasmVariant = "relaxed" | "simd";
@@ -105,65 +112,165 @@ export interface WasmKernels {
  * `src/backend/cpu/wasm_kernels.ts` and as `dist/backend/cpu/wasm_kernels.js`. Literal URLs, so
  * that bundlers can find the files.
  */
-const binaryUrls: Record<WasmVariant, () => URL> = {
-  relaxed: () => new URL("../../../build/kernels-relaxed.wasm", import.meta.url),
-  simd: () => new URL("../../../build/kernels-simd.wasm", import.meta.url),
-};
+function binaryUrl(variant: WasmVariant, shared: boolean): URL {
+  if (shared) {
+    return variant === "relaxed"
+      ? new URL("../../../build/kernels-relaxed.wasm", import.meta.url)
+      : new URL("../../../build/kernels-simd.wasm", import.meta.url);
+  }
+  return variant === "relaxed"
+    ? new URL("../../../build/kernels-relaxed-unshared.wasm", import.meta.url)
+    : new URL("../../../build/kernels-simd-unshared.wasm", import.meta.url);
+}
 
-/** The bytes of one binary; a missing file says how to build it. */
-function readBinary(variant: WasmVariant): Uint8Array<ArrayBuffer> {
-  const url = binaryUrls[variant]();
-  try {
-    return readFileSync(url);
-  } catch (error) {
-    const why = error instanceof Error ? error.message : String(error);
+/** A BackendError for a binary that cannot be had, saying how to build it. */
+function missing(url: URL, error: unknown): BackendError {
+  const why = error instanceof Error ? error.message : String(error);
+  return new BackendError(
+    `cpu backend: cannot read the WebAssembly kernels ${url.href} (${why}); run \`npm run build:wasm\``,
+  );
+}
+
+/** The bytes of one binary, synchronously: Node only (a browser must fetch, asynchronously). */
+function readBinarySync(variant: WasmVariant, shared: boolean): Uint8Array<ArrayBuffer> {
+  const url = binaryUrl(variant, shared);
+  const fs = builtin<typeof import("node:fs")>("node:fs");
+  if (fs === undefined) {
     throw new BackendError(
-      `cpu backend: cannot read the WebAssembly kernels ${url.pathname} (${why}); run \`npm run build:wasm\``,
+      'cpu backend: the WebAssembly kernels load asynchronously here; call `await mt.setBackend("cpu")` before creating tensors',
     );
+  }
+  try {
+    return fs.readFileSync(url);
+  } catch (error) {
+    throw missing(url, error);
   }
 }
 
-const modules = new Map<WasmVariant, WebAssembly.Module>();
+/** The bytes of one binary: read from disk in Node, fetched elsewhere. */
+async function readBinary(variant: WasmVariant, shared: boolean): Promise<Uint8Array<ArrayBuffer>> {
+  const url = binaryUrl(variant, shared);
+  const fs = builtin<typeof import("node:fs")>("node:fs");
+  try {
+    if (fs !== undefined) return new Uint8Array(await fs.promises.readFile(url));
+    const response = await fetch(url);
+    if (!response.ok) throw new Error(`HTTP ${response.status} ${response.statusText}`);
+    return new Uint8Array(await response.arrayBuffer());
+  } catch (error) {
+    throw missing(url, error);
+  }
+}
+
+const modules = new Map<string, WebAssembly.Module>();
+const key = (variant: WasmVariant, shared: boolean): string => `${variant}/${shared}`;
 let detected: WasmVariant | undefined;
 
 /** The variant this engine runs: "relaxed" when it validates the relaxed-SIMD binary, else "simd". */
 export function wasmVariant(): WasmVariant {
-  detected ??= WebAssembly.validate(readBinary("relaxed")) ? "relaxed" : "simd";
+  detected ??= WebAssembly.validate(readBinarySync("relaxed", true)) ? "relaxed" : "simd";
   return detected;
 }
 
 /**
- * The compiled module of a variant (compiled once, then cached). Post it to workers and
- * instantiate it there with `instantiateWasmKernels`, rather than compiling in every worker.
+ * The compiled module of a variant over a shared memory (default) or a plain one, compiled once
+ * then cached. Post it to workers and instantiate it there with `instantiateWasmKernels`, rather
+ * than compiling in every worker. Synchronous: Node, or after `compileWasmKernels` compiled it.
  */
-export function wasmKernelsModule(variant: WasmVariant = wasmVariant()): WebAssembly.Module {
-  let module = modules.get(variant);
+export function wasmKernelsModule(
+  variant: WasmVariant = wasmVariant(),
+  shared = true,
+): WebAssembly.Module {
+  let module = modules.get(key(variant, shared));
   if (module === undefined) {
-    module = new WebAssembly.Module(readBinary(variant));
-    modules.set(variant, module);
+    module = new WebAssembly.Module(readBinarySync(variant, shared));
+    modules.set(key(variant, shared), module);
   }
   return module;
 }
 
-/** Instantiates compiled kernels on `memory`, which must be a shared WebAssembly.Memory. */
+/**
+ * Compiles (once) the best variant this engine runs, for a shared memory or a plain one, without
+ * blocking: how a browser loads the kernels. Afterwards `wasmVariant` and `wasmKernelsModule` answer
+ * synchronously for it.
+ */
+export async function compileWasmKernels(shared: boolean): Promise<WebAssembly.Module> {
+  if (detected === undefined) {
+    const relaxed = await readBinary("relaxed", shared);
+    detected = WebAssembly.validate(relaxed) ? "relaxed" : "simd";
+    if (detected === "relaxed")
+      modules.set(key("relaxed", shared), await WebAssembly.compile(relaxed));
+  }
+  let module = modules.get(key(detected, shared));
+  if (module === undefined) {
+    module = await WebAssembly.compile(await readBinary(detected, shared));
+    modules.set(key(detected, shared), module);
+  }
+  return module;
+}
+
+/** The imports the kernels link against: the memory, and AssemblyScript's abort hook. */
+function imports(memory: WebAssembly.Memory): WebAssembly.Imports {
+  return {
+    env: {
+      memory,
+      // AssemblyScript's runtime calls abort(message, file, line, column) on a failed assertion;
+      // the kernels contain none, so this only guards against a future one failing silently.
+      abort: (_message: number, _file: number, line: number, column: number): never => {
+        throw new BackendError(`cpu backend: WebAssembly kernel aborted at ${line}:${column}`);
+      },
+    },
+  };
+}
+
+/**
+ * Instantiates compiled kernels on `memory`: the shared build on a shared memory, the unshared
+ * build on a plain one (a mismatch cannot link, and says so).
+ */
 export function instantiateWasmKernels(
   module: WebAssembly.Module,
   memory: WebAssembly.Memory,
 ): WasmKernels {
-  if (!(memory.buffer instanceof SharedArrayBuffer)) {
-    throw new BackendError(
-      "cpu backend: the WebAssembly kernels need a shared memory (new WebAssembly.Memory({ …, shared: true }))",
-    );
+  try {
+    return kernelsOf(new WebAssembly.Instance(module, imports(memory)).exports);
+  } catch (error) {
+    throw linkError(error, memory);
   }
-  const env = {
-    memory,
-    // AssemblyScript's runtime calls abort(message, file, line, column) on a failed assertion; the
-    // kernels contain none, so this only guards against a future one failing silently.
-    abort: (_message: number, _file: number, line: number, column: number): never => {
-      throw new BackendError(`cpu backend: WebAssembly kernel aborted at ${line}:${column}`);
-    },
-  };
-  const { exports } = new WebAssembly.Instance(module, { env });
+}
+
+/** `instantiateWasmKernels` without blocking (browsers prefer it on the page's thread). */
+export async function instantiateWasmKernelsAsync(
+  module: WebAssembly.Module,
+  memory: WebAssembly.Memory,
+): Promise<WasmKernels> {
+  try {
+    return kernelsOf((await WebAssembly.instantiate(module, imports(memory))).exports);
+  } catch (error) {
+    throw linkError(error, memory);
+  }
+}
+
+function linkError(error: unknown, memory: WebAssembly.Memory): unknown {
+  if (!(error instanceof WebAssembly.LinkError)) return error;
+  const kind = isSharedMemory(memory) ? "shared" : "unshared";
+  return new BackendError(
+    `cpu backend: the WebAssembly kernels do not link to this ${kind} memory (${error.message}); load the build for a ${kind} memory`,
+  );
+}
+
+/**
+ * Compiles (once) and instantiates the kernels on `memory`, synchronously (Node): the relaxed
+ * build where it validates, built for a shared or a plain memory as `memory` is.
+ */
+export function loadWasmKernels(
+  memory: WebAssembly.Memory,
+  variant: WasmVariant = wasmVariant(),
+): WasmKernels {
+  const shared = isSharedMemory(memory);
+  return instantiateWasmKernels(wasmKernelsModule(variant, shared), memory);
+}
+
+/** The kernels' exports, each checked to be a function. */
+function kernelsOf(exports: WebAssembly.Exports): WasmKernels {
   return {
     matmul_f32: kernel(exports, "matmul_f32"),
     matmul_f32_rows: kernel(exports, "matmul_f32_rows"),
@@ -181,14 +288,6 @@ export function instantiateWasmKernels(
     sum_f32: kernel(exports, "sum_f32"),
     sum_rows_f32: kernel(exports, "sum_rows_f32"),
   };
-}
-
-/** Compiles (once) and instantiates the kernels on `memory`: the relaxed build where it validates. */
-export function loadWasmKernels(
-  memory: WebAssembly.Memory,
-  variant: WasmVariant = wasmVariant(),
-): WasmKernels {
-  return instantiateWasmKernels(wasmKernelsModule(variant), memory);
 }
 
 /** One export, checked to be a function; its signature is the one the AssemblyScript source gives. */
