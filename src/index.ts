@@ -16,6 +16,7 @@ export type { Backend, BackendName, DType, HostArray } from "./backend/backend.j
 export { backendNames } from "./backend/registry.js";
 export * as data from "./data/index.js";
 export * from "./errors.js";
+export * as io from "./io/index.js";
 export * as nn from "./nn/index.js";
 export * as operators from "./operators.js";
 export * as optim from "./optim/index.js";

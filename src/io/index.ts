@@ -1,0 +1,1 @@
+/** `mt.io`: saving and loading state dicts (the `safetensors` format PyTorch uses). */
