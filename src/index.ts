@@ -17,6 +17,7 @@ export { backendNames } from "./backend/registry.js";
 export * as data from "./data/index.js";
 export * from "./errors.js";
 export * as io from "./io/index.js";
+export * as models from "./models/index.js";
 export * as nn from "./nn/index.js";
 export * as operators from "./operators.js";
 export * as optim from "./optim/index.js";

@@ -7,6 +7,20 @@ export type DType = "float32" | "float64";
 /** The backends minitorch ships; each later backend joins this union (and the loader table). */
 export type BackendName = "reference" | "cpu";
 
+/**
+ * The geometry of a 2-D convolution window (conv1d is the case kh = 1, sh = 1, ph = 0 over a
+ * height of 1): kernel size, stride and zero padding along height (h) and width (w). For an input
+ * of H × W the output is OH × OW with OH = ⌊(H + 2·ph − kh) / sh⌋ + 1 (OW likewise).
+ */
+export interface ConvGeometry {
+  readonly kh: number;
+  readonly kw: number;
+  readonly sh: number;
+  readonly sw: number;
+  readonly ph: number;
+  readonly pw: number;
+}
+
 /** Host-side values of a whole buffer, as `download` returns them. */
 export type HostArray = Float32Array | Float64Array;
 
@@ -49,4 +63,17 @@ export interface Backend<B = unknown> {
   matmul(out: View<B>, a: View<B>, b: View<B>): void;
   /** out[i] = a[i] (a strided or broadcast copy; `contiguous()` is built on it). */
   copy(out: View<B>, a: View<B>): void;
+  /**
+   * im2col, what a convolution multiplies its weights by: `a` is [N, C, H, W], `out` is
+   * [N, C·kh·kw, OH·OW] (contiguous is the fast case) with
+   * out[n, c·kh·kw + i·kw + j, oh·OW + ow] = a[n, c, oh·sh − ph + i, ow·sw − pw + j], or 0 where
+   * that position falls in the zero padding.
+   */
+  unfold(out: View<B>, a: View<B>, g: ConvGeometry): void;
+  /**
+   * col2im, the adjoint of `unfold` (what a convolution's input gradient needs): `cols` is
+   * [N, C·kh·kw, OH·OW], `out` is [N, C, H, W] and is overwritten with, at each position, the sum
+   * of every `cols` entry that `unfold` would have read from it (0 where none).
+   */
+  fold(out: View<B>, cols: View<B>, g: ConvGeometry): void;
 }

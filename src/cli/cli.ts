@@ -1,6 +1,7 @@
 import { MinitorchError } from "../errors.js";
 import { graphCommand } from "./graph_command.js";
 import { type CliIO, UsageError } from "./io.js";
+import { predictCommand } from "./predict_command.js";
 import { trainCommand } from "./train_command.js";
 
 export const mainHelp = `Usage: minitorch <command> [options]
@@ -9,6 +10,8 @@ minitorch is a PyTorch-style deep-learning framework written from scratch in Typ
 
 Commands:
   train <dataset>       train a network on a 2-D toy dataset (minitorch train --help)
+  train mnist           train a convolutional network on handwritten digits (minitorch train mnist --help)
+  predict <image.png>   classify images with a trained network (minitorch predict --help)
   graph "<expression>"  print the computation graph of a Scalar expression as DOT (minitorch graph --help)
 
 Options:
@@ -19,6 +22,7 @@ Options:
 const commands: Record<string, (args: string[], io: CliIO) => number | Promise<number>> = {
   train: trainCommand,
   graph: graphCommand,
+  predict: predictCommand,
 };
 
 /** Node's parseArgs reports bad flags with these codes; they are usage errors, not crashes. */

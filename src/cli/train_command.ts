@@ -4,6 +4,7 @@ import { datasetNames } from "../data/datasets.js";
 import { setBackend } from "../tensor/default_backend.js";
 import { choiceFlag, integerFlag, parseCommandArgs, positiveFlag } from "./args.js";
 import { type CliIO, UsageError } from "./io.js";
+import { mnistCommand } from "./mnist_command.js";
 import { CLEAR_LINE, progressBar } from "./progress.js";
 import {
   type EpochReport,
@@ -27,6 +28,7 @@ export const trainHelp = `Usage: minitorch train <dataset> [options]
 Train a small network to separate the two classes of a 2-D toy dataset.
 
 Datasets: ${datasetNames.join(", ")}
+(For handwritten digits and the convolutional network: minitorch train mnist --help)
 
 Options:
   --model <name>     scalar: an MLP built from single Scalars (default)
@@ -95,6 +97,8 @@ function formatEpoch(r: EpochReport, epochs: number): string {
 
 /** `minitorch train`: train, log every 10 epochs, and end with a summary (or JSON) line. */
 export async function trainCommand(args: string[], io: CliIO): Promise<number> {
+  // The image-recognition trainer has flags of its own.
+  if (args[0] === "mnist") return mnistCommand(args.slice(1), io);
   const parsed = parseTrainArgs(args);
   if (parsed === "help") {
     io.stdout(trainHelp);

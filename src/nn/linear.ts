@@ -1,6 +1,7 @@
 import { defaultGenerator, type Random } from "../random.js";
 import { getBackend } from "../tensor/default_backend.js";
 import { Tensor } from "../tensor/tensor.js";
+import { linear } from "./functional/linear.js";
 import { Module } from "./module.js";
 import { Parameter } from "./parameter.js";
 
@@ -44,8 +45,7 @@ export class Linear extends Module {
 
   /** x [..., in] → [..., out]. */
   forward(x: Tensor): Tensor {
-    const y = x.matmul(this.weight.value.transpose(0, 1));
-    return this.bias === null ? y : y.add(this.bias.value);
+    return linear(x, this.weight.value, this.bias?.value);
   }
 }
 

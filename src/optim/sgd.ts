@@ -1,76 +1,90 @@
-import { noGrad } from "../autodiff/grad_mode.js";
-import { DataError, DTypeError } from "../errors.js";
+import { DataError } from "../errors.js";
 import type { Parameter } from "../nn/parameter.js";
 import { Scalar } from "../scalar/scalar.js";
 import { copyOp, zipInto } from "../tensor/kernels.js";
-import { keep, Tensor } from "../tensor/tensor.js";
+import type { Tensor } from "../tensor/tensor.js";
+import { disposeAll, scratch, zipScalarInto } from "./inplace.js";
+import {
+  Optimizer,
+  requireFraction,
+  requireNonNegative,
+  requirePositive,
+  type Trainable,
+} from "./optimizer.js";
 
 /** Options of `SGD`. */
 export interface SGDOptions {
   /** The learning rate η (> 0). */
   lr: number;
-  /** Momentum μ in [0, 1) (default 0): v ← μ·v + g, θ ← θ − η·v. Tensor parameters only. */
+  /** Momentum μ in [0, 1) (default 0): v ← μ·v + (1 − d)·g, θ ← θ − η·v. Tensor parameters only. */
   momentum?: number;
+  /** Dampening d in [0, 1] of the momentum's gradient term (default 0). Tensor parameters only. */
+  dampening?: number;
   /** L2 penalty λ ≥ 0 (default 0): g ← g + λ·θ. Tensor parameters only. */
   weightDecay?: number;
+  /** Nesterov momentum (default false): θ ← θ − η·(g + μ·v). Needs momentum > 0 and dampening 0. */
+  nesterov?: boolean;
 }
 
-type Trainable = Parameter<Scalar> | Parameter<Tensor>;
+/** The state entry holding a parameter's velocity (PyTorch's name). */
+const VELOCITY = "momentum_buffer";
 
-function isTrainable(p: Parameter): p is Trainable {
-  return p.value instanceof Scalar || p.value instanceof Tensor;
+/** Whether the slot holds a Scalar (the narrowing `p.value instanceof Scalar` does not give). */
+function holdsScalar(p: Trainable): p is Parameter<Scalar> {
+  return p.value instanceof Scalar;
 }
 
 /**
- * Stochastic gradient descent, as `torch.optim.SGD`: θ ← θ − η·∂L/∂θ, with optional momentum and
+ * Stochastic gradient descent, as `torch.optim.SGD`: θ ← θ − η·∂L/∂θ, with optional momentum
+ * (classical or Nesterov, the first step's buffer being the gradient itself), dampening and
  * weight decay for tensors. Tensor parameters are updated in place; a Scalar parameter gets a
  * fresh leaf in its slot (Scalars are immutable). Parameters with no gradient are left alone.
  */
-export class SGD {
-  readonly parameters: readonly Trainable[];
-  readonly lr: number;
+export class SGD extends Optimizer {
+  /** The learning rate; a schedule may change it between steps (as PyTorch's param_groups). */
+  lr: number;
   readonly momentum: number;
+  readonly dampening: number;
   readonly weightDecay: number;
-  /** Momentum buffers, per parameter slot. */
-  readonly #velocity = new Map<Parameter<Tensor>, Tensor>();
+  readonly nesterov: boolean;
 
   constructor(parameters: readonly Parameter[], options: SGDOptions) {
-    const { lr, momentum = 0, weightDecay = 0 } = options;
-    if (!(lr > 0) || !Number.isFinite(lr)) {
-      throw new DataError(`SGD: lr must be a positive number, got ${lr}`);
+    super(parameters, true);
+    const { lr, momentum = 0, dampening = 0, weightDecay = 0, nesterov = false } = options;
+    requirePositive("SGD", "lr", lr);
+    requireFraction("SGD", "momentum", momentum);
+    if (!(dampening >= 0 && dampening <= 1)) {
+      throw new DataError(`SGD: dampening must be in [0, 1], got ${dampening}`);
     }
-    if (!(momentum >= 0 && momentum < 1)) {
-      throw new DataError(`SGD: momentum must be in [0, 1), got ${momentum}`);
+    requireNonNegative("SGD", "weightDecay", weightDecay);
+    if (nesterov && (momentum === 0 || dampening !== 0)) {
+      throw new DataError(
+        `SGD: nesterov needs momentum > 0 and dampening 0, got momentum ${momentum} and dampening ${dampening}`,
+      );
     }
-    if (!(weightDecay >= 0) || !Number.isFinite(weightDecay)) {
-      throw new DataError(`SGD: weightDecay must be ≥ 0, got ${weightDecay}`);
-    }
-    this.parameters = parameters.map((p, i) => {
-      if (!isTrainable(p)) {
-        throw new DTypeError(
-          `SGD: parameter ${i} (${p.name ?? "unnamed"}) holds ${String(p.value)}, not a Scalar or a Tensor`,
-        );
-      }
-      return p;
-    });
     this.lr = lr;
     this.momentum = momentum;
+    this.dampening = dampening;
     this.weightDecay = weightDecay;
+    this.nesterov = nesterov;
   }
 
-  /** Forget every parameter's gradient before the next backward pass. */
-  zeroGrad(): void {
-    for (const p of this.parameters) p.value.zeroGrad();
+  /** "SGD". */
+  override get name(): string {
+    return "SGD";
   }
 
-  /** Move each parameter against its gradient. */
-  step(): void {
-    noGrad(() => {
-      for (const p of this.parameters) {
-        if (p.value instanceof Scalar) this.#stepScalar(p as Parameter<Scalar>);
-        else this.#stepTensor(p as Parameter<Tensor>);
-      }
-    });
+  protected get bufferNames(): readonly string[] {
+    return [VELOCITY];
+  }
+
+  protected get counterNames(): readonly string[] {
+    return [];
+  }
+
+  protected stepParameter(p: Trainable, index: number): void {
+    if (holdsScalar(p)) this.#stepScalar(p);
+    else this.#stepTensor(p.value, index);
   }
 
   #stepScalar(p: Parameter<Scalar>): void {
@@ -81,25 +95,49 @@ export class SGD {
 
   /**
    * θ ← θ − η·(v or g), written into θ's own storage: the parameter keeps its identity (as in
-   * PyTorch, so references to it stay valid) and no new buffer is allocated per step.
+   * PyTorch, so references to it stay valid). A few elementwise passes; temporaries freed at once.
    */
-  #stepTensor(p: Parameter<Tensor>): void {
-    const theta = p.value;
-    if (theta.grad === null) return;
-    let g = theta.grad;
-    if (this.weightDecay !== 0) g = g.add(theta.mul(this.weightDecay));
-    if (this.momentum !== 0) {
-      const velocity = this.#velocity.get(p);
-      if (velocity === undefined) {
-        // Kept: the buffer outlives any `tidy` around this step.
-        g = keep(copyOp(g));
-        this.#velocity.set(p, g);
-      } else {
-        zipInto("mul", velocity, velocity, Tensor.full([], this.momentum, g.dtype, g.backend));
-        zipInto("add", velocity, velocity, g);
-        g = velocity;
+  #stepTensor(theta: Tensor, index: number): void {
+    const grad = theta.grad;
+    if (grad === null) return;
+    let decayed: Tensor | null = null;
+    let nesterov: Tensor | null = null;
+    const update = scratch(theta);
+    try {
+      let g = grad;
+      if (this.weightDecay !== 0) {
+        decayed = scratch(theta);
+        zipScalarInto("mul", decayed, theta, this.weightDecay);
+        zipInto("add", decayed, decayed, grad);
+        g = decayed;
       }
+      if (this.momentum !== 0) {
+        let velocity = this.buffer(index, VELOCITY);
+        if (velocity === undefined) {
+          velocity = copyOp(g);
+          this.setBuffer(index, VELOCITY, velocity);
+        } else {
+          zipScalarInto("mul", velocity, velocity, this.momentum);
+          if (this.dampening === 0) {
+            zipInto("add", velocity, velocity, g);
+          } else {
+            zipScalarInto("mul", update, g, 1 - this.dampening);
+            zipInto("add", velocity, velocity, update);
+          }
+        }
+        if (this.nesterov) {
+          nesterov = scratch(theta);
+          zipScalarInto("mul", nesterov, velocity, this.momentum);
+          zipInto("add", nesterov, nesterov, g);
+          g = nesterov;
+        } else {
+          g = velocity;
+        }
+      }
+      zipScalarInto("mul", update, g, this.lr);
+      zipInto("sub", theta, theta, update);
+    } finally {
+      disposeAll([update, decayed, nesterov]);
     }
-    zipInto("sub", theta, theta, g.mul(this.lr));
   }
 }

@@ -1,4 +1,5 @@
-import type { DType } from "../backend/backend.js";
+import type { ConvGeometry, DType } from "../backend/backend.js";
+import { convOutputSize } from "../backend/reference/conv.js";
 import { BackendError, DTypeError, ShapeError } from "../errors.js";
 import type { BinaryOp, ReduceOp, UnaryOp } from "./ops.js";
 import { formatShape, normalizeDim, type Shape, sameShape, shapeBroadcast } from "./shape.js";
@@ -120,4 +121,32 @@ export function zipInto(op: BinaryOp, target: Tensor, a: Tensor, b: Tensor): voi
     );
   }
   target.backendImpl.zip(op, target.strided, a.strided, b.strided);
+}
+
+/**
+ * im2col: `a` [N, C, H, W] (any layout) → contiguous [N, C·kh·kw, OH·OW], each column one window
+ * of the zero-padded input (see `Backend.unfold`).
+ */
+export function unfoldOp(a: Tensor, g: ConvGeometry): Tensor {
+  if (a.ndim !== 4) {
+    throw new ShapeError(`unfold: expected an input [N, C, H, W], got ${formatShape(a.shape)}`);
+  }
+  const [n, c, h, w] = a.shape;
+  const [oh, ow] = convOutputSize(g, h, w);
+  // A bad geometry is the backend's to report (with the values); the size just has to be valid.
+  const columns = oh > 0 && ow > 0 ? oh * ow : 0;
+  const rows = Number.isInteger(g.kh * g.kw) && g.kh * g.kw > 0 ? c * g.kh * g.kw : 0;
+  const out = Tensor.empty([n, rows, columns], a.dtype, a.backend);
+  out.backendImpl.unfold(out.strided, a.strided, g);
+  return out;
+}
+
+/**
+ * col2im, unfold's adjoint: `cols` [N, C·kh·kw, OH·OW] → contiguous `imageShape` [N, C, H, W],
+ * each element the sum of the entries unfold would have copied from it (see `Backend.fold`).
+ */
+export function foldOp(cols: Tensor, g: ConvGeometry, imageShape: Shape): Tensor {
+  const out = Tensor.empty(imageShape, cols.dtype, cols.backend);
+  out.backendImpl.fold(out.strided, cols.strided, g);
+  return out;
 }

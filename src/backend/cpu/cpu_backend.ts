@@ -9,9 +9,11 @@ import {
 } from "../../tensor/ops.js";
 import { shapeSize } from "../../tensor/shape.js";
 import { isContiguous, type View } from "../../tensor/tensor_data.js";
-import type { Backend, DType, HostArray } from "../backend.js";
+import type { Backend, ConvGeometry, DType, HostArray } from "../backend.js";
+import { checkConv } from "../reference/conv.js";
 import { referenceBackend } from "../reference/reference_backend.js";
 import { Arena } from "./arena.js";
+import { foldDense, unfoldDense } from "./conv.js";
 import { matmulDense } from "./matmul.js";
 import { flatOperands, type Operand } from "./operand.js";
 import { denseMap, denseZip } from "./specialize.js";
@@ -270,6 +272,24 @@ export class CpuBackend implements Backend<CpuBuffer> {
       const from = A.start + (A.kind === "full" ? s : 0);
       o.set(x.subarray(from, from + chunk), out.offset + s);
     }
+  }
+
+  unfold(out: View<CpuBuffer>, a: View<CpuBuffer>, g: ConvGeometry): void {
+    if (!isContiguous(out)) {
+      referenceBackend.unfold(this.#host(out), this.#host(a), g);
+      return;
+    }
+    checkConv("unfold", a.shape, out.shape, g);
+    unfoldDense(this.array(out.buffer), out.offset, this.array(a.buffer), a, g);
+  }
+
+  fold(out: View<CpuBuffer>, cols: View<CpuBuffer>, g: ConvGeometry): void {
+    if (!isContiguous(out)) {
+      referenceBackend.fold(this.#host(out), this.#host(cols), g);
+      return;
+    }
+    checkConv("fold", out.shape, cols.shape, g);
+    foldDense(this.array(out.buffer), out, this.array(cols.buffer), cols, g);
   }
 
   /** The same view over a typed array, for the reference backend's strided loops. */

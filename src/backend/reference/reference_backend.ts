@@ -17,8 +17,9 @@ import {
   toIndex,
 } from "../../tensor/shape.js";
 import type { View } from "../../tensor/tensor_data.js";
-import type { Backend, DType, HostArray } from "../backend.js";
+import type { Backend, ConvGeometry, DType, HostArray } from "../backend.js";
 import { broadcastsTo, checkView, rowOf } from "./checks.js";
+import { foldReference, unfoldReference } from "./conv.js";
 
 /**
  * The reference backend: the contract in `backend.ts` written as plain strided loops, in the
@@ -225,6 +226,16 @@ export class ReferenceBackend implements Backend<HostArray> {
       out.buffer[indexToPosition(outIndex, out.strides, out.offset)] =
         a.buffer[indexToPosition(aIndex, a.strides, a.offset)];
     }
+  }
+
+  /** im2col of a [N, C, H, W] into out [N, C·kh·kw, OH·OW] (see conv.ts). */
+  unfold(out: View<HostArray>, a: View<HostArray>, g: ConvGeometry): void {
+    unfoldReference(out, a, g);
+  }
+
+  /** col2im, unfold's adjoint: out [N, C, H, W] ← the sums of cols' entries (see conv.ts). */
+  fold(out: View<HostArray>, cols: View<HostArray>, g: ConvGeometry): void {
+    foldReference(out, cols, g);
   }
 }
 

@@ -2,3 +2,17 @@
  * `mt.nn.functional`: the stateless operations networks are built from (PyTorch's
  * `torch.nn.functional`), each a function of tensors; the layers in `mt.nn` wrap them as Modules.
  */
+export { type Conv1dOptions, type Conv2dOptions, conv1d, conv2d } from "./conv.js";
+export { type DropoutOptions, dropout } from "./dropout.js";
+export { linear } from "./linear.js";
+export {
+  binaryCrossEntropy,
+  crossEntropy,
+  type LossOptions,
+  mseLoss,
+  nllLoss,
+  type Reduction,
+  type Targets,
+} from "./loss.js";
+export { argmax, avgpool2d, type KernelSize, max, maxpool2d, tile } from "./pooling.js";
+export { logSoftmax, softmax } from "./softmax.js";

@@ -1,0 +1,124 @@
+import { ShapeError } from "../../errors.js";
+import { formatShape, type Shape } from "../../tensor/shape.js";
+import type { Layout, View } from "../../tensor/tensor_data.js";
+import type { ConvGeometry, HostArray } from "../backend.js";
+import { checkView } from "./checks.js";
+
+/**
+ * `unfold` (im2col) and `fold` (col2im) written as the plainest loops: for every input position a
+ * window reads and every window offset, one element moves. This is the specification the cpu
+ * backend's faster loops are tested against.
+ */
+
+/** The output size OH × OW of a window of geometry `g` sliding over an H × W input. */
+export function convOutputSize(g: ConvGeometry, h: number, w: number): [number, number] {
+  return [
+    Math.floor((h + 2 * g.ph - g.kh) / g.sh) + 1,
+    Math.floor((w + 2 * g.pw - g.kw) / g.sw) + 1,
+  ];
+}
+
+function describe(g: ConvGeometry): string {
+  return `kernel ${g.kh}×${g.kw}, stride ${g.sh}×${g.sw}, padding ${g.ph}×${g.pw}`;
+}
+
+/**
+ * Check that `image` [N, C, H, W] and `cols` [N, C·kh·kw, OH·OW] fit geometry `g`, which must have
+ * positive integer kernel sizes and strides, non-negative integer padding, and a window no larger
+ * than the padded input. O(1): both backends run it before touching memory.
+ */
+export function checkConv(op: string, image: Shape, cols: Shape, g: ConvGeometry): void {
+  const positive = [g.kh, g.kw, g.sh, g.sw].every((v) => Number.isInteger(v) && v > 0);
+  const padding = [g.ph, g.pw].every((v) => Number.isInteger(v) && v >= 0);
+  if (!positive || !padding) {
+    throw new ShapeError(
+      `${op}: invalid geometry (${describe(g)}): kernel sizes and strides must be positive integers, padding a non-negative integer`,
+    );
+  }
+  if (image.length !== 4 || cols.length !== 3) {
+    throw new ShapeError(
+      `${op}: expected an image [N, C, H, W] and columns [N, C·kh·kw, OH·OW], got ${formatShape(image)} and ${formatShape(cols)}`,
+    );
+  }
+  const [n, c, h, w] = image;
+  if (h + 2 * g.ph < g.kh || w + 2 * g.pw < g.kw) {
+    throw new ShapeError(
+      `${op}: the window (${describe(g)}) is larger than the padded input ${formatShape(image)}`,
+    );
+  }
+  const [oh, ow] = convOutputSize(g, h, w);
+  const expected = [n, c * g.kh * g.kw, oh * ow];
+  if (cols.some((d, i) => d !== expected[i])) {
+    throw new ShapeError(
+      `${op}: columns of shape ${formatShape(cols)} should be ${formatShape(expected)} for an image ${formatShape(image)} (${describe(g)})`,
+    );
+  }
+}
+
+/**
+ * Visit every (column entry, image element) pair the convolution window links, as
+ * `visit(colPos, b, ch, y, x)`: colPos is the entry's storage position in `cols`, and (b, ch, y, x)
+ * the image index it reads — with y or x outside [0, H) × [0, W) in the zero padding.
+ */
+function forEachWindowEntry(
+  image: Shape,
+  cols: Layout,
+  g: ConvGeometry,
+  visit: (colPos: number, b: number, ch: number, y: number, x: number) => void,
+): void {
+  const [n, c, h, w] = image;
+  const [ohSize, owSize] = convOutputSize(g, h, w);
+  const [tn, tr, tl] = cols.strides;
+  for (let b = 0; b < n; b++) {
+    for (let ch = 0; ch < c; ch++) {
+      for (let i = 0; i < g.kh; i++) {
+        for (let j = 0; j < g.kw; j++) {
+          const row = (ch * g.kh + i) * g.kw + j;
+          for (let oh = 0; oh < ohSize; oh++) {
+            for (let ow = 0; ow < owSize; ow++) {
+              const colPos = cols.offset + b * tn + row * tr + (oh * owSize + ow) * tl;
+              visit(colPos, b, ch, oh * g.sh - g.ph + i, ow * g.sw - g.pw + j);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/** The storage position of image element (b, ch, y, x) in `v`. */
+function position(v: Layout, b: number, ch: number, y: number, x: number): number {
+  const [sn, sc, sh, sw] = v.strides;
+  return v.offset + b * sn + ch * sc + y * sh + x * sw;
+}
+
+/** im2col: out [N, C·kh·kw, OH·OW] ← the windows of a [N, C, H, W], 0 in the padding. */
+export function unfoldReference(out: View<HostArray>, a: View<HostArray>, g: ConvGeometry): void {
+  checkView("unfold", "out", out);
+  checkView("unfold", "input", a);
+  checkConv("unfold", a.shape, out.shape, g);
+  const [, , h, w] = a.shape;
+  forEachWindowEntry(a.shape, out, g, (colPos, b, ch, y, x) => {
+    const inside = y >= 0 && y < h && x >= 0 && x < w;
+    out.buffer[colPos] = inside ? a.buffer[position(a, b, ch, y, x)] : 0;
+  });
+}
+
+/** col2im: out [N, C, H, W] ← 0, then every cols entry added to the element unfold read it from. */
+export function foldReference(out: View<HostArray>, cols: View<HostArray>, g: ConvGeometry): void {
+  checkView("fold", "out", out);
+  checkView("fold", "columns", cols);
+  checkConv("fold", out.shape, cols.shape, g);
+  // Accumulate in doubles, row-major (as the other reference ops do), then store each element once.
+  const [n, c, h, w] = out.shape;
+  const sums = new Float64Array(n * c * h * w);
+  forEachWindowEntry(out.shape, cols, g, (colPos, b, ch, y, x) => {
+    if (y >= 0 && y < h && x >= 0 && x < w)
+      sums[((b * c + ch) * h + y) * w + x] += cols.buffer[colPos];
+  });
+  for (let b = 0; b < n; b++)
+    for (let ch = 0; ch < c; ch++)
+      for (let y = 0; y < h; y++)
+        for (let x = 0; x < w; x++)
+          out.buffer[position(out, b, ch, y, x)] = sums[((b * c + ch) * h + y) * w + x];
+}

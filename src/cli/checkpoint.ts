@@ -1,0 +1,115 @@
+import { readFile } from "node:fs/promises";
+import { DataError } from "../errors.js";
+import { save } from "../io/files.js";
+import { decodeSafetensors } from "../io/safetensors.js";
+import { Tensor } from "../tensor/tensor.js";
+import type { EpochMetrics } from "./metrics_svg.js";
+import type { MnistSettings } from "./mnist_train.js";
+
+/** What a checkpoint holds: enough to continue training exactly where it stopped. */
+export interface Checkpoint {
+  /** The last finished epoch. */
+  epoch: number;
+  settings: MnistSettings;
+  history: EpochMetrics[];
+  /** The model's state dict. */
+  model: Record<string, unknown>;
+  /** The optimizer's state dict: tensors, and plain JSON values (step counts, hyper-parameters). */
+  optimizer: Record<string, unknown>;
+}
+
+const FORMAT = "minitorch-checkpoint/1";
+
+/**
+ * Writes a checkpoint as one safetensors file — tensors under `model.<name>` and
+ * `optimizer.<key>`, everything else as JSON in the header's metadata — atomically (a temporary
+ * file renamed into place), so a run killed at any moment leaves either the old checkpoint or
+ * the new one, never half of one.
+ */
+export async function writeCheckpoint(path: string, checkpoint: Checkpoint): Promise<void> {
+  const tensors: Record<string, Tensor> = {};
+  const optimizerJson: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(checkpoint.model)) {
+    if (!(value instanceof Tensor)) {
+      throw new DataError(`writeCheckpoint: model entry "${name}" is not a Tensor`);
+    }
+    tensors[`model.${name}`] = value;
+  }
+  for (const [key, value] of Object.entries(checkpoint.optimizer)) {
+    if (value instanceof Tensor) tensors[`optimizer.${key}`] = value;
+    else optimizerJson[key] = value;
+  }
+  await save(tensors, path, {
+    metadata: {
+      format: FORMAT,
+      epoch: String(checkpoint.epoch),
+      settings: JSON.stringify(checkpoint.settings),
+      history: JSON.stringify(checkpoint.history),
+      optimizer: JSON.stringify(optimizerJson),
+    },
+  });
+}
+
+/** The settings that must match for a checkpoint to be continued. */
+const decisive: (keyof MnistSettings)[] = [
+  "dataset",
+  "batchSize",
+  "lr",
+  "seed",
+  "optimizer",
+  "validationSize",
+  "shift",
+];
+
+/**
+ * Reads the checkpoint at `path` to continue a run with `settings`: null when there is none (a
+ * fresh start); a DataError when it is unreadable or was made with other settings (continuing it
+ * would silently mix two runs), naming what differs. More epochs than the checkpoint's run had
+ * is allowed: that is how a finished run is extended.
+ */
+export async function readCheckpoint(
+  path: string,
+  settings: MnistSettings,
+): Promise<Checkpoint | null> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw new DataError(`--resume: cannot read ${path}: ${(error as Error).message}`);
+  }
+  const { tensors, metadata } = decodeSafetensors(bytes, path);
+  if (metadata?.format !== FORMAT) {
+    throw new DataError(
+      `--resume: ${path} is not a minitorch checkpoint (format "${metadata?.format}")`,
+    );
+  }
+  const parse = <T>(key: string): T => {
+    try {
+      return JSON.parse(metadata[key] ?? "") as T;
+    } catch {
+      throw new DataError(`--resume: ${path} has a malformed "${key}" entry`);
+    }
+  };
+  const saved = parse<MnistSettings>("settings");
+  const differ = decisive.filter((k) => saved[k] !== settings[k]);
+  if (differ.length > 0) {
+    const what = differ.map(
+      (k) => `${k} ${JSON.stringify(saved[k])} → ${JSON.stringify(settings[k])}`,
+    );
+    throw new DataError(
+      `--resume: ${path} was made with other settings (${what.join(", ")}); rerun with the same flags or without --resume`,
+    );
+  }
+  const model: Record<string, unknown> = {};
+  const optimizer: Record<string, unknown> = parse<Record<string, unknown>>("optimizer");
+  for (const [name, t] of Object.entries(tensors)) {
+    if (name.startsWith("model.")) model[name.slice("model.".length)] = t;
+    else if (name.startsWith("optimizer.")) optimizer[name.slice("optimizer.".length)] = t;
+  }
+  const epoch = Number(metadata.epoch);
+  if (!Number.isInteger(epoch) || epoch < 0) {
+    throw new DataError(`--resume: ${path} has a malformed epoch "${metadata.epoch}"`);
+  }
+  return { epoch, settings: saved, history: parse<EpochMetrics[]>("history"), model, optimizer };
+}

@@ -1,0 +1,150 @@
+import { DataError } from "../errors.js";
+import { defaultGenerator, type Random } from "../random.js";
+import { getBackend } from "../tensor/default_backend.js";
+import { Tensor } from "../tensor/tensor.js";
+import { type Conv1dOptions, type Conv2dOptions, conv1d, conv2d } from "./functional/conv.js";
+import { Module } from "./module.js";
+import { Parameter } from "./parameter.js";
+
+/** Options of `Conv2d`: the window's stride and padding, plus how the parameters are made. */
+export interface Conv2dLayerOptions extends Conv2dOptions {
+  /** Add a learned bias (default true). */
+  bias?: boolean;
+  /** Generator for the initial weights (default: the global one, seeded by `manualSeed`). */
+  rng?: Random;
+}
+
+/** Options of `Conv1d`: the window's stride and padding, plus how the parameters are made. */
+export interface Conv1dLayerOptions extends Conv1dOptions {
+  /** Add a learned bias (default true). */
+  bias?: boolean;
+  /** Generator for the initial weights (default: the global one, seeded by `manualSeed`). */
+  rng?: Random;
+}
+
+/** A positive integer size argument, or a DataError naming it. */
+function checkSize(layer: string, name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1) {
+    throw new DataError(`${layer}: ${name} must be a positive integer, got ${String(value)}`);
+  }
+  return value;
+}
+
+/**
+ * A trainable float32 tensor of `shape` on the default backend, uniform in [−bound, bound): the
+ * same draw order as `Linear`, weight first, then bias.
+ */
+function uniformParameter(shape: number[], bound: number, rng: Random): Parameter<Tensor> {
+  const size = shape.reduce((a, b) => a * b, 1);
+  const values = Array.from({ length: size }, () => rng.uniform(-bound, bound));
+  const t = Tensor.fromValues(values, shape, "float32", getBackend());
+  t.requiresGrad = true;
+  return new Parameter(t);
+}
+
+/**
+ * Weight [out, in, …kernel] and bias [out], both uniform in ±1/√fan_in with fan_in = in·Π kernel
+ * (PyTorch's default initialisation for convolutions).
+ */
+function convParameters(
+  inChannels: number,
+  outChannels: number,
+  kernel: number[],
+  bias: boolean,
+  rng: Random,
+): [Parameter<Tensor>, Parameter<Tensor> | null] {
+  const fanIn = inChannels * kernel.reduce((a, b) => a * b, 1);
+  const bound = 1 / Math.sqrt(fanIn);
+  const weight = uniformParameter([outChannels, inChannels, ...kernel], bound, rng);
+  return [weight, bias ? uniformParameter([outChannels], bound, rng) : null];
+}
+
+/**
+ * A 2-D convolution layer, as PyTorch's `nn.Conv2d` (without groups or dilation): `weight`
+ * [out, in, kh, kw], `bias` [out]; `forward` maps [N, in, H, W] to [N, out, OH, OW].
+ */
+export class Conv2d extends Module {
+  readonly inChannels: number;
+  readonly outChannels: number;
+  readonly kernelSize: [number, number];
+  readonly stride: number | [number, number];
+  readonly padding: number | [number, number];
+  readonly weight: Parameter<Tensor>;
+  readonly bias: Parameter<Tensor> | null;
+
+  constructor(
+    inChannels: number,
+    outChannels: number,
+    kernelSize: number | [number, number],
+    options: Conv2dLayerOptions = {},
+  ) {
+    super();
+    this.inChannels = checkSize("Conv2d", "inChannels", inChannels);
+    this.outChannels = checkSize("Conv2d", "outChannels", outChannels);
+    const [kh, kw] = typeof kernelSize === "number" ? [kernelSize, kernelSize] : kernelSize;
+    this.kernelSize = [
+      checkSize("Conv2d", "kernel height", kh),
+      checkSize("Conv2d", "kernel width", kw),
+    ];
+    this.stride = options.stride ?? 1;
+    this.padding = options.padding ?? 0;
+    [this.weight, this.bias] = convParameters(
+      inChannels,
+      outChannels,
+      this.kernelSize,
+      options.bias !== false,
+      options.rng ?? defaultGenerator(),
+    );
+  }
+
+  /** x [N, in, H, W] → [N, out, OH, OW]. */
+  forward(x: Tensor): Tensor {
+    return conv2d(x, this.weight.value, this.bias?.value ?? null, {
+      stride: this.stride,
+      padding: this.padding,
+    });
+  }
+}
+
+/**
+ * A 1-D convolution layer, as PyTorch's `nn.Conv1d` (without groups or dilation): `weight`
+ * [out, in, k], `bias` [out]; `forward` maps [N, in, L] to [N, out, OL].
+ */
+export class Conv1d extends Module {
+  readonly inChannels: number;
+  readonly outChannels: number;
+  readonly kernelSize: number;
+  readonly stride: number;
+  readonly padding: number;
+  readonly weight: Parameter<Tensor>;
+  readonly bias: Parameter<Tensor> | null;
+
+  constructor(
+    inChannels: number,
+    outChannels: number,
+    kernelSize: number,
+    options: Conv1dLayerOptions = {},
+  ) {
+    super();
+    this.inChannels = checkSize("Conv1d", "inChannels", inChannels);
+    this.outChannels = checkSize("Conv1d", "outChannels", outChannels);
+    this.kernelSize = checkSize("Conv1d", "kernelSize", kernelSize);
+    this.stride = options.stride ?? 1;
+    this.padding = options.padding ?? 0;
+    [this.weight, this.bias] = convParameters(
+      inChannels,
+      outChannels,
+      [kernelSize],
+      options.bias !== false,
+      options.rng ?? defaultGenerator(),
+    );
+  }
+
+  /** x [N, in, L] → [N, out, OL]. */
+  forward(x: Tensor): Tensor {
+    return conv1d(x, this.weight.value, this.bias?.value ?? null, {
+      stride: this.stride,
+      padding: this.padding,
+    });
+  }
+}

@@ -1,0 +1,39 @@
+import { DataError } from "../../errors.js";
+import { defaultGenerator, type Random } from "../../random.js";
+import { Tensor } from "../../tensor/tensor.js";
+
+/** Options of `dropout`. */
+export interface DropoutOptions {
+  /** Generator of the mask (default: the global one, seeded by `manualSeed`). */
+  rng?: Random;
+}
+
+/** Throws a `DataError` unless `p` is a probability. */
+export function checkDropProbability(op: string, p: number): void {
+  if (typeof p !== "number" || !(p >= 0 && p <= 1)) {
+    throw new DataError(`${op}: p must be a probability in [0, 1], got ${String(p)}`);
+  }
+}
+
+/**
+ * Inverted dropout, as `torch.nn.functional.dropout`: in training, each element is zeroed with
+ * probability `p` and the others are scaled by 1/(1 − p), so the expected value is unchanged and
+ * evaluation needs no rescaling. `p = 0` or `training = false` returns `x` itself; `p = 1` gives
+ * zeros. The mask is drawn from `options.rng` or the global generator, one number per element in
+ * row-major order, so `manualSeed` makes it reproducible; it is one tensor, applied by one multiply.
+ */
+export function dropout(
+  x: Tensor,
+  p: number,
+  training = true,
+  options: DropoutOptions = {},
+): Tensor {
+  checkDropProbability("dropout", p);
+  if (!training || p === 0) return x;
+  const rng = options.rng ?? defaultGenerator();
+  const scale = p === 1 ? 0 : 1 / (1 - p);
+  const mask = x.dtype === "float64" ? new Float64Array(x.size) : new Float32Array(x.size);
+  // Drawn even when p = 1, so the generator advances the same way for every p.
+  for (let i = 0; i < mask.length; i++) mask[i] = rng.next() < p ? 0 : scale;
+  return x.mul(Tensor.fromValues(mask, x.shape, x.dtype, x.backend));
+}

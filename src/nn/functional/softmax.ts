@@ -1,0 +1,66 @@
+import type { Context } from "../../autodiff/context.js";
+import { AutogradFunction } from "../../autodiff/function.js";
+import { mapOp, reduceOp, zipOp } from "../../tensor/kernels.js";
+import { normalizeDim } from "../../tensor/shape.js";
+import type { Tensor } from "../../tensor/tensor.js";
+
+/**
+ * x − max(x) along `dim`, with the max treated as a constant: softmax and log-softmax are
+ * unchanged by a shift, and after it exp only sees arguments ≤ 0, so it cannot overflow.
+ */
+function shifted(x: Tensor, dim: number): Tensor {
+  return zipOp("sub", x, reduceOp("max", x, dim));
+}
+
+/**
+ * softmax along a dim, as one Function: forward is five kernels, backward three,
+ * ∂L/∂x = s ⊙ (g − Σ g ⊙ s), instead of the graph of the composed ops.
+ */
+class Softmax extends AutogradFunction {
+  static override forward(ctx: Context, x: Tensor, p: { dim: number }): Tensor {
+    const e = mapOp("exp", shifted(x, p.dim));
+    const out = zipOp("div", e, reduceOp("sum", e, p.dim));
+    ctx.saveForBackward(out, p.dim);
+    return out;
+  }
+  static override backward(ctx: Context, g: Tensor): Tensor {
+    const [s, dim] = ctx.savedValues as [Tensor, number];
+    const dot = reduceOp("sum", zipOp("mul", g, s), dim);
+    return zipOp("mul", s, zipOp("sub", g, dot));
+  }
+}
+
+/**
+ * log-softmax along a dim, as one Function: x − m − log Σ exp(x − m) with m the max; backward is
+ * ∂L/∂x = g − softmax(x) ⊙ Σ g, with softmax(x) = exp(output) (every output is ≤ 0, so no overflow).
+ */
+class LogSoftmax extends AutogradFunction {
+  static override forward(ctx: Context, x: Tensor, p: { dim: number }): Tensor {
+    const z = shifted(x, p.dim);
+    const logSum = mapOp("log", reduceOp("sum", mapOp("exp", z), p.dim));
+    const out = zipOp("sub", z, logSum);
+    ctx.saveForBackward(out, p.dim);
+    return out;
+  }
+  static override backward(ctx: Context, g: Tensor): Tensor {
+    const [out, dim] = ctx.savedValues as [Tensor, number];
+    const total = reduceOp("sum", g, dim);
+    return zipOp("sub", g, zipOp("mul", mapOp("exp", out), total));
+  }
+}
+
+/**
+ * exp(xᵢ) / Σⱼ exp(xⱼ) along `dim` (negative counts from the end), as `torch.softmax`. Computed
+ * from x − max(x), so logits like ±1000 give finite values and gradients.
+ */
+export function softmax(x: Tensor, dim: number): Tensor {
+  return Softmax.apply<Tensor>(x, { dim: normalizeDim(dim, x.ndim, "softmax") });
+}
+
+/**
+ * log(softmax(x)) along `dim`, as `torch.log_softmax`: x − m − log Σ exp(x − m) with m = max(x),
+ * stable for large logits (no exp overflow, no log of 0 for very negative ones).
+ */
+export function logSoftmax(x: Tensor, dim: number): Tensor {
+  return LogSoftmax.apply<Tensor>(x, { dim: normalizeDim(dim, x.ndim, "logSoftmax") });
+}

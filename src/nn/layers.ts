@@ -1,0 +1,111 @@
+import { ShapeError } from "../errors.js";
+import type { Random } from "../random.js";
+import { formatShape, normalizeDim } from "../tensor/shape.js";
+import type { Tensor } from "../tensor/tensor.js";
+import { checkDropProbability, dropout } from "./functional/dropout.js";
+import { avgpool2d, type KernelSize, maxpool2d } from "./functional/pooling.js";
+import { Module } from "./module.js";
+
+/** max(x, 0) elementwise, as a Module (`torch.nn.ReLU`). */
+export class ReLU extends Module {
+  /** x → relu(x), any shape. */
+  forward(x: Tensor): Tensor {
+    return x.relu();
+  }
+}
+
+/** 1 / (1 + e⁻ˣ) elementwise, as a Module (`torch.nn.Sigmoid`). */
+export class Sigmoid extends Module {
+  /** x → sigmoid(x), any shape. */
+  forward(x: Tensor): Tensor {
+    return x.sigmoid();
+  }
+}
+
+/**
+ * Merges dims `startDim`..`endDim` (inclusive, negative counts from the end) into one, as
+ * `torch.nn.Flatten`: by default [N, C, H, W] → [N, C·H·W], keeping the batch dim.
+ */
+export class Flatten extends Module {
+  readonly startDim: number;
+  readonly endDim: number;
+
+  constructor(startDim = 1, endDim = -1) {
+    super();
+    this.startDim = startDim;
+    this.endDim = endDim;
+  }
+
+  /** x [..., d_start, …, d_end, ...] → [..., d_start·…·d_end, ...] (a view when x is contiguous). */
+  forward(x: Tensor): Tensor {
+    const ndim = Math.max(x.ndim, 1);
+    const start = normalizeDim(this.startDim, ndim, "Flatten");
+    const end = normalizeDim(this.endDim, ndim, "Flatten");
+    if (start > end) {
+      throw new ShapeError(
+        `Flatten: startDim ${this.startDim} comes after endDim ${this.endDim} for an input of shape ${formatShape(x.shape)}`,
+      );
+    }
+    const shape = x.ndim === 0 ? [1] : x.shape;
+    const merged = shape.slice(start, end + 1).reduce((a, b) => a * b, 1);
+    return x.reshape([...shape.slice(0, start), merged, ...shape.slice(end + 1)]);
+  }
+}
+
+/** 2-D max pooling over non-overlapping windows (stride = kernel), as a Module; see `maxpool2d`. */
+export class MaxPool2d extends Module {
+  readonly kernelSize: KernelSize;
+
+  constructor(kernelSize: KernelSize) {
+    super();
+    this.kernelSize = kernelSize;
+  }
+
+  /** x [N, C, H, W] → [N, C, H/kh, W/kw]. */
+  forward(x: Tensor): Tensor {
+    return maxpool2d(x, this.kernelSize);
+  }
+}
+
+/** 2-D average pooling over non-overlapping windows (stride = kernel), as a Module; see `avgpool2d`. */
+export class AvgPool2d extends Module {
+  readonly kernelSize: KernelSize;
+
+  constructor(kernelSize: KernelSize) {
+    super();
+    this.kernelSize = kernelSize;
+  }
+
+  /** x [N, C, H, W] → [N, C, H/kh, W/kw]. */
+  forward(x: Tensor): Tensor {
+    return avgpool2d(x, this.kernelSize);
+  }
+}
+
+/** Options of `Dropout`. */
+export interface DropoutLayerOptions {
+  /** Generator of the masks (default: the global one at each call, seeded by `manualSeed`). */
+  rng?: Random;
+}
+
+/**
+ * Inverted dropout as a Module (`torch.nn.Dropout`): in training mode (`train()`, the default)
+ * zeroes each element with probability `p` and scales the rest by 1/(1 − p); after `eval()` it
+ * returns its input unchanged.
+ */
+export class Dropout extends Module {
+  readonly p: number;
+  readonly #rng: Random | undefined;
+
+  constructor(p = 0.5, options: DropoutLayerOptions = {}) {
+    super();
+    checkDropProbability("Dropout", p);
+    this.p = p;
+    this.#rng = options.rng;
+  }
+
+  /** x → dropout(x, p, training), any shape. */
+  forward(x: Tensor): Tensor {
+    return dropout(x, this.p, this.training, { rng: this.#rng });
+  }
+}

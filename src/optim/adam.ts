@@ -1,0 +1,157 @@
+import { DataError } from "../errors.js";
+import type { Parameter } from "../nn/parameter.js";
+import { zipInto } from "../tensor/kernels.js";
+import { Tensor } from "../tensor/tensor.js";
+import { disposeAll, scratch, zipScalarInto } from "./inplace.js";
+import {
+  Optimizer,
+  requireFraction,
+  requireNonNegative,
+  requirePositive,
+  type Trainable,
+} from "./optimizer.js";
+
+/** Options of `Adam` and `AdamW`. */
+export interface AdamOptions {
+  /** The learning rate η (> 0; default 1e-3). */
+  lr?: number;
+  /** Decay rates [β1, β2] of the moment estimates, each in [0, 1) (default [0.9, 0.999]). */
+  betas?: readonly [number, number];
+  /** ε ≥ 0 added to the denominator for stability (default 1e-8). */
+  eps?: number;
+  /** Weight decay λ ≥ 0: Adam adds λ·θ to the gradient (default 0); AdamW shrinks θ by η·λ (default 1e-2). */
+  weightDecay?: number;
+}
+
+/** Names of a parameter's state entries (PyTorch's). */
+const STEP = "step";
+const FIRST_MOMENT = "exp_avg";
+const SECOND_MOMENT = "exp_avg_sq";
+
+/**
+ * Adam, as `torch.optim.Adam`: with g the gradient (plus λ·θ when weightDecay is set) and t the
+ * parameter's own step count, m ← β1·m + (1−β1)·g, v ← β2·v + (1−β2)·g²,
+ * θ ← θ − η·m̂ / (√v̂ + ε) where m̂ = m/(1−β1ᵗ), v̂ = v/(1−β2ᵗ). Tensor parameters only, updated in
+ * place in about a dozen elementwise passes; parameters with no gradient are skipped (their t
+ * does not advance).
+ */
+export class Adam extends Optimizer {
+  /** The learning rate; a schedule may change it between steps (as PyTorch's param_groups). */
+  lr: number;
+  readonly betas: readonly [number, number];
+  readonly eps: number;
+  readonly weightDecay: number;
+
+  constructor(parameters: readonly Parameter[], options: AdamOptions = {}) {
+    super(parameters, false);
+    const { lr = 1e-3, betas = [0.9, 0.999], eps = 1e-8 } = options;
+    const weightDecay = options.weightDecay ?? this.defaultWeightDecay;
+    const name = this.name;
+    requirePositive(name, "lr", lr);
+    if (!Array.isArray(betas) || betas.length !== 2) {
+      throw new DataError(`${name}: betas must be a pair [β1, β2], got ${String(betas)}`);
+    }
+    requireFraction(name, "betas[0]", betas[0]);
+    requireFraction(name, "betas[1]", betas[1]);
+    requireNonNegative(name, "eps", eps);
+    requireNonNegative(name, "weightDecay", weightDecay);
+    this.lr = lr;
+    this.betas = [betas[0], betas[1]];
+    this.eps = eps;
+    this.weightDecay = weightDecay;
+  }
+
+  /** "Adam". */
+  override get name(): string {
+    return "Adam";
+  }
+
+  /** The weight decay when the options give none. */
+  protected get defaultWeightDecay(): number {
+    return 0;
+  }
+
+  /** Whether weight decay shrinks θ directly (AdamW) instead of adding λ·θ to the gradient. */
+  protected get decoupled(): boolean {
+    return false;
+  }
+
+  protected get bufferNames(): readonly string[] {
+    return [FIRST_MOMENT, SECOND_MOMENT];
+  }
+
+  protected get counterNames(): readonly string[] {
+    return [STEP];
+  }
+
+  protected stepParameter(p: Trainable, index: number): void {
+    const theta = p.value;
+    if (!(theta instanceof Tensor) || theta.grad === null) return;
+    const grad = theta.grad;
+    const [beta1, beta2] = this.betas;
+    const t = this.counter(index, STEP) + 1;
+    this.setCounter(index, STEP, t);
+    const m = this.#moment(index, FIRST_MOMENT, theta);
+    const v = this.#moment(index, SECOND_MOMENT, theta);
+
+    let decayed: Tensor | null = null;
+    const u = scratch(theta);
+    try {
+      let g = grad;
+      if (this.weightDecay !== 0 && this.decoupled) {
+        zipScalarInto("mul", theta, theta, 1 - this.lr * this.weightDecay);
+      } else if (this.weightDecay !== 0) {
+        decayed = scratch(theta);
+        zipScalarInto("mul", decayed, theta, this.weightDecay);
+        zipInto("add", decayed, decayed, grad);
+        g = decayed;
+      }
+      // m ← β1·m + (1−β1)·g
+      zipScalarInto("mul", u, g, 1 - beta1);
+      zipScalarInto("mul", m, m, beta1);
+      zipInto("add", m, m, u);
+      // v ← β2·v + (1−β2)·g²
+      zipInto("mul", u, g, g);
+      zipScalarInto("mul", u, u, 1 - beta2);
+      zipScalarInto("mul", v, v, beta2);
+      zipInto("add", v, v, u);
+      // θ ← θ − (η/(1−β1ᵗ))·m / (√v/√(1−β2ᵗ) + ε), grouped as PyTorch groups it.
+      zipScalarInto("pow", u, v, 0.5);
+      zipScalarInto("div", u, u, Math.sqrt(1 - beta2 ** t));
+      zipScalarInto("add", u, u, this.eps);
+      zipInto("div", u, m, u);
+      zipScalarInto("mul", u, u, this.lr / (1 - beta1 ** t));
+      zipInto("sub", theta, theta, u);
+    } finally {
+      disposeAll([u, decayed]);
+    }
+  }
+
+  /** Parameter `index`'s moment buffer `name`, zeros of θ's shape on its first step. */
+  #moment(index: number, name: string, theta: Tensor): Tensor {
+    const existing = this.buffer(index, name);
+    if (existing !== undefined) return existing;
+    const zeros = Tensor.full(theta.shape, 0, theta.dtype, theta.backend);
+    this.setBuffer(index, name, zeros);
+    return zeros;
+  }
+}
+
+/**
+ * AdamW, as `torch.optim.AdamW`: Adam with decoupled weight decay — θ ← θ − η·λ·θ before the Adam
+ * step, instead of adding λ·θ to the gradient — and weightDecay 1e-2 by default.
+ */
+export class AdamW extends Adam {
+  /** "AdamW". */
+  override get name(): string {
+    return "AdamW";
+  }
+
+  protected override get defaultWeightDecay(): number {
+    return 1e-2;
+  }
+
+  protected override get decoupled(): boolean {
+    return true;
+  }
+}

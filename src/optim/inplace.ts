@@ -1,0 +1,29 @@
+/**
+ * The few in-place kernels the optimizers are written with. An update step runs a handful of
+ * elementwise passes per parameter and frees its temporaries at once, so it costs the same with
+ * or without an enclosing `tidy` and never waits for the garbage collector.
+ */
+
+import { zipInto } from "../tensor/kernels.js";
+import type { BinaryOp } from "../tensor/ops.js";
+import { Tensor } from "../tensor/tensor.js";
+
+/** A contiguous tensor of `like`'s shape, dtype and backend (contents unspecified): a scratch buffer. */
+export function scratch(like: Tensor): Tensor {
+  return Tensor.empty(like.shape, like.dtype, like.backend);
+}
+
+/** target ← op(a, c) for a number c (rounded to a's dtype), in target's own storage. */
+export function zipScalarInto(op: BinaryOp, target: Tensor, a: Tensor, c: number): void {
+  const constant = Tensor.full([], c, a.dtype, a.backend);
+  try {
+    zipInto(op, target, a, constant);
+  } finally {
+    constant.dispose();
+  }
+}
+
+/** Frees every scratch buffer of one update (each may be absent). */
+export function disposeAll(temporaries: readonly (Tensor | null)[]): void {
+  for (const t of temporaries) t?.dispose();
+}

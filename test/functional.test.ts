@@ -1,0 +1,435 @@
+import { describe, expect, it } from "vitest";
+import { loadBackend } from "../src/backend/registry.js";
+import * as mt from "../src/index.js";
+
+/**
+ * mt.nn.functional (everything but convolution), on every backend this build knows. Expected
+ * values are computed here with plain JS loops over row-major arrays; gradients are checked
+ * against float64 central differences (`mt.testing.gradcheck`).
+ */
+
+const F = mt.nn.functional;
+type Tensor = mt.Tensor;
+
+/** Backends that can run here; one that cannot is skipped with a line saying why. */
+const backends: mt.BackendName[] = [];
+for (const name of mt.backendNames) {
+  try {
+    await loadBackend(name);
+    backends.push(name);
+  } catch (error) {
+    console.log(`functional: skipping the ${name} backend: ${String(error)}`);
+  }
+}
+
+function values(t: Tensor): number[] {
+  return Array.from(t.dataSync());
+}
+
+function expectClose(actual: readonly number[], expected: readonly number[], digits = 5): void {
+  expect(actual.length).toBe(expected.length);
+  actual.forEach((v, i) => {
+    expect(v, `element ${i}`).toBeCloseTo(expected[i], digits);
+  });
+}
+
+/** Row-major [rows, cols] → per-row plain-JS log-softmax, with a log-sum-exp written out. */
+function logSoftmaxRows(x: readonly number[], rows: number, cols: number): number[] {
+  const out: number[] = [];
+  for (let r = 0; r < rows; r++) {
+    const row = x.slice(r * cols, (r + 1) * cols);
+    const m = Math.max(...row);
+    const lse = m + Math.log(row.reduce((s, v) => s + Math.exp(v - m), 0));
+    for (const v of row) out.push(v - lse);
+  }
+  return out;
+}
+
+/** Windows of a row-major [n, c, h, w] image, each as a list of kh·kw values in (i, j) order. */
+function windowsOf(
+  x: readonly number[],
+  [n, c, h, w]: readonly number[],
+  kh: number,
+  kw: number,
+): number[][] {
+  const result: number[][] = [];
+  for (let b = 0; b < n; b++)
+    for (let ch = 0; ch < c; ch++)
+      for (let oy = 0; oy < h / kh; oy++)
+        for (let ox = 0; ox < w / kw; ox++) {
+          const win: number[] = [];
+          for (let i = 0; i < kh; i++)
+            for (let j = 0; j < kw; j++)
+              win.push(x[((b * c + ch) * h + oy * kh + i) * w + ox * kw + j]);
+          result.push(win);
+        }
+  return result;
+}
+
+describe.each(backends)("nn.functional on the %s backend", (backend) => {
+  const randn = (shape: number[], seed: number, requiresGrad = false) =>
+    mt.randn(shape, { seed, backend, dtype: "float64", requiresGrad });
+
+  describe("softmax and logSoftmax", () => {
+    it("match plain-JS values along each dim, negative dims included", () => {
+      const x = randn([3, 4], 1);
+      const xs = values(x);
+      expectClose(values(F.logSoftmax(x, 1)), logSoftmaxRows(xs, 3, 4), 10);
+      expectClose(values(F.logSoftmax(x, -1)), logSoftmaxRows(xs, 3, 4), 10);
+      expectClose(values(F.softmax(x, 1)), logSoftmaxRows(xs, 3, 4).map(Math.exp), 10);
+      // Along dim 0: the same computation on the transpose.
+      const xt = values(x.transpose(0, 1).contiguous());
+      const expectedT = logSoftmaxRows(xt, 4, 3).map(Math.exp);
+      const got = F.softmax(x, 0).transpose(0, 1).contiguous();
+      expectClose(values(got), expectedT, 10);
+    });
+
+    it("are stable for logits of ±1000: finite values and gradients", () => {
+      const x = mt.tensor(
+        [
+          [1000, -1000, 0],
+          [-1000, -1000, 1000],
+        ],
+        { backend, requiresGrad: true },
+      );
+      expectClose(values(F.logSoftmax(x, 1)), [0, -2000, -1000, -2000, -2000, 0], 3);
+      expectClose(values(F.softmax(x, 1)), [1, 0, 0, 0, 0, 1], 6);
+      F.logSoftmax(x, 1)
+        .mul(mt.tensor([1, 2, 3], { backend }))
+        .sum()
+        .backward();
+      const grad = values(x.grad as Tensor);
+      expect(grad.every(Number.isFinite)).toBe(true);
+      // d/dx Σ w·logSoftmax(x) = w − softmax(x)·Σw, with softmax one-hot here.
+      expectClose(grad, [1 - 6, 2, 3, 1, 2, 3 - 6], 4);
+      const y = mt.tensor([[1000, -1000, 0]], { backend, requiresGrad: true });
+      F.softmax(y, 1)
+        .mul(mt.tensor([1, 2, 3], { backend }))
+        .sum()
+        .backward();
+      expect(values(y.grad as Tensor).every(Number.isFinite)).toBe(true);
+    });
+
+    it("have gradients that agree with central differences", () => {
+      const x = randn([3, 5], 2, true);
+      for (const dim of [0, 1]) {
+        expect(mt.testing.gradcheck((a) => F.softmax(a, dim), [x])).toBe(true);
+        expect(mt.testing.gradcheck((a) => F.logSoftmax(a, dim), [x])).toBe(true);
+      }
+      expect(mt.testing.gradcheck((a) => F.logSoftmax(a, 1), [randn([2, 3, 4], 3, true)])).toBe(
+        true,
+      );
+    });
+
+    it("reject a dim out of range with a ShapeError", () => {
+      expect(() => F.softmax(randn([2, 3], 4), 2)).toThrow(mt.ShapeError);
+      expect(() => F.logSoftmax(randn([2, 3], 4), -3)).toThrow(/logSoftmax: dim -3/);
+    });
+  });
+
+  describe("tile and pooling", () => {
+    it("tile lays each kh×kw window along a new last dim", () => {
+      const shape = [2, 3, 4, 6];
+      const x = mt.arange(144, { backend }).reshape(shape);
+      const t = F.tile(x, [2, 3]);
+      expect(t.shape).toEqual([2, 3, 2, 2, 6]);
+      expect(values(t.contiguous())).toEqual(windowsOf(values(x), shape, 2, 3).flat());
+      expect(F.tile(x, 2).shape).toEqual([2, 3, 2, 3, 4]);
+    });
+
+    it("avgpool2d and maxpool2d match plain-JS window means and maxima", () => {
+      const shape = [2, 3, 4, 6];
+      const x = mt.randn(shape, { seed: 5, backend });
+      const xs = values(x);
+      for (const kernel of [2, [2, 3] as [number, number], [4, 1] as [number, number]]) {
+        const [kh, kw] = typeof kernel === "number" ? [kernel, kernel] : kernel;
+        const wins = windowsOf(xs, shape, kh, kw);
+        const avg = F.avgpool2d(x, kernel);
+        expect(avg.shape).toEqual([2, 3, 4 / kh, 6 / kw]);
+        expectClose(
+          values(avg),
+          wins.map((win) => win.reduce((s, v) => s + v, 0) / win.length),
+        );
+        const mx = F.maxpool2d(x, kernel);
+        expect(mx.shape).toEqual([2, 3, 4 / kh, 6 / kw]);
+        expect(values(mx)).toEqual(wins.map((win) => Math.max(...win)));
+      }
+    });
+
+    it("pool a non-contiguous input the same as its contiguous copy", () => {
+      const x = mt.randn([2, 4, 3, 4], { seed: 6, backend }).permute(0, 2, 3, 1);
+      expect(values(F.maxpool2d(x, 2))).toEqual(values(F.maxpool2d(x.contiguous(), 2)));
+      expect(values(F.avgpool2d(x, 2))).toEqual(values(F.avgpool2d(x.contiguous(), 2)));
+    });
+
+    it("have gradients that agree with central differences", () => {
+      // randn values are distinct, so no max window has a tie.
+      const x = randn([2, 2, 4, 6], 7, true);
+      expect(mt.testing.gradcheck((a) => F.avgpool2d(a, [2, 3]), [x])).toBe(true);
+      expect(mt.testing.gradcheck((a) => F.maxpool2d(a, [2, 3]), [x])).toBe(true);
+      expect(mt.testing.gradcheck((a) => F.maxpool2d(a, 2), [x])).toBe(true);
+      expect(mt.testing.gradcheck((a) => F.tile(a, [2, 2]).mul(a.sum()), [x])).toBe(true);
+    });
+
+    it("maxpool2d splits a window's gradient evenly between tied maxima", () => {
+      const x = mt.tensor(
+        [
+          [
+            [
+              [1, 5, 2, 2],
+              [5, 0, 2, 2],
+            ],
+          ],
+        ],
+        { backend, requiresGrad: true },
+      );
+      F.maxpool2d(x, 2).sum().backward();
+      expect(values(x.grad as Tensor)).toEqual([0, 0.5, 0.25, 0.25, 0.5, 0, 0.25, 0.25]);
+    });
+
+    it("reject kernels that do not divide the input, bad kernels and non-4-D inputs", () => {
+      const x = mt.zeros([1, 2, 5, 6], { backend });
+      expect(() => F.maxpool2d(x, 2)).toThrow(mt.ShapeError);
+      expect(() => F.avgpool2d(x, 2)).toThrow(/height 5 and width 6/);
+      expect(() => F.tile(x, [0, 2])).toThrow(mt.DataError);
+      expect(() => F.avgpool2d(x, 1.5)).toThrow(/1.5/);
+      expect(() => F.maxpool2d(mt.zeros([2, 4, 4], { backend }), 2)).toThrow(/\[N, C, H, W\]/);
+    });
+  });
+
+  describe("dropout", () => {
+    it("is reproducible from a seed, through manualSeed or an explicit generator", () => {
+      const x = mt.ones([1000], { backend });
+      mt.manualSeed(42);
+      const a = values(F.dropout(x, 0.5));
+      mt.manualSeed(42);
+      const b = values(F.dropout(x, 0.5));
+      const c = values(F.dropout(x, 0.5));
+      expect(a).toEqual(b);
+      expect(c).not.toEqual(b);
+      const d = values(F.dropout(x, 0.5, true, { rng: new mt.Random(7) }));
+      const e = values(F.dropout(x, 0.5, true, { rng: new mt.Random(7) }));
+      expect(d).toEqual(e);
+    });
+
+    it("keeps about 1 − p of 10,000 elements, scaled by 1/(1 − p), and zeroes the rest", () => {
+      const x = mt.randn([100, 100], { seed: 8, backend });
+      const xs = values(x);
+      for (const p of [0.1, 0.5, 0.8]) {
+        const y = values(F.dropout(x, p, true, { rng: new mt.Random(9) }));
+        const kept = y.filter((v) => v !== 0).length;
+        // 1 − p within 5 standard deviations of a binomial fraction.
+        const sd = Math.sqrt((p * (1 - p)) / xs.length);
+        expect(Math.abs(kept / xs.length - (1 - p))).toBeLessThan(5 * sd);
+        y.forEach((v, i) => {
+          if (v !== 0) expect(v).toBeCloseTo(xs[i] / (1 - p), 5);
+        });
+      }
+    });
+
+    it("passes the gradient through the kept elements, scaled", () => {
+      const x = mt.ones([200], { backend, requiresGrad: true });
+      const y = F.dropout(x, 0.25, true, { rng: new mt.Random(10) });
+      y.sum().backward();
+      expect(values(x.grad as Tensor)).toEqual(values(y));
+    });
+
+    it("is the identity when not training or p = 0, gives zeros for p = 1", () => {
+      const x = mt.randn([10], { seed: 11, backend });
+      expect(F.dropout(x, 0.5, false)).toBe(x);
+      expect(F.dropout(x, 0)).toBe(x);
+      expect(values(F.dropout(x, 1)).map((v) => v + 0)).toEqual(new Array(10).fill(0));
+    });
+
+    it("rejects p outside [0, 1] with a DataError", () => {
+      const x = mt.ones([3], { backend });
+      expect(() => F.dropout(x, -0.1)).toThrow(mt.DataError);
+      expect(() => F.dropout(x, 1.5)).toThrow(/got 1.5/);
+      expect(() => F.dropout(x, Number.NaN)).toThrow(mt.DataError);
+    });
+  });
+
+  describe("linear", () => {
+    it("computes x Wᵀ + b over any batch dims, with or without bias", () => {
+      const x = randn([2, 3, 4], 12);
+      const w = randn([5, 4], 13);
+      const b = randn([5], 14);
+      const [xs, ws, bs] = [values(x), values(w), values(b)];
+      const expected = (withBias: boolean) => {
+        const out: number[] = [];
+        for (let r = 0; r < 6; r++)
+          for (let o = 0; o < 5; o++) {
+            let s = withBias ? bs[o] : 0;
+            for (let i = 0; i < 4; i++) s += xs[r * 4 + i] * ws[o * 4 + i];
+            out.push(s);
+          }
+        return out;
+      };
+      const y = F.linear(x, w, b);
+      expect(y.shape).toEqual([2, 3, 5]);
+      expectClose(values(y), expected(true), 10);
+      expectClose(values(F.linear(x, w)), expected(false), 10);
+    });
+
+    it("has gradients that agree with central differences", () => {
+      const args = [randn([3, 4], 15, true), randn([2, 4], 16, true), randn([2], 17, true)];
+      expect(mt.testing.gradcheck((x, w, b) => F.linear(x, w, b), args)).toBe(true);
+    });
+
+    it("rejects shapes that do not fit with a ShapeError naming them", () => {
+      const x = randn([3, 4], 18);
+      expect(() => F.linear(x, randn([2, 5], 19))).toThrow(/\[3,4\].*5 input features.*\[2,5\]/);
+      expect(() => F.linear(x, randn([4], 19))).toThrow(mt.ShapeError);
+      expect(() => F.linear(x, randn([2, 4], 19), randn([3], 20))).toThrow(/bias.*\[2\]/);
+    });
+  });
+
+  describe("crossEntropy and nllLoss", () => {
+    const targets = [2, 0, 3];
+
+    it("match −log softmax at the target, averaged, for array and tensor targets", () => {
+      const logits = randn([3, 4], 21);
+      const ls = logSoftmaxRows(values(logits), 3, 4);
+      const perSample = targets.map((t, n) => -ls[n * 4 + t]);
+      const mean = perSample.reduce((s, v) => s + v) / 3;
+      const asTensor = mt.tensor(targets, { backend });
+      expect(F.crossEntropy(logits, targets).item()).toBeCloseTo(mean, 10);
+      expect(F.crossEntropy(logits, asTensor).item()).toBeCloseTo(mean, 10);
+      expect(F.crossEntropy(logits, targets, { reduction: "sum" }).item()).toBeCloseTo(
+        mean * 3,
+        10,
+      );
+      expectClose(values(F.crossEntropy(logits, targets, { reduction: "none" })), perSample, 10);
+      const logProbs = F.logSoftmax(logits, 1);
+      expect(F.nllLoss(logProbs, targets).item()).toBeCloseTo(mean, 10);
+      expect(F.nllLoss(logProbs, asTensor, { reduction: "sum" }).item()).toBeCloseTo(mean * 3, 10);
+    });
+
+    it("are finite for logits of ±1000, with gradient (softmax − one-hot)/N", () => {
+      const logits = mt.tensor(
+        [
+          [1000, -1000, 0],
+          [-1000, 1000, -1000],
+        ],
+        { backend, requiresGrad: true },
+      );
+      const loss = F.crossEntropy(logits, [1, 1]);
+      // Sample 0 puts its target 2000 below the max; sample 1 is certain and right.
+      expect(loss.item()).toBeCloseTo(1000, 2);
+      loss.backward();
+      expectClose(values(logits.grad as Tensor), [0.5, -0.5, 0, 0, 0, 0], 5);
+    });
+
+    it("have gradients that agree with central differences", () => {
+      const logits = randn([3, 4], 22, true);
+      expect(mt.testing.gradcheck((a) => F.crossEntropy(a, targets), [logits])).toBe(true);
+      expect(
+        mt.testing.gradcheck((a) => F.crossEntropy(a, targets, { reduction: "none" }), [logits]),
+      ).toBe(true);
+      expect(mt.testing.gradcheck((a) => F.nllLoss(a, targets), [logits])).toBe(true);
+    });
+
+    it("give the targets no gradient", () => {
+      const t = mt.tensor(targets, { backend, requiresGrad: true });
+      const logits = randn([3, 4], 23, true);
+      F.crossEntropy(logits, t).backward();
+      expect(t.grad).toBeNull();
+    });
+
+    it("reject bad targets with errors naming the value and its index", () => {
+      const logits = randn([3, 4], 24);
+      expect(() => F.crossEntropy(logits, [0, 4, 1])).toThrow(mt.DataError);
+      expect(() => F.crossEntropy(logits, [0, 4, 1])).toThrow(/target 4 at index 1.*\[0, 4\)/);
+      expect(() => F.nllLoss(logits, [0, 1, 1.5])).toThrow(/target 1.5 at index 2/);
+      expect(() => F.nllLoss(logits, mt.tensor([0, -1, 1], { backend }))).toThrow(/target -1/);
+      expect(() => F.crossEntropy(logits, [0, 1])).toThrow(mt.ShapeError);
+      expect(() => F.crossEntropy(logits, [0, 1])).toThrow(/2 targets for a batch of 3/);
+      expect(() => F.crossEntropy(logits, mt.zeros([3, 1], { backend }))).toThrow(/1-D/);
+      expect(() => F.crossEntropy(randn([4], 25), [0])).toThrow(/\[N, C\]/);
+      expect(() => F.nllLoss(logits, [0, 1, 2], { reduction: "avg" as "mean" })).toThrow(
+        /reduction/,
+      );
+    });
+  });
+
+  describe("binaryCrossEntropy", () => {
+    it("matches −(t·ln p + (1 − t)·ln(1 − p)), averaged", () => {
+      const p = mt.rand([2, 3], { seed: 26, backend, dtype: "float64" });
+      const t = mt.rand([2, 3], { seed: 27, backend, dtype: "float64" });
+      const [ps, ts] = [values(p), values(t)];
+      const each = ps.map((pi, i) => -(ts[i] * Math.log(pi) + (1 - ts[i]) * Math.log(1 - pi)));
+      expect(F.binaryCrossEntropy(p, t).item()).toBeCloseTo(each.reduce((a, b) => a + b) / 6, 10);
+      expect(F.binaryCrossEntropy(p, ts).item()).toBeCloseTo(each.reduce((a, b) => a + b) / 6, 10);
+      expectClose(values(F.binaryCrossEntropy(p, t, { reduction: "none" })), each, 10);
+    });
+
+    it("clamps each log at −100, as PyTorch: p = 0 or 1 gives finite losses and gradients", () => {
+      const p = mt.tensor([0, 1, 0, 1], { backend, requiresGrad: true });
+      const loss = F.binaryCrossEntropy(p, [1, 0, 0, 1], { reduction: "none" });
+      // (+ 0 turns the −0 of −(0·…) into 0.)
+      expect(values(loss).map((v) => v + 0)).toEqual([100, 100, 0, 0]);
+      loss.sum().backward();
+      expect(values(p.grad as Tensor).every(Number.isFinite)).toBe(true);
+    });
+
+    it("has gradients (for probs and targets) that agree with central differences", () => {
+      const p = mt.rand([2, 3], { seed: 28, backend, dtype: "float64" }).mul(0.8).add(0.1);
+      p.requiresGrad = true;
+      const t = mt.rand([2, 3], { seed: 29, backend, dtype: "float64", requiresGrad: true });
+      expect(mt.testing.gradcheck((a, b) => F.binaryCrossEntropy(a, b), [p, t])).toBe(true);
+    });
+
+    it("rejects targets of another shape, size or dtype", () => {
+      const p = mt.full([2, 3], 0.5, { backend });
+      expect(() => F.binaryCrossEntropy(p, mt.zeros([3, 2], { backend }))).toThrow(
+        /targets of shape \[3,2\] do not match probs of shape \[2,3\]/,
+      );
+      expect(() => F.binaryCrossEntropy(p, [1, 0])).toThrow(mt.ShapeError);
+      expect(() =>
+        F.binaryCrossEntropy(p, mt.zeros([2, 3], { backend, dtype: "float64" })),
+      ).toThrow(mt.DTypeError);
+    });
+  });
+
+  describe("mseLoss", () => {
+    it("is the mean (or sum) of squared differences", () => {
+      const a = randn([3, 2], 30);
+      const b = randn([3, 2], 31);
+      const sq = values(a).map((v, i) => (v - values(b)[i]) ** 2);
+      expect(F.mseLoss(a, b).item()).toBeCloseTo(sq.reduce((s, v) => s + v) / 6, 10);
+      expect(F.mseLoss(a, b, { reduction: "sum" }).item()).toBeCloseTo(
+        sq.reduce((s, v) => s + v),
+        10,
+      );
+      expectClose(values(F.mseLoss(a, b, { reduction: "none" })), sq, 10);
+    });
+
+    it("has gradients that agree with central differences", () => {
+      const args = [randn([3, 2], 32, true), randn([3, 2], 33, true)];
+      expect(mt.testing.gradcheck((a, b) => F.mseLoss(a, b), args)).toBe(true);
+    });
+
+    it("rejects shapes that differ", () => {
+      expect(() => F.mseLoss(randn([3, 2], 34), randn([2], 35))).toThrow(
+        /mseLoss: input of shape \[3,2\] and target of shape \[2\]/,
+      );
+    });
+  });
+
+  describe("max and argmax", () => {
+    it("delegate to the Tensor methods", () => {
+      const x = mt.tensor(
+        [
+          [1, 7, 3],
+          [9, 2, 9],
+        ],
+        { backend },
+      );
+      expect(values(F.max(x, 1))).toEqual([7, 9]);
+      expect(F.max(x).item()).toBe(9);
+      expect(values(F.argmax(x, 1))).toEqual([1, 0]);
+      expect(values(F.argmax(x, 0))).toEqual([1, 0, 1]);
+      expect(F.argmax(x).item()).toBe(3);
+    });
+  });
+});
