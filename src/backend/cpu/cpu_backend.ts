@@ -16,7 +16,7 @@ import { Arena } from "./arena.js";
 import { foldDense, unfoldDense } from "./conv.js";
 import { matmulDense } from "./matmul.js";
 import { flatOperands, type Operand } from "./operand.js";
-import { denseMap, denseZip } from "./specialize.js";
+import { denseFold, denseMap, denseZip } from "./specialize.js";
 import { mightSplitElements, type ThreadPool } from "./thread_pool.js";
 import type { WasmKernels } from "./wasm_kernels.js";
 import { isSimdOp, simdZip, simdZipScalar } from "./wasm_paths.js";
@@ -237,12 +237,10 @@ export class CpuBackend implements Backend<CpuBuffer> {
     const o = this.array(out.buffer);
     // One accumulator per inner position, walked row by row: every read is sequential.
     const acc = new Float64Array(inner);
+    const loop = denseFold(op);
     for (let r = 0; r < outer; r++) {
       acc.fill(identity);
-      for (let j = 0; j < length; j++) {
-        const base = a.offset + (r * length + j) * inner;
-        for (let i = 0; i < inner; i++) acc[i] = fn(acc[i], x[base + i]);
-      }
+      loop(fn, x, a.offset + r * length * inner, length, inner, acc);
       o.set(acc, out.offset + r * inner);
     }
   }

@@ -33,12 +33,32 @@ export type DenseZip = (
   n: number,
 ) => void;
 
+/**
+ * acc[i] = fn(acc[i], a[x + j·inner + i]) for j < length, i < inner: one block of a reduction
+ * along a dim that is not the last, row by row so every read is sequential.
+ */
+export type DenseFold = (
+  fn: (acc: number, a: number) => number,
+  a: Numbers,
+  x: number,
+  length: number,
+  inner: number,
+  acc: Float64Array,
+) => void;
+
 const mapBody = "for (let i = 0; i < n; i++) out[o + i] = fn(a[x + i]);";
 const zipBody = "for (let i = 0; i < n; i++) out[o + i] = fn(a[x + i * aStep], b[y + i * bStep]);";
 
+const foldBody = `for (let j = 0; j < length; j++) {
+  const base = x + j * inner;
+  for (let i = 0; i < inner; i++) acc[i] = fn(acc[i], a[base + i]);
+}`;
+
 function compile<F>(name: string, params: string[], body: string, fallback: F): F {
   try {
-    return new Function(...params, `// minitorch ${name}\n"use strict";\n${body}`) as F;
+    // The sourceURL names the loop in profiles and stack traces ("minitorch/zip add").
+    const source = `"use strict";\n${body}\n//# sourceURL=minitorch/${name}`;
+    return new Function(...params, source) as F;
   } catch {
     return fallback;
   }
@@ -51,7 +71,15 @@ const sharedZip: DenseZip = (fn, a, x, aStep, b, y, bStep, out, o, n) => {
   for (let i = 0; i < n; i++) out[o + i] = fn(a[x + i * aStep], b[y + i * bStep]);
 };
 
+const sharedFold: DenseFold = (fn, a, x, length, inner, acc) => {
+  for (let j = 0; j < length; j++) {
+    const base = x + j * inner;
+    for (let i = 0; i < inner; i++) acc[i] = fn(acc[i], a[base + i]);
+  }
+};
+
 const maps = new Map<string, DenseMap>();
+const folds = new Map<string, DenseFold>();
 const zips = new Map<string, DenseZip>();
 
 /** The dense map loop compiled for op `name`. */
@@ -75,6 +103,16 @@ export function denseZip(name: string): DenseZip {
       sharedZip,
     );
     zips.set(name, loop);
+  }
+  return loop;
+}
+
+/** The reduction loop compiled for op `name`. */
+export function denseFold(name: string): DenseFold {
+  let loop = folds.get(name);
+  if (loop === undefined) {
+    loop = compile(`fold ${name}`, ["fn", "a", "x", "length", "inner", "acc"], foldBody, sharedFold);
+    folds.set(name, loop);
   }
   return loop;
 }
