@@ -111,7 +111,12 @@ export function denseZip(name: string): DenseZip {
 export function denseFold(name: string): DenseFold {
   let loop = folds.get(name);
   if (loop === undefined) {
-    loop = compile(`fold ${name}`, ["fn", "a", "x", "length", "inner", "acc"], foldBody, sharedFold);
+    loop = compile(
+      `fold ${name}`,
+      ["fn", "a", "x", "length", "inner", "acc"],
+      foldBody,
+      sharedFold,
+    );
     folds.set(name, loop);
   }
   return loop;
