@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { loadBackend } from "../src/backend/registry.js";
 import * as mt from "../src/index.js";
+import { loadedBackends, readsSyncInFloat64, skippedBackends } from "./backends.js";
 
 /**
  * The cross-backend conformance suite: one `describe` per backend this build knows
@@ -33,25 +33,16 @@ interface BackendUnderTest {
 }
 
 /**
- * Load every backend once, before the suites are collected, so one that cannot run here (no GPU
- * adapter, a missing package) is known at collection time and its describe is skipped with a
- * single console line saying why, instead of failing every test.
+ * Every backend this build knows, loaded once by test/backends.ts before the suites are
+ * collected: one that cannot run here (no GPU adapter, a missing package) is known at collection
+ * time and its describe is skipped, with the line test/backends.ts printed saying why, instead of
+ * failing every test.
  */
-async function loadForConformance(names: readonly mt.BackendName[]): Promise<BackendUnderTest[]> {
-  return Promise.all(
-    names.map(async (name) => {
-      try {
-        return { name, impl: await loadBackend(name), reason: "" };
-      } catch (error) {
-        const reason = error instanceof Error ? error.message : String(error);
-        console.log(`conformance: skipping the ${name} backend: ${reason}`);
-        return { name, impl: null, reason };
-      }
-    }),
-  );
-}
-
-const backends = await loadForConformance(mt.backendNames);
+const backends: BackendUnderTest[] = mt.backendNames.map((name) => ({
+  name,
+  impl: loadedBackends.find((b) => b.name === name)?.impl ?? null,
+  reason: skippedBackends.find((b) => b.name === name)?.reason ?? "",
+}));
 
 // --- plain-JS model of row-major arrays (independent of src/tensor/shape.ts) --------------------
 
@@ -976,7 +967,7 @@ describe.each(backends)("conformance on the $name backend", ({ name, impl, reaso
     mt.tensor(nest(values, shape), { backend: name });
   const grad = { backend: name, requiresGrad: true };
   /** float64 central differences need float64 storage and synchronous reads. */
-  const canGradcheck = backend.synchronousRead && backend.dtypes.includes("float64");
+  const canGradcheck = readsSyncInFloat64(backend);
 
   /** Leaf gradients of Σ w·fn(leaves) on backend `on`, for leaves holding the operands' values. */
   async function gradsOn(

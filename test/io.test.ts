@@ -2,8 +2,8 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadBackend } from "../src/backend/registry.js";
 import * as mt from "../src/index.js";
+import { loadedBackendNames, usable } from "./backends.js";
 
 /**
  * mt.io: safetensors bytes and files. Interop is proven against files built here by hand — header
@@ -59,9 +59,9 @@ const F64 = {
   "-3": [0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x08, 0xc0],
 };
 
-/** Plain copies of a tensor's facts, for deep comparison. */
-function facts(t: mt.Tensor): { shape: number[]; dtype: string; values: number[] } {
-  return { shape: t.shape, dtype: t.dtype, values: [...t.dataSync()] };
+/** Plain copies of a tensor's facts, for deep comparison (read with the read every backend has). */
+async function facts(t: mt.Tensor): Promise<{ shape: number[]; dtype: string; values: number[] }> {
+  return { shape: t.shape, dtype: t.dtype, values: [...(await t.data())] };
 }
 
 /** The DataError `fn` throws (fails the test if it throws anything else or nothing). */
@@ -75,10 +75,6 @@ function dataError(fn: () => unknown): mt.DataError {
   throw new Error("expected a DataError, nothing was thrown");
 }
 
-beforeAll(async () => {
-  for (const name of mt.backendNames) await loadBackend(name);
-});
-
 describe("byte-exact interop with PyTorch's layout", () => {
   const oneF32 = () =>
     file('{"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}', [...F32["1.5"], ...F32["-2"]]);
@@ -91,10 +87,10 @@ describe("byte-exact interop with PyTorch's layout", () => {
     expect(bytes[8 + 55]).toBe(0x20);
   });
 
-  it("reads a hand-built float32 file", () => {
+  it("reads a hand-built float32 file", async () => {
     const { tensors, metadata } = decodeSafetensors(oneF32(), "w.safetensors");
     expect(Object.keys(tensors)).toEqual(["w"]);
-    expect(facts(tensors.w)).toEqual({ shape: [2], dtype: "float32", values: [1.5, -2] });
+    expect(await facts(tensors.w)).toEqual({ shape: [2], dtype: "float32", values: [1.5, -2] });
     expect(metadata).toBeUndefined();
   });
 
@@ -141,7 +137,7 @@ describe("byte-exact interop with PyTorch's layout", () => {
       ...F64["-3"],
     ]);
     const t = decodeSafetensors(built).tensors.d;
-    expect(facts(t)).toEqual({ shape: [2], dtype: "float64", values: [0.1, -3] });
+    expect(await facts(t)).toEqual({ shape: [2], dtype: "float64", values: [0.1, -3] });
     const bytes = await encodeSafetensors({ d: mt.tensor([0.1, -3], { dtype: "float64" }) });
     expect([...bytes]).toEqual([...built]);
   });
@@ -156,7 +152,7 @@ describe("byte-exact interop with PyTorch's layout", () => {
     expect(tensors.b.toArray()).toEqual([2]);
   });
 
-  it("reads F16 and BF16 as float32", () => {
+  it("reads F16 and BF16 as float32", async () => {
     // F16: 1 = 0x3c00, -2.5 = 0xc100, 65504 = 0x7bff, 2^-24 = 0x0001 (smallest subnormal).
     // BF16: 1 = 0x3f80, -2 = 0xc000, 0.5 = 0x3f00.
     const built = file(
@@ -164,12 +160,12 @@ describe("byte-exact interop with PyTorch's layout", () => {
       [0x00, 0x3c, 0x00, 0xc1, 0xff, 0x7b, 0x01, 0x00, 0x80, 0x3f, 0x00, 0xc0, 0x00, 0x3f],
     );
     const { tensors } = decodeSafetensors(built);
-    expect(facts(tensors.h)).toEqual({
+    expect(await facts(tensors.h)).toEqual({
       shape: [4],
       dtype: "float32",
       values: [1, -2.5, 65504, 2 ** -24],
     });
-    expect(facts(tensors.b)).toEqual({ shape: [3], dtype: "float32", values: [1, -2, 0.5] });
+    expect(await facts(tensors.b)).toEqual({ shape: [3], dtype: "float32", values: [1, -2, 0.5] });
   });
 
   it("lays float64 tensors out before float32 ones so each is aligned", async () => {
@@ -186,15 +182,22 @@ describe("byte-exact interop with PyTorch's layout", () => {
   });
 });
 
-describe.each(mt.backendNames)("round trips on the %s backend", (backend) => {
+describe.each(loadedBackendNames)("round trips on the %s backend", (backend) => {
+  const { impl } = usable(backend);
+  // float64 entries only where the backend stores float64 (GPU backends store float32 only).
+  const wide = impl.dtypes.includes("float64");
   const stateDict = (): Record<string, mt.Tensor> => ({
     "layer.weight": mt.randn([3, 4], { seed: 1, backend }),
     "layer.bias": mt.randn([4], { seed: 2, backend }),
-    double: mt.randn([2, 2, 2], { seed: 3, dtype: "float64", backend }),
     scalar32: mt.tensor(2.5, { backend }),
-    scalar64: mt.tensor(-1 / 3, { dtype: "float64", backend }),
     empty: mt.zeros([0], { backend }),
-    emptyRows: mt.zeros([2, 0], { dtype: "float64", backend }),
+    ...(wide
+      ? {
+          double: mt.randn([2, 2, 2], { seed: 3, dtype: "float64", backend }),
+          scalar64: mt.tensor(-1 / 3, { dtype: "float64", backend }),
+          emptyRows: mt.zeros([2, 0], { dtype: "float64", backend }),
+        }
+      : { emptyRows: mt.zeros([2, 0], { backend }) }),
   });
 
   it("through bytes: same names, shapes, dtypes and values", async () => {
@@ -205,7 +208,7 @@ describe.each(mt.backendNames)("round trips on the %s backend", (backend) => {
     expect(new Set(Object.keys(tensors))).toEqual(new Set(Object.keys(original)));
     for (const [name, t] of Object.entries(original)) {
       expect(tensors[name].backend).toBe(backend);
-      expect(facts(tensors[name])).toEqual(facts(t));
+      expect(await facts(tensors[name])).toEqual(await facts(t));
     }
   });
 
@@ -219,9 +222,10 @@ describe.each(mt.backendNames)("round trips on the %s backend", (backend) => {
         { backend },
       )
       .transpose(0, 1);
-    const back = decodeSafetensors(await encodeSafetensors({ t })).tensors.t;
+    const back = decodeSafetensors(await encodeSafetensors({ t }), "t", { backend }).tensors.t;
     expect(back.shape).toEqual([3, 2]);
-    expect([...back.dataSync()]).toEqual([1, 4, 2, 5, 3, 6]);
+    expect(back.backend).toBe(backend);
+    expect([...(await back.data())]).toEqual([1, 4, 2, 5, 3, 6]);
   });
 });
 
@@ -244,7 +248,8 @@ describe("files", () => {
     await mt.io.save(original, path, { metadata: { format: "pt" } });
     const loaded = await mt.io.load(path);
     expect(Object.keys(loaded).sort()).toEqual(["d", "s", "w"]);
-    for (const [name, t] of Object.entries(original)) expect(facts(loaded[name])).toEqual(facts(t));
+    for (const [name, t] of Object.entries(original))
+      expect(await facts(loaded[name])).toEqual(await facts(t));
     const { metadata } = await mt.io.readSafetensors(path, { backend: "reference" });
     expect(metadata).toEqual({ format: "pt" });
     // The file on disk is exactly what encodeSafetensors produces.
@@ -264,7 +269,7 @@ describe("files", () => {
     );
     const loaded = await mt.io.load(path, { backend: "reference" });
     expect(loaded.w.backend).toBe("reference");
-    expect(facts(loaded.w)).toEqual({ shape: [2], dtype: "float32", values: [1.5, -2] });
+    expect(await facts(loaded.w)).toEqual({ shape: [2], dtype: "float32", values: [1.5, -2] });
   });
 
   it("round-trips a module: a loaded Linear computes what the saved one did", async () => {

@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { PNG } from "pngjs";
 import { beforeAll, describe, expect, it } from "vitest";
+import { loadBackend } from "../src/backend/registry.js";
 import { loadMnist } from "../src/data/mnist.js";
 import { cli, lastJson } from "./cli_helpers.js";
 
@@ -196,5 +197,32 @@ describe.skipIf(!existsSync(bin))("minitorch predict", () => {
     const run = await cli(["predict", "--model", bad, join(dir, "digit0.png")]);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/not-a-model\.safetensors/);
+  });
+});
+
+const webgpu = await loadBackend("webgpu").then(
+  () => true,
+  (error: Error) => {
+    console.log(`mnist_cli: skipping the webgpu run: ${error.message}`);
+    return false;
+  },
+);
+
+describe.skipIf(!webgpu)("minitorch train mnist --backend webgpu", () => {
+  it("trains as on the cpu backend (same seed: the same losses and accuracies to float32 rounding)", async () => {
+    const onCpu = await cli([...args(join(dir, "cpu1"), 1), "--json"]);
+    const onGpu = await cli([...args(join(dir, "gpu1"), 1), "--backend", "webgpu", "--json"]);
+    expect(onGpu.code, onGpu.stderr).toBe(0);
+    const epochLine = (out: string) => out.split("\n").find((l) => l.startsWith("epoch 1/1")) ?? "";
+    const numbers = (line: string) => (line.match(/\d+\.\d+/g) ?? []).slice(0, 3).map(Number);
+    const [cpuLine, gpuLine] = [epochLine(onCpu.stdout), epochLine(onGpu.stdout)];
+    expect(gpuLine).not.toBe("");
+    // loss, train %, validation %: within the last printed digit.
+    for (const [i, x] of numbers(cpuLine).entries()) {
+      expect(Math.abs(numbers(gpuLine)[i] - x), `${cpuLine} vs ${gpuLine}`).toBeLessThanOrEqual(
+        0.02,
+      );
+    }
+    expect(lastJson(onGpu.stdout).backend).toBe("webgpu");
   });
 });

@@ -5,7 +5,7 @@ import type { View } from "../tensor/tensor_data.js";
 export type DType = "float32" | "float64";
 
 /** The backends minitorch ships; each later backend joins this union (and the loader table). */
-export type BackendName = "reference" | "cpu";
+export type BackendName = "reference" | "cpu" | "webgpu";
 
 /**
  * The geometry of a 2-D convolution window (conv1d is the case kh = 1, sh = 1, ph = 0 over a

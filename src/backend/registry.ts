@@ -18,6 +18,8 @@ interface Loader {
 const loaders: Record<BackendName, Loader> = {
   reference: { load: async () => referenceBackend, loadSync: () => referenceBackend },
   cpu: { load: createCpuBackendAsync, loadSync: createCpuBackend },
+  // Imported only when asked for: Dawn (or navigator.gpu) is never touched otherwise.
+  webgpu: { load: async () => (await import("./webgpu/create.js")).createWebGpuBackend() },
 };
 
 const loaded = new Map<BackendName, Backend>();

@@ -53,9 +53,11 @@ export async function predictCommand(args: string[], io: CliIO): Promise<number>
       throw new DataError(`cannot read ${file}: ${(error as Error).message}`);
     }
     const pixels = await digitFromPng(bytes, file);
-    const probabilities = noGrad(() =>
-      softmax(model.forward(tensor(Array.from(pixels)).view(1, 1, 28, 28)), 1).dataSync(),
+    const output = noGrad(() =>
+      softmax(model.forward(tensor(Array.from(pixels)).view(1, 1, 28, 28)), 1),
     );
+    const probabilities = await output.data();
+    output.dispose();
     const ranked = Array.from(probabilities, (p, c) => ({ class: c, probability: p }))
       .sort((a, b) => b.probability - a.probability)
       .slice(0, top);

@@ -60,6 +60,11 @@ export interface ReduceRow {
 
 /** WGSL helpers the expressions below may call. */
 export const wgslPrelude = `
+// Infinity and NaN from their bits at run time: WGSL evaluates a constant bitcast when the shader
+// is created and rejects a non-finite result, but a function argument is not a constant.
+fn mt_f32_bits(bits: u32) -> f32 { return bitcast<f32>(bits); }
+fn mt_inf() -> f32 { return mt_f32_bits(0x7f800000u); }
+fn mt_nan() -> f32 { return mt_f32_bits(0x7fc00000u); }
 fn mt_sigmoid(x: f32) -> f32 {
   // Stable form: exp only ever sees a non-positive argument.
   if (x >= 0.0) { return 1.0 / (1.0 + exp(-x)); }
@@ -69,7 +74,7 @@ fn mt_sigmoid(x: f32) -> f32 {
 fn mt_pow(a: f32, b: f32) -> f32 {
   // WGSL's pow is undefined for a < 0; JS gives a real result for integer exponents.
   if (a >= 0.0) { return pow(a, b); }
-  if (fract(b) != 0.0) { return bitcast<f32>(0x7fc00000u); }
+  if (fract(b) != 0.0) { return mt_nan(); }
   let magnitude = pow(-a, b);
   return select(magnitude, -magnitude, fract(b * 0.5) != 0.0);
 }
@@ -117,12 +122,12 @@ export const reduceOps: Record<ReduceOp, ReduceRow> = {
     fn: op.max,
     identity: Number.NEGATIVE_INFINITY,
     wgsl: "max(acc, x)",
-    wgslIdentity: "bitcast<f32>(0xff800000u)",
+    wgslIdentity: "-mt_inf()",
   },
   min: {
     fn: Math.min,
     identity: Number.POSITIVE_INFINITY,
     wgsl: "min(acc, x)",
-    wgslIdentity: "bitcast<f32>(0x7f800000u)",
+    wgslIdentity: "mt_inf()",
   },
 };

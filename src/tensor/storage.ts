@@ -1,5 +1,5 @@
 import type { Backend, DType } from "../backend/backend.js";
-import { BackendError } from "../errors.js";
+import { BackendError, DTypeError } from "../errors.js";
 
 /** Bytes per element of each dtype. */
 export const bytesPerElement: Record<DType, number> = { float32: 4, float64: 8 };
@@ -50,7 +50,7 @@ export class Storage {
 
   constructor(backend: Backend, dtype: DType, size: number, values?: ArrayLike<number>) {
     if (!backend.dtypes.includes(dtype)) {
-      throw new BackendError(
+      throw new DTypeError(
         `backend "${backend.name}" does not store ${dtype}; it stores ${backend.dtypes.join(", ")}`,
       );
     }

@@ -1,0 +1,112 @@
+/**
+ * Finding a GPU: `navigator.gpu` in a browser; in Node the optional npm package `webgpu` (Google's
+ * Dawn), imported only when the backend is asked for. Dawn first tries its default backend
+ * (Vulkan, Metal, D3D12); where that offers no adapter (no GPU driver) it tries OpenGL ES in
+ * compatibility mode, which Mesa's llvmpipe provides on the CPU — how CI tests the WGSL without a
+ * GPU (Debian: libegl1 libegl-mesa0 libgl1-mesa-dri libgles2, EGL_PLATFORM=surfaceless).
+ */
+
+import { BackendError } from "../../errors.js";
+import { isNode, nodeProcess } from "../cpu/platform.js";
+
+/** An adapter and its device, and what was used to find them. */
+export interface FoundDevice {
+  device: GPUDevice;
+  adapter: GPUAdapter;
+  /** How it was found: "navigator.gpu", "dawn" or "dawn (opengles, compatibility)". */
+  via: string;
+}
+
+/** The part of the `webgpu` package minitorch uses. */
+interface DawnModule {
+  create(flags: string[]): GPU;
+  globals: Record<string, unknown>;
+}
+
+/**
+ * The Dawn instance the device came from. Dawn lives only while its instance is referenced: if
+ * the instance is garbage-collected, pending work (a buffer map) never completes and the process
+ * can crash at exit. So it is held here until `releaseInstance` (which lets Node exit).
+ */
+let instance: GPU | null = null;
+
+/** Drops the Dawn instance (after the device is destroyed), so the process can exit. */
+export function releaseInstance(): void {
+  instance = null;
+}
+
+const OTHER_BACKENDS = 'the "cpu" and "reference" backends work everywhere';
+
+async function importDawn(): Promise<DawnModule> {
+  try {
+    // A variable specifier: bundlers for the browser must not try to include Dawn.
+    const name = "webgpu";
+    return (await import(name)) as DawnModule;
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    throw new BackendError(
+      `webgpu backend: the npm package "webgpu" (Dawn) is not installed or does not load here (${why}); install it with \`npm install webgpu\`; ${OTHER_BACKENDS}`,
+    );
+  }
+}
+
+async function adapterFrom(
+  gpu: GPU,
+  options: GPURequestAdapterOptions,
+): Promise<GPUAdapter | null> {
+  try {
+    return await gpu.requestAdapter(options);
+  } catch {
+    return null;
+  }
+}
+
+/** The device, or a BackendError saying what is missing and which backends remain. */
+export async function findDevice(): Promise<FoundDevice> {
+  let adapter: GPUAdapter | null = null;
+  let via = "";
+  if (!isNode()) {
+    const gpu = (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
+    if (gpu === undefined) {
+      throw new BackendError(
+        `webgpu backend: this browser has no WebGPU (navigator.gpu is undefined); ${OTHER_BACKENDS}`,
+      );
+    }
+    adapter = await adapterFrom(gpu, { powerPreference: "high-performance" });
+    via = "navigator.gpu";
+  } else {
+    const env = nodeProcess()?.env;
+    // Mesa's EGL needs a platform without a display server; harmless where a GPU driver is used.
+    if (env !== undefined) env.EGL_PLATFORM ??= "surfaceless";
+    const dawn = await importDawn();
+    // Dawn's classes (GPUBufferUsage, …) as globals, as a browser has them.
+    for (const [key, value] of Object.entries(dawn.globals)) {
+      if (!(key in globalThis)) (globalThis as Record<string, unknown>)[key] = value;
+    }
+    instance = dawn.create([]);
+    adapter = await adapterFrom(instance, { powerPreference: "high-performance" });
+    via = "dawn";
+    if (adapter === null) {
+      instance = dawn.create(["backend=opengles"]);
+      adapter = await adapterFrom(instance, {
+        featureLevel: "compatibility",
+      } as GPURequestAdapterOptions);
+      via = "dawn (opengles, compatibility)";
+    }
+  }
+  if (adapter === null) {
+    throw new BackendError(
+      `webgpu backend: no GPU adapter (${via}); a GPU driver (Vulkan), or for the CPU fallback Mesa's EGL and llvmpipe (apt-get install libegl1 libegl-mesa0 libgl1-mesa-dri libgles2), is needed; ${OTHER_BACKENDS}`,
+    );
+  }
+  const limits = adapter.limits;
+  const device = await adapter.requestDevice({
+    requiredLimits: {
+      maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize,
+      maxBufferSize: limits.maxBufferSize,
+      maxComputeWorkgroupStorageSize: limits.maxComputeWorkgroupStorageSize,
+      maxComputeInvocationsPerWorkgroup: limits.maxComputeInvocationsPerWorkgroup,
+    },
+  });
+  return { device, adapter, via };
+}

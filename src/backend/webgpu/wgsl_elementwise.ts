@@ -1,0 +1,164 @@
+import { wgslPrelude } from "../../tensor/ops.js";
+import { WORKGROUP_SIZE } from "./wgsl_layout.js";
+import { dimAt, dimsFields } from "./wgsl_params.js";
+
+/**
+ * WGSL sources of the elementwise kernels (map, zip, copy), generated from an op's expression in
+ * the op table. One source per op and layout class; sizes, offsets and strides are uniforms, so
+ * the pipeline cache (keyed by source) compiles each class once.
+ *
+ * Paths:
+ * - `flat4`: the out and every non-constant input walk the same dense memory order from offsets
+ *   that are multiples of 4: each thread loads and stores one vec4 (4 elements).
+ * - `flat`: the same with offsets not all multiples of 4: one element per thread.
+ * - `strided`: anything else: each thread turns its element's ordinal into a multi-index over the
+ *   (coalesced) shape and each operand's position from its own strides (0 along broadcast dims).
+ * In the flat paths an input may also be a `scalar` (one element, read by every thread).
+ */
+
+/** The layout class of an elementwise kernel. */
+export type ElementwisePath = "flat4" | "flat" | "strided";
+
+/** How a flat kernel reads one input: walking with the out, or one element for all. */
+export type FlatAccess = "flat" | "scalar";
+
+/** Everything that changes an elementwise kernel's source. */
+export interface ElementwiseSpec {
+  /** The op's WGSL expression in `a` (and `b` when there are two inputs). */
+  readonly expr: string;
+  readonly path: ElementwisePath;
+  /** Per input: how it is read (flat paths only; ignored by `strided`). */
+  readonly access: readonly FlatAccess[];
+  /**
+   * Per input: whether it lies in the out's buffer. WebGPU forbids binding one buffer both
+   * writable and read-only in a dispatch, so such an input is read through the out's binding.
+   */
+  readonly aliased: readonly boolean[];
+}
+
+/** The operand names the op table's expressions use. */
+const NAMES = ["a", "b"];
+
+/**
+ * The uniform layout every elementwise kernel shares: dims arrays first (16-byte aligned), then
+ * n (elements), rank, the out's offset `o` and each input's offset `o0`, `o1`. Offsets are in
+ * elements, except that flat4 kernels take the out's and flat inputs' offsets in vec4s.
+ */
+function paramsStruct(inputs: number, strided: boolean): string {
+  const dims = strided
+    ? `${dimsFields(["shape", "sdst", ...range(inputs).map((k) => `s${k}`)])}\n`
+    : "";
+  const offsets = range(inputs)
+    .map((k) => `o${k}: u32,`)
+    .join(" ");
+  return `struct Params {\n${dims}  n: u32, rank: u32, o: u32, ${offsets}\n}`;
+}
+
+function range(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i);
+}
+
+/** The bindings: the out (read_write) and each input not aliased to it, in order. */
+function bindings(spec: ElementwiseSpec, element: (k: number) => string, out: string): string {
+  const lines = [
+    "@group(0) @binding(0) var<uniform> p: Params;",
+    `@group(0) @binding(1) var<storage, read_write> dst: array<${out}>;`,
+  ];
+  let binding = 2;
+  spec.access.forEach((_, k) => {
+    if (spec.aliased[k]) return;
+    lines.push(`@group(0) @binding(${binding}) var<storage, read> src${k}: array<${element(k)}>;`);
+    binding += 1;
+  });
+  return lines.join("\n");
+}
+
+/** The op as a WGSL function of f32s, so vector paths can apply it per component. */
+function opFunction(expr: string, inputs: number): string {
+  const args = range(inputs)
+    .map((k) => `${NAMES[k]}: f32`)
+    .join(", ");
+  return `fn op(${args}) -> f32 {\n  return ${expr};\n}`;
+}
+
+/** The linear thread index over a (possibly 2-D) grid of workgroups (see `workgroupsFor`). */
+const LINEAR_INDEX = `let i = gid.x + gid.y * (nwg.x * ${WORKGROUP_SIZE}u);`;
+
+const ENTRY = `@compute @workgroup_size(${WORKGROUP_SIZE})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {`;
+
+function flat4Body(spec: ElementwiseSpec): string {
+  const loads = spec.access.map((access, k) => {
+    const array = spec.aliased[k] ? "dst" : `src${k}`;
+    if (access === "flat") return `let x${k} = ${array}[p.o${k} + i];`;
+    // A scalar is read as one f32 (its offset in elements), even through a vec4 binding.
+    const one = spec.aliased[k] ? `dst[p.o${k} >> 2u][p.o${k} & 3u]` : `src${k}[p.o${k}]`;
+    return `let x${k} = vec4<f32>(${one});`;
+  });
+  const component = (c: string) => `op(${spec.access.map((_, k) => `x${k}.${c}`).join(", ")})`;
+  return `  ${LINEAR_INDEX}
+  let e = i * 4u;
+  if (e >= p.n) { return; }
+  ${loads.join("\n  ")}
+  let r = vec4<f32>(${["x", "y", "z", "w"].map(component).join(", ")});
+  if (e + 4u <= p.n) {
+    dst[p.o + i] = r;
+    return;
+  }
+  // The last, partial vector: keep the elements past the view's end as they were.
+  var v = dst[p.o + i];
+  for (var c = 0u; c < 4u; c++) {
+    if (e + c < p.n) { v[c] = r[c]; }
+  }
+  dst[p.o + i] = v;`;
+}
+
+function flatBody(spec: ElementwiseSpec): string {
+  const args = spec.access.map((access, k) => {
+    const array = spec.aliased[k] ? "dst" : `src${k}`;
+    return access === "flat" ? `${array}[p.o${k} + i]` : `${array}[p.o${k}]`;
+  });
+  return `  ${LINEAR_INDEX}
+  if (i >= p.n) { return; }
+  dst[p.o + i] = op(${args.join(", ")});`;
+}
+
+function stridedBody(spec: ElementwiseSpec): string {
+  const inputs = range(spec.access.length);
+  const positions = inputs.map((k) => `var q${k} = p.o${k};`).join(" ");
+  const steps = inputs.map((k) => `q${k} += j * ${dimAt(`s${k}`, "d")};`).join(" ");
+  const args = inputs.map((k) => `${spec.aliased[k] ? "dst" : `src${k}`}[q${k}]`);
+  return `  ${LINEAR_INDEX}
+  if (i >= p.n) { return; }
+  // Peel the multi-index off the ordinal, innermost dim first, stepping every operand.
+  var rest = i;
+  var q = p.o; ${positions}
+  for (var d = p.rank; d > 0u;) {
+    d -= 1u;
+    let size = ${dimAt("shape", "d")};
+    let j = rest % size;
+    rest /= size;
+    q += j * ${dimAt("sdst", "d")}; ${steps}
+  }
+  dst[q] = op(${args.join(", ")});`;
+}
+
+/** The WGSL source of an elementwise kernel (see the paths above). */
+export function elementwiseSource(spec: ElementwiseSpec): string {
+  const inputs = spec.access.length;
+  const vector = spec.path === "flat4";
+  const element = (k: number) => (vector && spec.access[k] === "flat" ? "vec4<f32>" : "f32");
+  const body =
+    spec.path === "flat4"
+      ? flat4Body(spec)
+      : spec.path === "flat"
+        ? flatBody(spec)
+        : stridedBody(spec);
+  return [
+    paramsStruct(inputs, spec.path === "strided"),
+    bindings(spec, element, vector ? "vec4<f32>" : "f32"),
+    wgslPrelude,
+    opFunction(spec.expr, inputs),
+    `${ENTRY}\n${body}\n}\n`,
+  ].join("\n");
+}

@@ -1,0 +1,701 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { referenceBackend } from "../src/backend/reference/reference_backend.js";
+import { loadBackend } from "../src/backend/registry.js";
+import type { GpuBuffer } from "../src/backend/webgpu/gpu_context.js";
+import { WebGpuBackend } from "../src/backend/webgpu/webgpu_backend.js";
+import { BackendError, ShapeError } from "../src/errors.js";
+import * as mt from "../src/index.js";
+import {
+  type BinaryOp,
+  binaryOps,
+  type ReduceOp,
+  type UnaryOp,
+  unaryOps,
+} from "../src/tensor/ops.js";
+import type { View } from "../src/tensor/tensor_data.js";
+
+/**
+ * The webgpu backend's elementwise (map, zip, copy) and reduction kernels against the reference
+ * backend (the specification), called at the backend level so layouts can be anything: contiguous
+ * at any offset (the vec4 and scalar flat paths), a broadcast scalar, a broadcast row, permuted,
+ * padded and expanded (stride 0) views, into outs that are themselves permuted or offset. The
+ * whole out buffer is compared, so a kernel writing outside its view fails too.
+ */
+
+async function loadGpu(): Promise<WebGpuBackend | null> {
+  try {
+    const backend = await loadBackend("webgpu");
+    return backend instanceof WebGpuBackend ? backend : null;
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    console.log(`webgpu kernel tests skipped: ${why}`);
+    return null;
+  }
+}
+
+const gpu = await loadGpu();
+
+const RUNS = 8;
+
+// --- layouts and buffers ------------------------------------------------------------------------
+
+/** A deterministic generator (mulberry32), so a fast-check seed fixes layouts and values. */
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+type Rand = () => number;
+
+function pick<T>(r: Rand, items: readonly T[]): T {
+  return items[Math.floor(r() * items.length)];
+}
+
+function int(r: Rand, lo: number, hi: number): number {
+  return lo + Math.floor(r() * (hi - lo + 1));
+}
+
+function sizeOf(shape: readonly number[]): number {
+  return shape.reduce((p, d) => p * d, 1);
+}
+
+/** A strided layout of `shape` inside a buffer of `length` elements. */
+interface Placed {
+  shape: number[];
+  strides: number[];
+  offset: number;
+  length: number;
+}
+
+/**
+ * How a view sits in its buffer: storage order, padding per dim, stride-0 dims, offset, and the
+ * innermost step (2: every other element, as a slice `x[::2]` would be).
+ */
+interface Placement {
+  order?: readonly number[];
+  step?: number;
+  pad?: readonly number[];
+  zero?: readonly boolean[];
+  offset?: number;
+}
+
+function place(shape: readonly number[], how: Placement = {}): Placed {
+  const rank = shape.length;
+  const order = how.order ?? shape.map((_, i) => i);
+  const strides = new Array<number>(rank).fill(0);
+  let step = how.step ?? 1;
+  for (let q = rank - 1; q >= 0; q--) {
+    const d = order[q];
+    if (how.zero?.[d]) continue;
+    strides[d] = step;
+    step *= shape[d] + (how.pad?.[d] ?? 0);
+  }
+  const offset = how.offset ?? 0;
+  const empty = shape.includes(0);
+  const reach = empty ? 0 : shape.reduce((s, size, d) => s + (size - 1) * strides[d], 0);
+  return { shape: [...shape], strides, offset, length: offset + reach + 1 };
+}
+
+function shuffled(r: Rand, n: number): number[] {
+  const order = Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(r() * (i + 1));
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  return order;
+}
+
+/** A permuted storage order, sometimes padded or stepped, at a random offset (never stride 0). */
+function permutedPlace(r: Rand, shape: readonly number[]): Placed {
+  const pad = shape.map(() => (r() < 0.3 ? int(r, 1, 3) : 0));
+  const step = r() < 0.2 ? int(r, 2, 3) : 1;
+  return place(shape, { order: shuffled(r, shape.length), pad, step, offset: int(r, 0, 6) });
+}
+
+/** Data on both sides: host values (the reference's buffer) and the same values on the GPU. */
+interface Operand {
+  host: View<Float32Array>;
+  gpu: View<GpuBuffer>;
+}
+
+/** The GPU buffers a test made, freed at its end. */
+const live: GpuBuffer[] = [];
+
+function operand(backend: WebGpuBackend, p: Placed, values: Float32Array): Operand {
+  const buffer = backend.allocate(p.length, "float32");
+  live.push(buffer);
+  backend.upload(buffer, values);
+  const layout = { shape: p.shape, strides: p.strides, offset: p.offset };
+  return { host: { ...layout, buffer: values.slice() }, gpu: { ...layout, buffer } };
+}
+
+function releaseAll(backend: WebGpuBackend): void {
+  for (const b of live.splice(0)) backend.free(b);
+}
+
+/** What the out buffer holds outside its view: must survive every kernel. */
+const SENTINEL = 1234.5;
+
+/** The out, with a few sentinel elements past its view's end (a vec4 store must not reach). */
+function outOperand(backend: WebGpuBackend, p: Placed): Operand {
+  const length = p.length + 3;
+  return operand(backend, { ...p, length }, new Float32Array(length).fill(SENTINEL));
+}
+
+// --- values and tolerances per op ---------------------------------------------------------------
+
+/** Multiples of 1/8 in [lo, hi]: exact in float32, and equal values are frequent (eq, max). */
+function eighths(r: Rand, lo: number, hi: number): number {
+  return int(r, Math.ceil(lo * 8), Math.floor(hi * 8)) / 8;
+}
+
+/** Nonzero, |v| in [lo, hi], either sign. */
+function awayFromZero(r: Rand, lo: number, hi: number): number {
+  return (r() < 0.5 ? -1 : 1) * eighths(r, lo, hi);
+}
+
+/** Values in each op's domain, per operand (0 = a, 1 = b). */
+function valueFor(op: string, k: number, r: Rand): number {
+  switch (op) {
+    case "log":
+      return eighths(r, 0.125, 6);
+    case "logBack":
+      return k === 0 ? eighths(r, 0.125, 6) : eighths(r, -3, 3);
+    case "inv":
+    case "invBack":
+      return k === 0 ? awayFromZero(r, 0.25, 4) : eighths(r, -3, 3);
+    case "div":
+      return k === 1 ? awayFromZero(r, 0.25, 4) : eighths(r, -3, 3);
+    case "pow":
+      // Negative bases too: integer exponents give real powers, fractional ones NaN (both sides).
+      if (k === 0) return awayFromZero(r, 0.25, 3);
+      return r() < 0.5 ? int(r, -3, 3) : eighths(r, -2, 2);
+    case "sigmoid":
+    case "tanh":
+    case "sigmoidBack":
+    case "tanhBack":
+      return k === 0 ? eighths(r, -12, 12) : eighths(r, -3, 3);
+    default:
+      return eighths(r, -3, 3);
+  }
+}
+
+/** Ops computed with transcendental functions: float32 on the GPU against double rounded once. */
+const APPROXIMATE = new Set([
+  "exp",
+  "log",
+  "sigmoid",
+  "tanh",
+  "pow",
+  "expBack",
+  "logBack",
+  "sigmoidBack",
+  "tanhBack",
+]);
+/** Division: WGSL allows 2.5 ulp. */
+const DIVIDING = new Set(["div", "inv", "logBack", "invBack"]);
+
+function toleranceOf(op: string): { rel: number; abs: number } {
+  if (APPROXIMATE.has(op)) return { rel: 1e-5, abs: 1e-6 };
+  if (DIVIDING.has(op)) return { rel: 1e-6, abs: 0 };
+  return { rel: 0, abs: 0 };
+}
+
+function close(got: number, want: number, tol: { rel: number; abs: number }): boolean {
+  if (Number.isNaN(want)) return Number.isNaN(got);
+  if (got === want) return true;
+  return Math.abs(got - want) <= tol.rel * Math.abs(want) + tol.abs;
+}
+
+/** Compares whole buffers, naming the first mismatch. */
+function expectClose(
+  got: ArrayLike<number>,
+  want: ArrayLike<number>,
+  tol: { rel: number; abs: number },
+  what: string,
+): void {
+  expect(got.length).toBe(want.length);
+  for (let i = 0; i < want.length; i++) {
+    if (!close(got[i], want[i], tol)) {
+      expect.fail(`${what}: position ${i}: got ${got[i]}, expected ${want[i]}`);
+    }
+  }
+}
+
+// --- random elementwise cases -------------------------------------------------------------------
+
+/** A random out shape: rank 0–4, dims 1–6, at most ~200 elements. */
+function outShape(r: Rand): number[] {
+  for (;;) {
+    const shape = Array.from({ length: int(r, 0, 4) }, () => int(r, 1, 6));
+    if (sizeOf(shape) <= 200) return shape;
+  }
+}
+
+/** The input layouts the tests cover. */
+type Category = "contiguous" | "scalar" | "row" | "permuted";
+
+const CATEGORIES: readonly Category[] = ["contiguous", "scalar", "row", "permuted"];
+
+/** Contiguous at an offset (0–5: both the vec4 and the scalar flat path). */
+function contiguousInput(r: Rand, shape: readonly number[]): Placed {
+  return place(shape, { offset: int(r, 0, 5) });
+}
+
+/** One element read by every output: shape [], all ones, or the out's shape with stride 0. */
+function scalarInput(r: Rand, shape: readonly number[]): Placed {
+  const offset = int(r, 0, 5);
+  const kind = pick(r, ["0-d", "ones", "expanded"]);
+  if (kind === "0-d") return place([], { offset });
+  if (kind === "ones")
+    return place(
+      shape.map(() => 1),
+      { offset },
+    );
+  return place(shape, { zero: shape.map(() => true), offset });
+}
+
+/** A row repeated along the leading dims: the trailing dims only, or leading dims of size 1. */
+function rowInput(r: Rand, shape: readonly number[]): Placed {
+  const keep = int(r, Math.min(1, shape.length), shape.length);
+  const trailing = shape.slice(shape.length - keep);
+  const row =
+    r() < 0.5 ? trailing : [...shape.slice(0, shape.length - keep).map(() => 1), ...trailing];
+  return place(row, { offset: int(r, 0, 5) });
+}
+
+/**
+ * Permuted, padded, and broadcast: some dims size 1 or missing (broadcast by the kernel), or
+ * presented with the out's size and stride 0 (as `expand` makes them).
+ */
+function generalInput(r: Rand, shape: readonly number[]): Placed {
+  const dropped = r() < 0.3 ? int(r, 0, shape.length) : 0;
+  const own = shape.slice(dropped).map((d) => (r() < 0.25 ? 1 : d));
+  if (r() < 0.5) return permutedPlace(r, own);
+  // Expanded view: the out's full shape, stride 0 where `own` broadcasts.
+  const full = permutedPlace(r, own);
+  const shift = shape.length - own.length;
+  const strides = shape.map((size, i) =>
+    i < shift || (own[i - shift] === 1 && size !== 1) ? 0 : full.strides[i - shift],
+  );
+  return { shape: [...shape], strides, offset: full.offset, length: full.length };
+}
+
+/** An out layout: contiguous (at an offset), or for `permuted` a dense or padded permutation. */
+function outPlace(r: Rand, shape: readonly number[], category: Category): Placed {
+  if (category !== "permuted" || r() < 0.3) return place(shape, { offset: int(r, 0, 5) });
+  return permutedPlace(r, shape);
+}
+
+/** The inputs of a case of `category` for an op of `arity` inputs. */
+function inputsFor(r: Rand, shape: readonly number[], category: Category, arity: number): Placed[] {
+  const special = int(r, 0, arity - 1);
+  return Array.from({ length: arity }, (_, k) => {
+    if (category === "contiguous") return contiguousInput(r, shape);
+    if (category === "permuted") return generalInput(r, shape);
+    if (k !== special) return r() < 0.7 ? contiguousInput(r, shape) : generalInput(r, shape);
+    return category === "scalar" ? scalarInput(r, shape) : rowInput(r, shape);
+  });
+}
+
+type Kernel = { kind: "map"; op: UnaryOp } | { kind: "zip"; op: BinaryOp } | { kind: "copy" };
+
+function nameOf(k: Kernel): string {
+  return k.kind === "copy" ? "copy" : k.op;
+}
+
+/** Runs `kernel` on both backends over views placed as given; compares the out buffers. */
+async function checkElementwise(
+  backend: WebGpuBackend,
+  kernel: Kernel,
+  out: Placed,
+  inputs: readonly Placed[],
+  r: Rand,
+): Promise<void> {
+  const name = nameOf(kernel);
+  const ins = inputs.map((p, k) =>
+    operand(
+      backend,
+      p,
+      Float32Array.from({ length: p.length }, () => valueFor(name, k, r)),
+    ),
+  );
+  const o = outOperand(backend, out);
+  if (kernel.kind === "map") {
+    backend.map(kernel.op, o.gpu, ins[0].gpu);
+    referenceBackend.map(kernel.op, o.host, ins[0].host);
+  } else if (kernel.kind === "zip") {
+    backend.zip(kernel.op, o.gpu, ins[0].gpu, ins[1].gpu);
+    referenceBackend.zip(kernel.op, o.host, ins[0].host, ins[1].host);
+  } else {
+    backend.copy(o.gpu, ins[0].gpu);
+    referenceBackend.copy(o.host, ins[0].host);
+  }
+  const got = await backend.download(o.gpu.buffer);
+  const layouts = [out, ...inputs].map(
+    (p) => `${JSON.stringify(p.shape)}/${JSON.stringify(p.strides)}+${p.offset}`,
+  );
+  expectClose(got, o.host.buffer, toleranceOf(name), `${name} ${layouts.join(" ")}`);
+}
+
+function property(kernel: Kernel, category: Category) {
+  return async () => {
+    const backend = gpu as WebGpuBackend;
+    const arity = kernel.kind === "zip" ? 2 : 1;
+    try {
+      await fc.assert(
+        fc.asyncProperty(fc.integer({ min: 0, max: 2 ** 31 - 1 }), async (seed) => {
+          const r = rng(seed);
+          const shape = outShape(r);
+          const out = outPlace(r, shape, category);
+          await checkElementwise(backend, kernel, out, inputsFor(r, shape, category, arity), r);
+          releaseAll(backend);
+        }),
+        { numRuns: RUNS },
+      );
+    } finally {
+      releaseAll(backend);
+    }
+  };
+}
+
+const unaryNames = Object.keys(unaryOps) as UnaryOp[];
+const binaryNames = Object.keys(binaryOps) as BinaryOp[];
+const kernels: readonly Kernel[] = [
+  ...unaryNames.map((op): Kernel => ({ kind: "map", op })),
+  ...binaryNames.map((op): Kernel => ({ kind: "zip", op })),
+  { kind: "copy" },
+];
+
+describe.skipIf(gpu === null)("webgpu elementwise kernels", () => {
+  describe.each(kernels.map((k) => [nameOf(k), k] as const))("%s", (_, kernel) => {
+    it.each(CATEGORIES)("%s inputs match the reference backend", (category) =>
+      property(kernel, category)(),
+    );
+  });
+
+  it("a large contiguous add (with a partial last vec4) and exp match", async () => {
+    const backend = gpu as WebGpuBackend;
+    const n = 2 ** 16 + 3;
+    const r = rng(7);
+    for (const offsets of [
+      [0, 0, 0],
+      [4, 8, 0],
+      [1, 2, 3],
+    ]) {
+      await checkElementwise(
+        backend,
+        { kind: "zip", op: "add" },
+        place([n], { offset: offsets[0] }),
+        [place([n], { offset: offsets[1] }), place([n], { offset: offsets[2] })],
+        r,
+      );
+      await checkElementwise(
+        backend,
+        { kind: "map", op: "exp" },
+        place([n], { offset: offsets[0] }),
+        [place([n], { offset: offsets[1] })],
+        r,
+      );
+      releaseAll(backend);
+    }
+  });
+
+  it("more than 65,535 workgroups (a 2-D grid): a transposed copy and a flat add", async () => {
+    const backend = gpu as WebGpuBackend;
+    // 2049 × 2048 elements, one thread each: 65,568 workgroups of 64.
+    const [rows, cols] = [2049, 2048];
+    const n = rows * cols;
+    const values = Float32Array.from({ length: n + 1 }, (_, i) => (i % 251) - 125);
+    const a = operand(backend, { ...place([cols, rows]), length: n + 1 }, values);
+    const out = outOperand(backend, place([rows, cols]));
+    const transposed = { ...a.gpu, shape: [rows, cols], strides: [1, rows] };
+    backend.copy(out.gpu, transposed);
+    const got = await backend.download(out.gpu.buffer);
+    let bad = -1;
+    for (let i = 0; i < rows && bad < 0; i++) {
+      for (let j = 0; j < cols; j++) {
+        if (got[i * cols + j] !== values[j * rows + i]) {
+          bad = i * cols + j;
+          break;
+        }
+      }
+    }
+    expect(bad).toBe(-1);
+    // Offset 1: the scalar flat path, one element per thread.
+    const b = operand(backend, place([1]), Float32Array.of(0.5));
+    const shifted = { ...a.gpu, shape: [n], strides: [1], offset: 1 };
+    backend.zip("add", { ...out.gpu, shape: [n], strides: [1] }, shifted, b.gpu);
+    const sums = await backend.download(out.gpu.buffer);
+    let wrong = -1;
+    for (let i = 0; i < n; i++) {
+      if (sums[i] !== values[i + 1] + 0.5) {
+        wrong = i;
+        break;
+      }
+    }
+    expect(wrong).toBe(-1);
+    releaseAll(backend);
+  });
+
+  it("writes in place: out and input in the same buffer (flat, vec4, strided, scalar)", async () => {
+    const backend = gpu as WebGpuBackend;
+    const r = rng(11);
+    for (const [layout, other] of [
+      [place([4, 6]), place([4, 6], { offset: 4 })],
+      [place([4, 6], { offset: 1 }), place([6])],
+      [place([4, 6], { order: [1, 0] }), place([4, 6])],
+      [place([4, 6]), place([], { offset: 3 })],
+    ]) {
+      // One more element past the view: a scalar input in the out's buffer that nothing writes.
+      const values = Float32Array.from({ length: layout.length + 1 }, () => eighths(r, -3, 3));
+      const a = operand(backend, { ...layout, length: layout.length + 1 }, values);
+      const b = operand(
+        backend,
+        other,
+        Float32Array.from({ length: other.length }, () => eighths(r, -3, 3)),
+      );
+      backend.zip("mul", a.gpu, a.gpu, b.gpu);
+      referenceBackend.zip("mul", a.host, a.host, b.host);
+      expectClose(
+        await backend.download(a.gpu.buffer),
+        a.host.buffer,
+        { rel: 0, abs: 0 },
+        "in-place mul",
+      );
+      const scalar = { shape: [], strides: [], offset: layout.length };
+      backend.zip("mul", a.gpu, a.gpu, { ...a.gpu, ...scalar });
+      referenceBackend.zip("mul", a.host, a.host, { ...a.host, ...scalar });
+      expectClose(await backend.download(a.gpu.buffer), a.host.buffer, { rel: 0, abs: 0 }, "x · s");
+      releaseAll(backend);
+    }
+  });
+
+  it("compiles one pipeline per op and layout class, whatever the sizes and offsets", async () => {
+    const backend = gpu as WebGpuBackend;
+    const r = rng(3);
+    const run = async (n: number, offset: number) => {
+      await checkElementwise(
+        backend,
+        { kind: "zip", op: "sub" },
+        place([n], { offset }),
+        [place([n]), place([n], { offset: offset + 4 })],
+        r,
+      );
+      releaseAll(backend);
+    };
+    await run(10, 0);
+    const before = backend.context.pipelineCount;
+    await run(37, 4);
+    await run(1000, 8);
+    expect(backend.context.pipelineCount).toBe(before);
+  });
+
+  it("throws a ShapeError for inputs that do not broadcast or views outside their buffer", () => {
+    const backend = gpu as WebGpuBackend;
+    const a = operand(backend, place([2, 3]), new Float32Array(6));
+    const b = operand(backend, place([4]), new Float32Array(4));
+    const out = outOperand(backend, place([2, 3]));
+    expect(() => backend.zip("add", out.gpu, a.gpu, b.gpu)).toThrow(ShapeError);
+    expect(() => backend.zip("add", out.gpu, a.gpu, b.gpu)).toThrow(
+      /zip\(add\): shapes \[2,3\] and \[4\]/,
+    );
+    expect(() => backend.map("neg", out.gpu, { ...a.gpu, offset: 1 })).toThrow(
+      /outside its buffer/,
+    );
+    releaseAll(backend);
+  });
+
+  it("throws a BackendError naming the rank when more than 8 dims remain after merging", () => {
+    const backend = gpu as WebGpuBackend;
+    const shape = new Array<number>(9).fill(2);
+    // Reversed storage order against a row-major out: no two dims merge.
+    const reversed = place(shape, { order: shape.map((_, i) => 8 - i) });
+    const a = operand(backend, reversed, new Float32Array(reversed.length));
+    const out = outOperand(backend, place(shape));
+    expect(() => backend.copy(out.gpu, a.gpu)).toThrow(BackendError);
+    expect(() => backend.copy(out.gpu, a.gpu)).toThrow(/at most 8 dims.*needs 9/);
+    // Merging dims: a contiguous 9-D copy is one flat dim.
+    const contiguous = operand(backend, place(shape), new Float32Array(512));
+    expect(() => backend.copy(out.gpu, contiguous.gpu)).not.toThrow();
+    releaseAll(backend);
+  });
+});
+
+// --- reductions ---------------------------------------------------------------------------------
+
+const REDUCTIONS: readonly ReduceOp[] = ["sum", "max", "min"];
+
+/** Runs a reduction on both backends; `rel`: the relative tolerance (0: exact). */
+async function checkReduce(
+  backend: WebGpuBackend,
+  op: ReduceOp,
+  input: Placed,
+  dim: number,
+  out: Placed,
+  value: (r: Rand) => number,
+  r: Rand,
+  rel = 0,
+): Promise<void> {
+  const a = operand(
+    backend,
+    input,
+    Float32Array.from({ length: input.length }, () => value(r)),
+  );
+  const o = outOperand(backend, out);
+  backend.reduce(op, o.gpu, a.gpu, dim);
+  referenceBackend.reduce(op, o.host, a.host, dim);
+  const got = await backend.download(o.gpu.buffer);
+  expectClose(
+    got,
+    o.host.buffer,
+    { rel, abs: 0 },
+    `${op} dim ${dim} of ${JSON.stringify(input.shape)}/${JSON.stringify(input.strides)}+${input.offset} into ${JSON.stringify(out.strides)}+${out.offset}`,
+  );
+}
+
+/**
+ * A reduction input shape: rank 1–4, dims 0–6 (0 and 1 often), sometimes one dim of 65–150 (past
+ * the one-thread-per-row limit), at most ~300 elements.
+ */
+function reduceShape(r: Rand): number[] {
+  for (;;) {
+    const shape = Array.from({ length: int(r, 1, 4) }, () =>
+      r() < 0.1 ? 0 : r() < 0.2 ? 1 : int(r, 2, 6),
+    );
+    if (r() < 0.4) shape[int(r, 0, shape.length - 1)] = int(r, 65, 150);
+    if (sizeOf(shape) <= 300) return shape;
+  }
+}
+
+describe.skipIf(gpu === null)("webgpu reduction kernels", () => {
+  it.each(REDUCTIONS)(
+    "%s over every dim of random 1–4-D views (permuted, padded, empty and size-1 dims) matches the reference",
+    async (op) => {
+      const backend = gpu as WebGpuBackend;
+      try {
+        await fc.assert(
+          fc.asyncProperty(fc.integer({ min: 0, max: 2 ** 31 - 1 }), async (seed) => {
+            const r = rng(seed);
+            const shape = reduceShape(r);
+            const input =
+              r() < 0.4 ? place(shape, { offset: int(r, 0, 3) }) : permutedPlace(r, shape);
+            for (let dim = 0; dim < shape.length; dim++) {
+              const outShape = shape.map((d, i) => (i === dim ? 1 : d));
+              const out =
+                r() < 0.5 ? place(outShape, { offset: int(r, 0, 3) }) : permutedPlace(r, outShape);
+              // Eighths: every sum here is exact in float32, so the comparison is exact.
+              await checkReduce(backend, op, input, dim, out, (q) => eighths(q, -4, 4), r);
+            }
+            releaseAll(backend);
+          }),
+          { numRuns: 3 * RUNS },
+        );
+      } finally {
+        releaseAll(backend);
+      }
+    },
+  );
+
+  it("an empty reduced dim gives the identity (0, -Infinity, Infinity)", async () => {
+    const backend = gpu as WebGpuBackend;
+    for (const [op, identity] of [
+      ["sum", 0],
+      ["max", Number.NEGATIVE_INFINITY],
+      ["min", Number.POSITIVE_INFINITY],
+    ] as const) {
+      const a = operand(backend, place([3, 0, 2]), new Float32Array(1));
+      const o = outOperand(backend, place([3, 1, 2]));
+      backend.reduce(op, o.gpu, a.gpu, 1);
+      expect(Array.from(await backend.download(o.gpu.buffer)).slice(0, 6)).toEqual(
+        new Array(6).fill(identity),
+      );
+      releaseAll(backend);
+    }
+  });
+
+  it.each([
+    // [shape, dim]: a workgroup per row; a thread per column; medium rows of many outputs.
+    [[300, 700], 0],
+    [[300, 700], 1],
+    [[4096, 40], 0], // columns cut into chunks, a second pass folding them
+    [[16, 65536], 1], // long rows cut into chunks of workgroups
+    [[2 ** 18], 0], // one row over 64 workgroups, then one
+    [[5000, 100], 1],
+  ] as const)("large: %j along dim %i matches the reference", async (shape, dim) => {
+    const backend = gpu as WebGpuBackend;
+    const r = rng(sizeOf(shape) + dim);
+    const outShape = shape.map((d, i) => (i === dim ? 1 : d));
+    for (const op of REDUCTIONS) {
+      const rel = op === "sum" ? 1e-5 : 0;
+      // Positive values for sums, so the relative tolerance is against the sum's own size.
+      const value = op === "sum" ? (q: Rand) => q() : (q: Rand) => q() * 2 - 1;
+      await checkReduce(backend, op, place([...shape]), dim, place(outShape), value, r, rel);
+      releaseAll(backend);
+    }
+  });
+
+  it.each([
+    // A thread per output: 2^22 + 64 rows of 1 (65,537 workgroups of 64 threads).
+    [2 ** 22 + 64, 1],
+    // A workgroup per output: 65,537 rows of 257.
+    [65537, 257],
+  ])("more than 65,535 workgroups (a 2-D grid): %i rows of %i", async (rows, len) => {
+    const backend = gpu as WebGpuBackend;
+    const values = Float32Array.from({ length: rows * len }, (_, i) => (i % 7) - 3);
+    const a = operand(backend, place([rows, len]), values);
+    const out = outOperand(backend, place([rows, 1]));
+    backend.reduce("sum", out.gpu, a.gpu, 1);
+    const got = await backend.download(out.gpu.buffer);
+    let wrong = -1;
+    for (let i = 0; i < rows && wrong < 0; i++) {
+      let sum = 0;
+      for (let j = 0; j < len; j++) sum += values[i * len + j];
+      if (got[i] !== sum) wrong = i;
+    }
+    expect(wrong).toBe(-1);
+    releaseAll(backend);
+  });
+
+  it("throws a ShapeError for a bad dim or out shape", () => {
+    const backend = gpu as WebGpuBackend;
+    const a = operand(backend, place([2, 3]), new Float32Array(6));
+    const out = outOperand(backend, place([1, 3]));
+    expect(() => backend.reduce("sum", out.gpu, a.gpu, 2)).toThrow(ShapeError);
+    expect(() => backend.reduce("sum", out.gpu, a.gpu, 1)).toThrow(
+      /out shape \[1,3\] should be \[2,1\]/,
+    );
+    releaseAll(backend);
+  });
+});
+
+// --- through the Tensor API ---------------------------------------------------------------------
+
+describe.skipIf(gpu === null)("webgpu kernels through tensors", () => {
+  it("add, exp, sum, max and contiguous() of permuted and expanded tensors", async () => {
+    const values = [
+      [1, -2, 3],
+      [4, 5, -6],
+    ];
+    const a = mt.tensor(values, { backend: "webgpu" });
+    const row = mt.tensor([10, 20, 30], { backend: "webgpu" });
+    expect(Array.from(await a.add(row).data())).toEqual([11, 18, 33, 14, 25, 24]);
+    expect(Array.from(await a.permute(1, 0).contiguous().data())).toEqual([1, 4, -2, 5, 3, -6]);
+    expect(Array.from(await a.sum(0).data())).toEqual([5, 3, -3]);
+    expect(Array.from(await a.max(1).data())).toEqual([3, 5]);
+    expect(Array.from(await row.expand(2, 3).mul(a.permute(1, 0).permute(1, 0)).data())).toEqual([
+      10, -40, 90, 40, 100, -180,
+    ]);
+    const e = await a.exp().data();
+    values.flat().forEach((v, i) => {
+      expect(e[i]).toBeCloseTo(Math.exp(v), 4);
+    });
+  });
+});
