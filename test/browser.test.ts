@@ -17,6 +17,9 @@ const PAGE_TIMEOUT_MS = 60_000;
 
 /** What cpu_page.js leaves on `window`. */
 interface PageResult {
+  /** webgpu_page.js: the backend its result came from, and its largest difference from reference. */
+  backend?: string;
+  diff?: number;
   crossOriginIsolated: boolean;
   beforeLoad: string | null;
   shared: boolean;
@@ -38,7 +41,7 @@ if (playwright === null) {
   console.log("browser tests skipped: install Debian chromium (apt-get install chromium)");
 }
 
-(playwright === null ? describe.skip : describe)("cpu backend in headless Chromium", () => {
+(playwright === null ? describe.skip : describe)("the built library in headless Chromium", () => {
   let browser: Browser | undefined;
 
   beforeAll(async () => {
@@ -67,9 +70,13 @@ if (playwright === null) {
   });
 
   /** Open the page on a fresh server and context; the result plus everything the page printed. */
-  async function runPage(isolated: boolean) {
+  async function runPage(
+    isolated: boolean,
+    pageName = "cpu_page",
+    on: Browser | undefined = browser,
+  ) {
     const server: StaticServer = await startStaticServer({ root: ROOT, isolated });
-    const context = await browser!.newContext();
+    const context = await on!.newContext();
     const log: string[] = [];
     try {
       const page = await context.newPage();
@@ -82,7 +89,7 @@ if (playwright === null) {
       page.on("requestfailed", (r) =>
         log.push(`[request failed] ${r.url()} ${r.failure()?.errorText}`),
       );
-      await page.goto(`${server.url}/test/browser/cpu_page.html`);
+      await page.goto(`${server.url}/test/browser/${pageName}.html`);
       let outcome: PageGlobals;
       try {
         await page.waitForFunction(
@@ -145,4 +152,40 @@ if (playwright === null) {
       }
     });
   }
+
+  // WebGPU in the page (navigator.gpu): Chromium's own software Vulkan (SwiftShader) stands in for
+  // a GPU, so the same WGSL runs as on Dawn in Node.
+  it("runs the webgpu backend through navigator.gpu", {
+    timeout: PAGE_TIMEOUT_MS + 30_000,
+  }, async () => {
+    const gpuBrowser = await playwright!.chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-quic",
+        "--enable-unsafe-webgpu",
+        "--enable-features=Vulkan",
+        "--use-vulkan=swiftshader",
+        "--use-webgpu-adapter=swiftshader",
+        "--use-angle=swiftshader",
+      ],
+    });
+    try {
+      const { __result, __error, log } = await runPage(true, "webgpu_page", gpuBrowser);
+      const result = __result;
+      expect(__error, report("the page threw", { __error }, log)).toBeUndefined();
+      expect(result?.backend).toBe("webgpu");
+      // relu(A·B) summed over rows of 72, values ~20: float32 rounding, not a wrong kernel.
+      expect(result?.diff, report("webgpu differs from reference", result ?? {}, log)).toBeLessThan(
+        1e-3,
+      );
+    } finally {
+      await gpuBrowser.close();
+    }
+  });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { loadedBackend } from "../src/backend/registry.js";
+import { createWebGpuBackend } from "../src/backend/webgpu/create.js";
 import { WebGpuBackend } from "../src/backend/webgpu/webgpu_backend.js";
 import * as mt from "../src/index.js";
 import { loadedBackendNames } from "./backends.js";
@@ -166,5 +167,16 @@ describe.skipIf(!available)("the webgpu backend", () => {
     const moved = await (await onCpu.transpose(0, 1).to("webgpu")).to("cpu");
     expect(moved.shape).toEqual([3, 2]);
     expect(moved.toArray()).toEqual(onCpu.transpose(0, 1).toArray());
+  });
+
+  it("reports a lost device instead of hanging: reads reject and later ops throw, naming the loss", async () => {
+    // A backend of its own (a second device), so the shared one stays usable for other tests.
+    const own = await createWebGpuBackend();
+    const buffer = own.allocate(4, "float32");
+    own.upload(buffer, [1, 2, 3, 4]);
+    expect(Array.from(await own.download(buffer))).toEqual([1, 2, 3, 4]);
+    own.context.device.destroy();
+    await expect(own.download(buffer)).rejects.toThrow(/GPU device was lost/);
+    expect(() => own.allocate(4, "float32")).toThrow(/GPU device was lost/);
   });
 });
