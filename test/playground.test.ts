@@ -103,4 +103,53 @@ if (playwright === null) {
     expect(log.filter((l) => l.startsWith("[pageerror]"))).toEqual([]);
     await page.close();
   });
+
+  it("trains the digits CNN, predicts a drawn 1, and explains an unusable model file", {
+    timeout: 120_000,
+  }, async () => {
+    const { page, log } = await open("#digits");
+    await page.click("#train-digits");
+    await page.waitForFunction(
+      () => (document.querySelector("#digits-status")?.textContent ?? "").startsWith("Trained"),
+      null,
+      { timeout: 90_000 },
+    );
+    // A vertical stroke down the middle of the pad: a "1".
+    const box = await page.locator("#pad").boundingBox();
+    expect(box, log.join("\n")).not.toBeNull();
+    const x = box!.x + box!.width / 2;
+    await page.mouse.move(x, box!.y + box!.height * 0.15);
+    await page.mouse.down();
+    for (let i = 1; i <= 10; i++) {
+      await page.mouse.move(x, box!.y + box!.height * (0.15 + 0.07 * i));
+    }
+    await page.mouse.up();
+    await page.waitForSelector("#predictions li");
+    const rows = await page.$$eval("#predictions li", (items) =>
+      items.map((li) => ({ cls: li.getAttribute("data-class"), text: li.textContent ?? "" })),
+    );
+    expect(rows, log.join("\n")).toHaveLength(3);
+    expect(rows[0].cls).toBe("1"); // a vertical stroke, after training on 3,000 digits
+    for (const row of rows) {
+      expect(row.cls).toMatch(/^\d$/);
+      expect(row.text).toMatch(/^\d — \d{1,3}\.\d%$/);
+    }
+    const total = rows.reduce((sum, r) => sum + Number.parseFloat(r.text.split("— ")[1]), 0);
+    expect(total).toBeLessThanOrEqual(100.2);
+    expect(await page.$$("#mistakes li")).not.toHaveLength(0);
+
+    await page.setInputFiles("#model-file", {
+      name: "bad.safetensors",
+      mimeType: "application/octet-stream",
+      buffer: Buffer.from("hello"),
+    });
+    await page.waitForFunction(
+      () => (document.querySelector("#model-error")?.textContent ?? "").trim() !== "",
+    );
+    const error = (await page.textContent("#model-error")) ?? "";
+    expect(error).toContain("bad.safetensors");
+    expect(error).toMatch(/not a valid safetensors file/);
+    expect(log.filter((l) => l.startsWith("[pageerror]"))).toEqual([]);
+    await page.close();
+  });
 });

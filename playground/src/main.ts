@@ -1,10 +1,12 @@
 import { mountAutodiff } from "./autodiff_page.js";
+import { mountDigits } from "./digits_page.js";
 import { mountTrain } from "./train_page.js";
 
 /** The pages, by the hash that shows them. */
 const pages: Record<string, (root: HTMLElement) => void> = {
   train: mountTrain,
   autodiff: mountAutodiff,
+  digits: mountDigits,
 };
 const mounted = new Set<string>();
 

@@ -10,3 +10,4 @@ export * from "./idx.js";
 export * from "./idx_files.js";
 export * from "./image_dataset.js";
 export * from "./mnist.js";
+export * from "./png_digit.js";
