@@ -1,7 +1,14 @@
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { createServer as createHttpServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { extname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { saveModel } from "../src/cli/model_file.js";
+import * as mt from "../src/index.js";
 
 /**
  * The playground end to end, in real headless Chromium: Vite serves it from source (as
@@ -150,6 +157,74 @@ if (playwright === null) {
     expect(error).toContain("bad.safetensors");
     expect(error).toMatch(/not a valid safetensors file/);
     expect(log.filter((l) => l.startsWith("[pageerror]"))).toEqual([]);
+    await page.close();
+  });
+
+  it("builds a static site that works from a plain file server", { timeout: 120_000 }, async () => {
+    const { build } = await import("vite");
+    const outDir = mkdtempSync(join(tmpdir(), "minitorch-playground-"));
+    await build({ configFile: CONFIG, logLevel: "error", build: { outDir, emptyOutDir: true } });
+    // No COOP/COEP here: any static host; the cpu backend then runs on one thread.
+    const server = createHttpServer(async (request, response) => {
+      const path = decodeURIComponent(new URL(request.url ?? "/", "http://x").pathname);
+      const file = join(outDir, path === "/" ? "index.html" : path);
+      if (!file.startsWith(outDir) || !existsSync(file)) {
+        response.writeHead(404).end();
+        return;
+      }
+      const types: Record<string, string> = {
+        ".html": "text/html",
+        ".js": "text/javascript",
+        ".css": "text/css",
+        ".wasm": "application/wasm",
+        ".json": "application/json",
+      };
+      response.writeHead(200, {
+        "Content-Type": types[extname(file)] ?? "application/octet-stream",
+      });
+      response.end(await readFile(file));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const page = await browser!.newPage();
+      const log: string[] = [];
+      page.on("pageerror", (e) => log.push(`[pageerror] ${e.message}`));
+      await page.goto(`http://127.0.0.1:${port}/#train`);
+      await page.selectOption("#dataset", "xor");
+      await page.click("#start");
+      await page.waitForFunction(
+        () => Number.parseFloat(document.querySelector("#accuracy")?.textContent ?? "0") >= 90,
+        null,
+        { timeout: 90_000 },
+      );
+      await page.goto(`http://127.0.0.1:${port}/#autodiff`);
+      await page.waitForSelector("#graph g.node");
+      expect(log).toEqual([]);
+      await page.close();
+    } finally {
+      server.close();
+    }
+  });
+
+  it("loads a model file the CLI wrote into the Digits page", { timeout: 90_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), "minitorch-model-"));
+    const file = join(dir, "model.safetensors");
+    mt.manualSeed(3);
+    // The CLI's own writer, with non-default sizes: the page must rebuild the network from the file.
+    await saveModel(new mt.models.LeNet({ channels: [4, 8], hidden: 32 }), file, {
+      dataset: "mnist",
+    });
+    const { page, log } = await open("#digits");
+    await page.setInputFiles("#model-file", file);
+    await page.waitForFunction(
+      () => (document.querySelector("#digits-status")?.textContent ?? "").startsWith("Loaded"),
+      null,
+      { timeout: 60_000 },
+    );
+    const status = (await page.textContent("#digits-status")) ?? "";
+    expect(status, log.join("\n")).toContain("channels 4/8, hidden 32");
+    expect((await page.textContent("#model-error"))?.trim() ?? "").toBe("");
     await page.close();
   });
 });
