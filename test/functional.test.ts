@@ -362,6 +362,48 @@ describe.each(loadedBackendNames)("nn.functional on the %s backend", (backend) =
     });
   });
 
+  describe("binaryCrossEntropyWithLogits", () => {
+    it("equals binary cross-entropy of σ(z), and stays finite where σ(z) rounds to 0 or 1", async () => {
+      const z = [-3, -0.5, 0, 0.7, 2.5, 4];
+      const t = [0, 1, 1, 0, 1, 0];
+      const sig = (x: number) => 1 / (1 + Math.exp(-x));
+      const each = z.map(
+        (zi, i) => -(t[i] * Math.log(sig(zi)) + (1 - t[i]) * Math.log(1 - sig(zi))),
+      );
+      const logits = mt.tensor(z, { backend });
+      expectClose(
+        await values(F.binaryCrossEntropyWithLogits(logits, t, { reduction: "none" })),
+        each,
+        5,
+      );
+      const mean = (await values(F.binaryCrossEntropyWithLogits(logits, t)))[0];
+      expect(mean).toBeCloseTo(each.reduce((a, b) => a + b) / 6, 5);
+      // σ(±100) is exactly 1 or 0 in float32: the loss of the wrong target is still |z|.
+      const far = F.binaryCrossEntropyWithLogits(
+        mt.tensor([100, -100, 100], { backend }),
+        [0, 1, 1],
+        {
+          reduction: "none",
+        },
+      );
+      expectClose(await values(far), [100, 100, 0], 4);
+    });
+
+    itSync("has the gradient (σ(z) − t)/N, checked against central differences", () => {
+      const z = mt.randn([2, 3], { seed: 40, backend, dtype: "float64", requiresGrad: true });
+      const t = mt.rand([2, 3], { seed: 41, backend, dtype: "float64" });
+      expect(mt.testing.gradcheck((a) => F.binaryCrossEntropyWithLogits(a, t), [z])).toBe(true);
+    });
+
+    it("rejects targets of another shape or size", () => {
+      const z = mt.zeros([2, 3], { backend });
+      expect(() => F.binaryCrossEntropyWithLogits(z, mt.zeros([3, 2], { backend }))).toThrow(
+        /targets of shape \[3,2\] do not match logits of shape \[2,3\]/,
+      );
+      expect(() => F.binaryCrossEntropyWithLogits(z, [1, 0])).toThrow(mt.ShapeError);
+    });
+  });
+
   describe("binaryCrossEntropy", () => {
     itSync("matches −(t·ln p + (1 − t)·ln(1 − p)), averaged", async () => {
       const p = mt.rand([2, 3], { seed: 26, backend, dtype: "float64" });

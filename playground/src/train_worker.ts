@@ -40,15 +40,6 @@ function postError(error: unknown): void {
   post({ type: "error", message: error instanceof Error ? error.message : String(error) });
 }
 
-/**
- * Binary cross-entropy from logits, per element, in the stable form
- * max(z, 0) − z·y + log(1 + e^−|z|), which never takes the log of a probability that rounded to 0.
- */
-function bceWithLogits(z: mt.Tensor, y: mt.Tensor): mt.Tensor {
-  const abs = z.relu().add(z.neg().relu());
-  return z.relu().sub(z.mul(y)).add(abs.neg().exp().add(1).log());
-}
-
 /** 2 → hidden (× layers, ReLU after each) → 1 logit. */
 function buildModel(hidden: number, layers: number, rng: mt.Random): mt.nn.Sequential {
   const model = new mt.nn.Sequential();
@@ -114,7 +105,7 @@ function trainEpoch(r: Run): { loss: mt.Tensor; correct: mt.Tensor } {
   return mt.tidy(() => {
     r.optimizer.zeroGrad();
     const z = r.model.forward(r.X).view(-1);
-    const loss = bceWithLogits(z, r.y).mean();
+    const loss = mt.nn.functional.binaryCrossEntropyWithLogits(z, r.y);
     loss.backward();
     const correct = z.gt(0).eq(r.y).sum();
     r.optimizer.step();
@@ -127,7 +118,10 @@ async function evaluate(r: Run): Promise<{ loss: number; accuracy: number }> {
   const { loss, correct } = mt.tidy(() =>
     mt.noGrad(() => {
       const z = r.model.forward(r.X).view(-1);
-      return { loss: bceWithLogits(z, r.y).mean(), correct: z.gt(0).eq(r.y).sum() };
+      return {
+        loss: mt.nn.functional.binaryCrossEntropyWithLogits(z, r.y),
+        correct: z.gt(0).eq(r.y).sum(),
+      };
     }),
   );
   return readReport(r, loss, correct);

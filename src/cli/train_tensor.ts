@@ -1,21 +1,11 @@
 import { makeDataset } from "../data/datasets.js";
+import { binaryCrossEntropyWithLogits } from "../nn/functional/loss.js";
 import { MLP } from "../nn/linear.js";
 import { SGD } from "../optim/sgd.js";
 import { Random } from "../random.js";
 import { tensor } from "../tensor/creation.js";
-import { type Tensor, tidy } from "../tensor/tensor.js";
+import { tidy } from "../tensor/tensor.js";
 import type { EpochReport, TrainOptions } from "./train_options.js";
-
-/**
- * Binary cross-entropy from logits, per element, in the stable form
- * −[y·log σ(z) + (1−y)·log(1−σ(z))] = max(z, 0) − z·y + log(1 + e^−|z|),
- * which never takes the log of a probability that rounded to 0 (σ(z) is exactly 1 in float32
- * for z > 17).
- */
-function bceWithLogits(z: Tensor, y: Tensor): Tensor {
-  const abs = z.relu().add(z.neg().relu());
-  return z.relu().sub(z.mul(y)).add(abs.neg().exp().add(1).log());
-}
 
 /**
  * Train the tensor MLP (the Scalar network's architecture, built from Linear layers) with
@@ -42,7 +32,7 @@ export function trainTensor(
     const { loss, correct } = tidy(() => {
       optimizer.zeroGrad();
       const z = model.logits(X);
-      const losses = bceWithLogits(z, y);
+      const losses = binaryCrossEntropyWithLogits(z, y, { reduction: "none" });
       losses.sum().div(data.n).backward();
       const step = { loss: losses.sum().item(), correct: z.gt(0).eq(y).sum().item() };
       optimizer.step();

@@ -7,6 +7,7 @@ export { type DropoutOptions, dropout } from "./dropout.js";
 export { linear } from "./linear.js";
 export {
   binaryCrossEntropy,
+  binaryCrossEntropyWithLogits,
   crossEntropy,
   type LossOptions,
   mseLoss,

@@ -155,28 +155,54 @@ export function binaryCrossEntropy(
   targets: Tensor | readonly number[],
   options: LossOptions = {},
 ): Tensor {
-  let t: Tensor;
-  if (targets instanceof Tensor) {
-    if (!sameShape(targets.shape, probs.shape)) {
-      throw new ShapeError(
-        `binaryCrossEntropy: targets of shape ${formatShape(targets.shape)} do not match probs of shape ${formatShape(probs.shape)}`,
-      );
-    }
-    if (targets.dtype !== probs.dtype) {
-      throw new DTypeError(
-        `binaryCrossEntropy: targets are ${targets.dtype} but probs are ${probs.dtype}; convert with .float() or .double()`,
-      );
-    }
-    t = targets;
-  } else {
-    if (targets.length !== probs.size) {
-      throw new ShapeError(
-        `binaryCrossEntropy: ${targets.length} targets for probs of shape ${formatShape(probs.shape)} (${probs.size} elements)`,
-      );
-    }
-    t = hostTensor(targets, probs.shape, probs);
-  }
+  const t = binaryTargets("binaryCrossEntropy", "probs", probs, targets);
   return reduce("binaryCrossEntropy", BinaryCrossEntropy.apply<Tensor>(probs, t), options);
+}
+
+/** `targets` as a tensor shaped and typed like `input`, or a typed error naming what differs. */
+function binaryTargets(
+  op: string,
+  what: string,
+  input: Tensor,
+  targets: Tensor | readonly number[],
+): Tensor {
+  if (targets instanceof Tensor) {
+    if (!sameShape(targets.shape, input.shape)) {
+      throw new ShapeError(
+        `${op}: targets of shape ${formatShape(targets.shape)} do not match ${what} of shape ${formatShape(input.shape)}`,
+      );
+    }
+    if (targets.dtype !== input.dtype) {
+      throw new DTypeError(
+        `${op}: targets are ${targets.dtype} but ${what} are ${input.dtype}; convert with .float() or .double()`,
+      );
+    }
+    return targets;
+  }
+  if (targets.length !== input.size) {
+    throw new ShapeError(
+      `${op}: ${targets.length} targets for ${what} of shape ${formatShape(input.shape)} (${input.size} elements)`,
+    );
+  }
+  return hostTensor(targets, input.shape, input);
+}
+
+/**
+ * Binary cross-entropy straight from logits z (before the sigmoid), as
+ * `torch.nn.functional.binary_cross_entropy_with_logits`: mean of −(t·ln σ(z) + (1 − t)·ln(1 − σ(z))),
+ * computed in the stable form max(z, 0) − z·t + ln(1 + e^−|z|), which never takes the log of a
+ * probability that rounded to 0 or 1 (σ(z) is exactly 1 in float32 for z > 17).
+ */
+export function binaryCrossEntropyWithLogits(
+  logits: Tensor,
+  targets: Tensor | readonly number[],
+  options: LossOptions = {},
+): Tensor {
+  const t = binaryTargets("binaryCrossEntropyWithLogits", "logits", logits, targets);
+  const z = logits;
+  const absZ = z.relu().add(z.neg().relu());
+  const losses = z.relu().sub(z.mul(t)).add(absZ.neg().exp().add(1).log());
+  return reduce("binaryCrossEntropyWithLogits", losses, options);
 }
 
 /**
