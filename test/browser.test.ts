@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { findChromium, launchChromium } from "./browser/chromium.js";
 import { type StaticServer, startStaticServer } from "./browser/server.js";
 
 /**
@@ -11,7 +12,6 @@ import { type StaticServer, startStaticServer } from "./browser/server.js";
  * rebuild before running this file.
  */
 
-const CHROMIUM = "/usr/bin/chromium";
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const PAGE_TIMEOUT_MS = 60_000;
 
@@ -36,10 +36,7 @@ interface PageGlobals {
 }
 
 // Optional: a machine without Debian's chromium (or the playwright-core package) skips the suite.
-const playwright = existsSync(CHROMIUM) ? await import("playwright-core").catch(() => null) : null;
-if (playwright === null) {
-  console.log("browser tests skipped: install Debian chromium (apt-get install chromium)");
-}
+const playwright = await findChromium("browser tests");
 
 (playwright === null ? describe.skip : describe)("the built library in headless Chromium", () => {
   let browser: Browser | undefined;
@@ -50,19 +47,7 @@ if (playwright === null) {
         "dist/index.js is missing: run `npm run build` first (this test builds nothing)",
       );
     }
-    browser = await playwright!.chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-quic",
-      ],
-    });
+    browser = await launchChromium(playwright!);
   });
 
   afterAll(async () => {
@@ -89,7 +74,7 @@ if (playwright === null) {
       page.on("requestfailed", (r) =>
         log.push(`[request failed] ${r.url()} ${r.failure()?.errorText}`),
       );
-      await page.goto(`${server.url}/test/browser/${pageName}.html`);
+      await page.goto(`${server.url}/test/browser/page.html?run=${pageName}`);
       let outcome: PageGlobals;
       try {
         await page.waitForFunction(
@@ -158,23 +143,7 @@ if (playwright === null) {
   it("runs the webgpu backend through navigator.gpu", {
     timeout: PAGE_TIMEOUT_MS + 30_000,
   }, async () => {
-    const gpuBrowser = await playwright!.chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-quic",
-        "--enable-unsafe-webgpu",
-        "--enable-features=Vulkan",
-        "--use-vulkan=swiftshader",
-        "--use-webgpu-adapter=swiftshader",
-        "--use-angle=swiftshader",
-      ],
-    });
+    const gpuBrowser = await launchChromium(playwright!, true);
     try {
       const { __result, __error, log } = await runPage(true, "webgpu_page", gpuBrowser);
       const result = __result;

@@ -9,6 +9,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { saveModel } from "../src/cli/model_file.js";
 import * as mt from "../src/index.js";
+import { findChromium, launchChromium } from "./browser/chromium.js";
 
 /**
  * The playground end to end, in real headless Chromium: Vite serves it from source (as
@@ -17,13 +18,9 @@ import * as mt from "../src/index.js";
  * and see where it breaks.
  */
 
-const CHROMIUM = "/usr/bin/chromium";
 const CONFIG = fileURLToPath(new URL("../playground/vite.config.ts", import.meta.url));
 
-const playwright = existsSync(CHROMIUM) ? await import("playwright-core").catch(() => null) : null;
-if (playwright === null) {
-  console.log("playground tests skipped: install Debian chromium (apt-get install chromium)");
-}
+const playwright = await findChromium("playground tests");
 
 (playwright === null ? describe.skip : describe)("the playground in headless Chromium", () => {
   let browser: Browser | undefined;
@@ -40,19 +37,7 @@ if (playwright === null) {
     await server.listen();
     url = server.resolvedUrls?.local[0] ?? "";
     close = () => server.close();
-    browser = await playwright!.chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-quic",
-      ],
-    });
+    browser = await launchChromium(playwright!);
   }, 60_000);
 
   afterAll(async () => {

@@ -1,9 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { referenceBackend } from "../src/backend/reference/reference_backend.js";
-import { loadBackend } from "../src/backend/registry.js";
-import type { GpuBuffer } from "../src/backend/webgpu/gpu_context.js";
-import { WebGpuBackend } from "../src/backend/webgpu/webgpu_backend.js";
+import type { WebGpuBackend } from "../src/backend/webgpu/webgpu_backend.js";
 import { BackendError, ShapeError } from "../src/errors.js";
 import * as mt from "../src/index.js";
 import {
@@ -13,7 +11,16 @@ import {
   type UnaryOp,
   unaryOps,
 } from "../src/tensor/ops.js";
-import type { View } from "../src/tensor/tensor_data.js";
+import {
+  type HostAndGpu,
+  hostAndGpu,
+  loadGpu,
+  type Placed,
+  place,
+  type Rand,
+  releaseAll,
+  rng,
+} from "./gpu_views.js";
 
 /**
  * The webgpu backend's elementwise (map, zip, copy) and reduction kernels against the reference
@@ -23,36 +30,11 @@ import type { View } from "../src/tensor/tensor_data.js";
  * whole out buffer is compared, so a kernel writing outside its view fails too.
  */
 
-async function loadGpu(): Promise<WebGpuBackend | null> {
-  try {
-    const backend = await loadBackend("webgpu");
-    return backend instanceof WebGpuBackend ? backend : null;
-  } catch (error) {
-    const why = error instanceof Error ? error.message : String(error);
-    console.log(`webgpu kernel tests skipped: ${why}`);
-    return null;
-  }
-}
-
-const gpu = await loadGpu();
+const gpu = await loadGpu("webgpu kernel tests");
 
 const RUNS = 8;
 
 // --- layouts and buffers ------------------------------------------------------------------------
-
-/** A deterministic generator (mulberry32), so a fast-check seed fixes layouts and values. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-type Rand = () => number;
 
 function pick<T>(r: Rand, items: readonly T[]): T {
   return items[Math.floor(r() * items.length)];
@@ -64,43 +46,6 @@ function int(r: Rand, lo: number, hi: number): number {
 
 function sizeOf(shape: readonly number[]): number {
   return shape.reduce((p, d) => p * d, 1);
-}
-
-/** A strided layout of `shape` inside a buffer of `length` elements. */
-interface Placed {
-  shape: number[];
-  strides: number[];
-  offset: number;
-  length: number;
-}
-
-/**
- * How a view sits in its buffer: storage order, padding per dim, stride-0 dims, offset, and the
- * innermost step (2: every other element, as a slice `x[::2]` would be).
- */
-interface Placement {
-  order?: readonly number[];
-  step?: number;
-  pad?: readonly number[];
-  zero?: readonly boolean[];
-  offset?: number;
-}
-
-function place(shape: readonly number[], how: Placement = {}): Placed {
-  const rank = shape.length;
-  const order = how.order ?? shape.map((_, i) => i);
-  const strides = new Array<number>(rank).fill(0);
-  let step = how.step ?? 1;
-  for (let q = rank - 1; q >= 0; q--) {
-    const d = order[q];
-    if (how.zero?.[d]) continue;
-    strides[d] = step;
-    step *= shape[d] + (how.pad?.[d] ?? 0);
-  }
-  const offset = how.offset ?? 0;
-  const empty = shape.includes(0);
-  const reach = empty ? 0 : shape.reduce((s, size, d) => s + (size - 1) * strides[d], 0);
-  return { shape: [...shape], strides, offset, length: offset + reach + 1 };
 }
 
 function shuffled(r: Rand, n: number): number[] {
@@ -119,34 +64,13 @@ function permutedPlace(r: Rand, shape: readonly number[]): Placed {
   return place(shape, { order: shuffled(r, shape.length), pad, step, offset: int(r, 0, 6) });
 }
 
-/** Data on both sides: host values (the reference's buffer) and the same values on the GPU. */
-interface Operand {
-  host: View<Float32Array>;
-  gpu: View<GpuBuffer>;
-}
-
-/** The GPU buffers a test made, freed at its end. */
-const live: GpuBuffer[] = [];
-
-function operand(backend: WebGpuBackend, p: Placed, values: Float32Array): Operand {
-  const buffer = backend.allocate(p.length, "float32");
-  live.push(buffer);
-  backend.upload(buffer, values);
-  const layout = { shape: p.shape, strides: p.strides, offset: p.offset };
-  return { host: { ...layout, buffer: values.slice() }, gpu: { ...layout, buffer } };
-}
-
-function releaseAll(backend: WebGpuBackend): void {
-  for (const b of live.splice(0)) backend.free(b);
-}
-
 /** What the out buffer holds outside its view: must survive every kernel. */
 const SENTINEL = 1234.5;
 
 /** The out, with a few sentinel elements past its view's end (a vec4 store must not reach). */
-function outOperand(backend: WebGpuBackend, p: Placed): Operand {
+function outOperand(backend: WebGpuBackend, p: Placed): HostAndGpu {
   const length = p.length + 3;
-  return operand(backend, { ...p, length }, new Float32Array(length).fill(SENTINEL));
+  return hostAndGpu(backend, { ...p, length }, new Float32Array(length).fill(SENTINEL));
 }
 
 // --- values and tolerances per op ---------------------------------------------------------------
@@ -321,7 +245,7 @@ async function checkElementwise(
 ): Promise<void> {
   const name = nameOf(kernel);
   const ins = inputs.map((p, k) =>
-    operand(
+    hostAndGpu(
       backend,
       p,
       Float32Array.from({ length: p.length }, () => valueFor(name, k, r)),
@@ -414,7 +338,7 @@ describe.skipIf(gpu === null)("webgpu elementwise kernels", () => {
     const [rows, cols] = [2049, 2048];
     const n = rows * cols;
     const values = Float32Array.from({ length: n + 1 }, (_, i) => (i % 251) - 125);
-    const a = operand(backend, { ...place([cols, rows]), length: n + 1 }, values);
+    const a = hostAndGpu(backend, { ...place([cols, rows]), length: n + 1 }, values);
     const out = outOperand(backend, place([rows, cols]));
     const transposed = { ...a.gpu, shape: [rows, cols], strides: [1, rows] };
     backend.copy(out.gpu, transposed);
@@ -430,7 +354,7 @@ describe.skipIf(gpu === null)("webgpu elementwise kernels", () => {
     }
     expect(bad).toBe(-1);
     // Offset 1: the scalar flat path, one element per thread.
-    const b = operand(backend, place([1]), Float32Array.of(0.5));
+    const b = hostAndGpu(backend, place([1]), Float32Array.of(0.5));
     const shifted = { ...a.gpu, shape: [n], strides: [1], offset: 1 };
     backend.zip("add", { ...out.gpu, shape: [n], strides: [1] }, shifted, b.gpu);
     const sums = await backend.download(out.gpu.buffer);
@@ -456,8 +380,8 @@ describe.skipIf(gpu === null)("webgpu elementwise kernels", () => {
     ]) {
       // One more element past the view: a scalar input in the out's buffer that nothing writes.
       const values = Float32Array.from({ length: layout.length + 1 }, () => eighths(r, -3, 3));
-      const a = operand(backend, { ...layout, length: layout.length + 1 }, values);
-      const b = operand(
+      const a = hostAndGpu(backend, { ...layout, length: layout.length + 1 }, values);
+      const b = hostAndGpu(
         backend,
         other,
         Float32Array.from({ length: other.length }, () => eighths(r, -3, 3)),
@@ -500,8 +424,8 @@ describe.skipIf(gpu === null)("webgpu elementwise kernels", () => {
 
   it("throws a ShapeError for inputs that do not broadcast or views outside their buffer", () => {
     const backend = gpu as WebGpuBackend;
-    const a = operand(backend, place([2, 3]), new Float32Array(6));
-    const b = operand(backend, place([4]), new Float32Array(4));
+    const a = hostAndGpu(backend, place([2, 3]), new Float32Array(6));
+    const b = hostAndGpu(backend, place([4]), new Float32Array(4));
     const out = outOperand(backend, place([2, 3]));
     expect(() => backend.zip("add", out.gpu, a.gpu, b.gpu)).toThrow(ShapeError);
     expect(() => backend.zip("add", out.gpu, a.gpu, b.gpu)).toThrow(
@@ -518,12 +442,12 @@ describe.skipIf(gpu === null)("webgpu elementwise kernels", () => {
     const shape = new Array<number>(9).fill(2);
     // Reversed storage order against a row-major out: no two dims merge.
     const reversed = place(shape, { order: shape.map((_, i) => 8 - i) });
-    const a = operand(backend, reversed, new Float32Array(reversed.length));
+    const a = hostAndGpu(backend, reversed, new Float32Array(reversed.length));
     const out = outOperand(backend, place(shape));
     expect(() => backend.copy(out.gpu, a.gpu)).toThrow(BackendError);
     expect(() => backend.copy(out.gpu, a.gpu)).toThrow(/at most 8 dims.*needs 9/);
     // Merging dims: a contiguous 9-D copy is one flat dim.
-    const contiguous = operand(backend, place(shape), new Float32Array(512));
+    const contiguous = hostAndGpu(backend, place(shape), new Float32Array(512));
     expect(() => backend.copy(out.gpu, contiguous.gpu)).not.toThrow();
     releaseAll(backend);
   });
@@ -544,7 +468,7 @@ async function checkReduce(
   r: Rand,
   rel = 0,
 ): Promise<void> {
-  const a = operand(
+  const a = hostAndGpu(
     backend,
     input,
     Float32Array.from({ length: input.length }, () => value(r)),
@@ -611,7 +535,7 @@ describe.skipIf(gpu === null)("webgpu reduction kernels", () => {
       ["max", Number.NEGATIVE_INFINITY],
       ["min", Number.POSITIVE_INFINITY],
     ] as const) {
-      const a = operand(backend, place([3, 0, 2]), new Float32Array(1));
+      const a = hostAndGpu(backend, place([3, 0, 2]), new Float32Array(1));
       const o = outOperand(backend, place([3, 1, 2]));
       backend.reduce(op, o.gpu, a.gpu, 1);
       expect(Array.from(await backend.download(o.gpu.buffer)).slice(0, 6)).toEqual(
@@ -650,7 +574,7 @@ describe.skipIf(gpu === null)("webgpu reduction kernels", () => {
   ])("more than 65,535 workgroups (a 2-D grid): %i rows of %i", async (rows, len) => {
     const backend = gpu as WebGpuBackend;
     const values = Float32Array.from({ length: rows * len }, (_, i) => (i % 7) - 3);
-    const a = operand(backend, place([rows, len]), values);
+    const a = hostAndGpu(backend, place([rows, len]), values);
     const out = outOperand(backend, place([rows, 1]));
     backend.reduce("sum", out.gpu, a.gpu, 1);
     const got = await backend.download(out.gpu.buffer);
@@ -666,7 +590,7 @@ describe.skipIf(gpu === null)("webgpu reduction kernels", () => {
 
   it("throws a ShapeError for a bad dim or out shape", () => {
     const backend = gpu as WebGpuBackend;
-    const a = operand(backend, place([2, 3]), new Float32Array(6));
+    const a = hostAndGpu(backend, place([2, 3]), new Float32Array(6));
     const out = outOperand(backend, place([1, 3]));
     expect(() => backend.reduce("sum", out.gpu, a.gpu, 2)).toThrow(ShapeError);
     expect(() => backend.reduce("sum", out.gpu, a.gpu, 1)).toThrow(

@@ -2,10 +2,9 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { ConvGeometry } from "../src/backend/backend.js";
 import { referenceBackend } from "../src/backend/reference/reference_backend.js";
-import { loadBackend } from "../src/backend/registry.js";
 import type { GpuBuffer } from "../src/backend/webgpu/gpu_context.js";
 import { type MatmulOptions, matmulWith } from "../src/backend/webgpu/matmul.js";
-import { WebGpuBackend } from "../src/backend/webgpu/webgpu_backend.js";
+import type { WebGpuBackend } from "../src/backend/webgpu/webgpu_backend.js";
 import {
   BIG_TILING,
   type MatmulTiling,
@@ -16,7 +15,15 @@ import {
   tilingThreads,
 } from "../src/backend/webgpu/wgsl_matmul.js";
 import { BackendError, ShapeError } from "../src/errors.js";
-import type { View } from "../src/tensor/tensor_data.js";
+import {
+  type HostAndGpu,
+  hostAndGpu,
+  loadGpu,
+  type Placed,
+  place,
+  releaseAll,
+  rng,
+} from "./gpu_views.js";
 
 /**
  * The webgpu backend's matmul and unfold/fold kernels against the reference backend (the
@@ -25,67 +32,12 @@ import type { View } from "../src/tensor/tensor_data.js";
  * backend level (views in, buffers out) so nothing but these kernels runs on the GPU.
  */
 
-async function loadGpu(): Promise<WebGpuBackend | null> {
-  try {
-    const backend = await loadBackend("webgpu");
-    return backend instanceof WebGpuBackend ? backend : null;
-  } catch (error) {
-    const why = error instanceof Error ? error.message : String(error);
-    console.log(`webgpu matmul/conv tests skipped: ${why}`);
-    return null;
-  }
-}
-
-const gpu = await loadGpu();
+const gpu = await loadGpu("webgpu matmul/conv tests");
 
 /** A 128×64 tiling of 8×8 per thread: BIG_TILING's per-thread code in 128 threads. */
 const TALL_TILING: MatmulTiling = { tileM: 128, tileN: 64, tileK: 16, threadM: 8, threadN: 8 };
 
 // --- views over host and GPU buffers ------------------------------------------------------------
-
-/** A deterministic generator (mulberry32), so a fast-check seed fixes layouts and values. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** A strided layout of `shape` inside a buffer of `length` elements. */
-interface Placed {
-  shape: number[];
-  strides: number[];
-  offset: number;
-  length: number;
-}
-
-/** How a view sits in its buffer: storage order of dims, padding per dim, stride-0 dims, offset. */
-interface Placement {
-  order?: readonly number[];
-  pad?: readonly number[];
-  zero?: readonly boolean[];
-  offset?: number;
-}
-
-function place(shape: readonly number[], how: Placement = {}): Placed {
-  const rank = shape.length;
-  const order = how.order ?? shape.map((_, i) => i);
-  const strides = new Array<number>(rank).fill(0);
-  let step = 1;
-  for (let q = rank - 1; q >= 0; q--) {
-    const d = order[q];
-    if (how.zero?.[d]) continue;
-    strides[d] = step;
-    step *= shape[d] + (how.pad?.[d] ?? 0);
-  }
-  const offset = how.offset ?? 0;
-  const reach = shape.reduce((s, size, d) => s + Math.max(0, size - 1) * strides[d], 0);
-  return { shape: [...shape], strides, offset, length: offset + reach + 1 };
-}
 
 /** A random placement: permuted storage order, some padding (a slice), an offset, stride 0 dims. */
 function randomPlace(shape: readonly number[], r: () => number, zeroable: number): Placed {
@@ -101,25 +53,13 @@ function randomPlace(shape: readonly number[], r: () => number, zeroable: number
   return place(shape, { order, pad, zero, offset: r() < 0.5 ? Math.floor(r() * 9) : 0 });
 }
 
-/** A host buffer of random values in [-1, 1) and the same values on the GPU. */
-interface Pair {
-  host: View<Float32Array>;
-  gpu: View<GpuBuffer>;
-}
-
-const live: GpuBuffer[] = [];
-
-function upload(backend: WebGpuBackend, p: Placed, r: () => number): Pair {
-  const values = Float32Array.from({ length: p.length }, () => r() * 2 - 1);
-  const buffer = backend.allocate(p.length, "float32");
-  live.push(buffer);
-  backend.upload(buffer, values);
-  const layout = { shape: p.shape, strides: p.strides, offset: p.offset };
-  return { host: { ...layout, buffer: values }, gpu: { ...layout, buffer } };
-}
-
-function releaseAll(backend: WebGpuBackend): void {
-  for (const b of live.splice(0)) backend.free(b);
+/** A buffer of random values in [-1, 1) laid out as `p`, on the host and on the GPU. */
+function upload(backend: WebGpuBackend, p: Placed, r: () => number): HostAndGpu {
+  return hostAndGpu(
+    backend,
+    p,
+    Float32Array.from({ length: p.length }, () => r() * 2 - 1),
+  );
 }
 
 /**

@@ -1,7 +1,6 @@
-import { readFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
 import { DataError } from "../errors.js";
-import { save } from "../io/files.js";
-import { decodeSafetensors } from "../io/safetensors.js";
+import { readSafetensors, save } from "../io/files.js";
 import { Tensor } from "../tensor/tensor.js";
 import type { EpochMetrics } from "./metrics_svg.js";
 import type { MnistSettings } from "./mnist_train.js";
@@ -71,14 +70,8 @@ export async function readCheckpoint(
   path: string,
   settings: MnistSettings,
 ): Promise<Checkpoint | null> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(path);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
-    throw new DataError(`--resume: cannot read ${path}: ${(error as Error).message}`);
-  }
-  const { tensors, metadata } = decodeSafetensors(bytes, path);
+  if (!existsSync(path)) return null;
+  const { tensors, metadata } = await readSafetensors(path);
   if (metadata?.format !== FORMAT) {
     throw new DataError(
       `--resume: ${path} is not a minitorch checkpoint (format "${metadata?.format}")`,

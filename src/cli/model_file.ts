@@ -1,7 +1,5 @@
-import { readFile } from "node:fs/promises";
 import { DataError } from "../errors.js";
-import { save } from "../io/files.js";
-import { decodeSafetensors } from "../io/safetensors.js";
+import { readSafetensors, save } from "../io/files.js";
 import { LeNet } from "../models/lenet.js";
 
 /**
@@ -28,13 +26,7 @@ export async function saveModel(
 
 /** Rebuilds the LeNet saved at `path`; a DataError when the file is not one (wrong names or shapes). */
 export async function loadModel(path: string): Promise<{ model: LeNet; dataset: string }> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(path);
-  } catch (error) {
-    throw new DataError(`cannot read the model ${path}: ${(error as Error).message}`);
-  }
-  const { tensors, metadata } = decodeSafetensors(bytes, path);
+  const { tensors, metadata } = await readSafetensors(path);
   const shapeOf = (name: string): readonly number[] => {
     const t = tensors[name];
     if (t === undefined) {

@@ -1,10 +1,10 @@
 import { DataError } from "../errors.js";
 import { defaultGenerator, type Random } from "../random.js";
-import { getBackend } from "../tensor/default_backend.js";
-import { Tensor } from "../tensor/tensor.js";
+import type { Tensor } from "../tensor/tensor.js";
 import { type Conv1dOptions, type Conv2dOptions, conv1d, conv2d } from "./functional/conv.js";
+import { uniformParameter } from "./init.js";
 import { Module } from "./module.js";
-import { Parameter } from "./parameter.js";
+import type { Parameter } from "./parameter.js";
 
 /** Options of `Conv2d`: the window's stride and padding, plus how the parameters are made. */
 export interface Conv2dLayerOptions extends Conv2dOptions {
@@ -28,18 +28,6 @@ function checkSize(layer: string, name: string, value: number): number {
     throw new DataError(`${layer}: ${name} must be a positive integer, got ${String(value)}`);
   }
   return value;
-}
-
-/**
- * A trainable float32 tensor of `shape` on the default backend, uniform in [−bound, bound): the
- * same draw order as `Linear`, weight first, then bias.
- */
-function uniformParameter(shape: number[], bound: number, rng: Random): Parameter<Tensor> {
-  const size = shape.reduce((a, b) => a * b, 1);
-  const values = Array.from({ length: size }, () => rng.uniform(-bound, bound));
-  const t = Tensor.fromValues(values, shape, "float32", getBackend());
-  t.requiresGrad = true;
-  return new Parameter(t);
 }
 
 /**

@@ -1,9 +1,9 @@
 import { defaultGenerator, type Random } from "../random.js";
-import { getBackend } from "../tensor/default_backend.js";
-import { Tensor } from "../tensor/tensor.js";
+import type { Tensor } from "../tensor/tensor.js";
 import { linear } from "./functional/linear.js";
+import { uniformParameter } from "./init.js";
 import { Module } from "./module.js";
-import { Parameter } from "./parameter.js";
+import type { Parameter } from "./parameter.js";
 
 /** Options of `Linear`. */
 export interface LinearOptions {
@@ -11,15 +11,6 @@ export interface LinearOptions {
   bias?: boolean;
   /** Generator for the initial weights (default: the global one, seeded by `manualSeed`). */
   rng?: Random;
-}
-
-/** A tensor of `shape` with entries uniform in [−bound, bound), as a trainable leaf. */
-function uniformParameter(shape: number[], bound: number, rng: Random): Parameter<Tensor> {
-  const size = shape.reduce((a, b) => a * b, 1);
-  const values = Array.from({ length: size }, () => rng.uniform(-bound, bound));
-  const t = Tensor.fromValues(values, shape, "float32", getBackend());
-  t.requiresGrad = true;
-  return new Parameter(t);
 }
 
 /**

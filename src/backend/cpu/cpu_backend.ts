@@ -101,11 +101,6 @@ export class CpuBackend implements Backend<CpuBuffer> {
     this.#pool = await start((bytes) => this.#arena.allocate(bytes));
   }
 
-  /** Threads ops may use: the pool's when it has started, else 1 (or the pool to come). */
-  get threads(): number {
-    return this.#pool?.threads ?? 1;
-  }
-
   /** Byte address of element `index` of a buffer (what the kernels take). */
   address(buffer: CpuBuffer, index: number): number {
     return buffer.offset + index * bytes[buffer.dtype];

@@ -1,13 +1,25 @@
 import { DataError, ShapeError } from "../../errors.js";
-import { formatShape, type Shape, shapeSize } from "../../tensor/shape.js";
+import {
+  formatShape,
+  type Shape,
+  sameShape,
+  shapeBroadcast,
+  shapeSize,
+} from "../../tensor/shape.js";
 import type { View } from "../../tensor/tensor_data.js";
-import type { HostArray } from "../backend.js";
 
 /**
- * The cheap checks the reference backend runs at the top of each op, so a caller's mistake is a
- * `ShapeError` naming the op and the shapes instead of NaNs read past a buffer's end or writes
- * silently dropped by a typed array. Each costs O(ndim), never O(size).
+ * The cheap checks a backend runs at the top of each op, so a caller's mistake is a `ShapeError`
+ * naming the op and the shapes instead of NaNs read past a buffer's end, writes silently dropped
+ * by a typed array, or (on a GPU, where an out-of-range read returns 0 or a clamped element) silently
+ * wrong numbers. Each costs O(ndim), never O(size). The reference backend defines them; every
+ * backend runs the same ones, so they fail alike.
  */
+
+/** Any buffer with a length in elements: a typed array, a GPU buffer. */
+interface Sized {
+  readonly length: number;
+}
 
 /** Whether `shape` broadcasts to `target` (NumPy rules: align right, each dim equal or 1). */
 export function broadcastsTo(shape: Shape, target: Shape): boolean {
@@ -20,7 +32,7 @@ export function broadcastsTo(shape: Shape, target: Shape): boolean {
  * A view must have one stride per dim, and every position it can reach must lie inside its
  * buffer: positions span offset + Σ min(0, (dᵢ−1)·sᵢ) … offset + Σ max(0, (dᵢ−1)·sᵢ).
  */
-export function checkView(op: string, role: string, view: View<HostArray>): void {
+export function checkView(op: string, role: string, view: View<Sized>): void {
   const { shape, strides, offset, buffer } = view;
   if (strides.length !== shape.length) {
     throw new ShapeError(
@@ -48,4 +60,55 @@ export function rowOf<K extends string, R>(table: Record<K, R>, op: K, kind: str
     throw new DataError(`${kind}: unknown op ${JSON.stringify(op)}`);
   }
   return table[op];
+}
+
+/** A reduction's dim is in range and `out` has `a`'s shape with shape[dim] = 1; returns that shape. */
+export function checkReduce(name: string, out: View<Sized>, a: View<Sized>, dim: number): number[] {
+  checkView(name, "out", out);
+  checkView(name, "input", a);
+  if (!Number.isInteger(dim) || dim < 0 || dim >= a.shape.length) {
+    throw new ShapeError(`${name}: dim ${dim} out of range for shape ${formatShape(a.shape)}`);
+  }
+  const expected = a.shape.map((d, i) => (i === dim ? 1 : d));
+  if (!sameShape(out.shape, expected)) {
+    throw new ShapeError(
+      `${name}: out shape ${formatShape(out.shape)} should be ${formatShape(expected)} (shape ${formatShape(a.shape)} reduced along dim ${dim})`,
+    );
+  }
+  return expected;
+}
+
+/** The sizes of a checked batched product a [...batchA, n, k] @ b [...batchB, k, m]. */
+export interface MatmulShapes {
+  n: number;
+  k: number;
+  m: number;
+  aBatch: number[];
+  bBatch: number[];
+  /** The broadcast batch dims of the output. */
+  batch: number[];
+}
+
+/** Ranks, the shared k, broadcastable batch dims and out's shape of a batched product. */
+export function checkMatmul(out: View<Sized>, a: View<Sized>, b: View<Sized>): MatmulShapes {
+  checkView("matmul", "out", out);
+  checkView("matmul", "first input", a);
+  checkView("matmul", "second input", b);
+  const shapes = `${formatShape(a.shape)} and ${formatShape(b.shape)}`;
+  if (a.shape.length < 2 || b.shape.length < 2) {
+    throw new ShapeError(`matmul: shapes ${shapes} need at least 2 dims each`);
+  }
+  const [n, k] = a.shape.slice(-2);
+  const [k2, m] = b.shape.slice(-2);
+  if (k !== k2) throw new ShapeError(`matmul: shapes ${shapes} do not align (${k} ≠ ${k2})`);
+  const aBatch = a.shape.slice(0, -2);
+  const bBatch = b.shape.slice(0, -2);
+  const batch = shapeBroadcast(aBatch, bBatch, `matmul (batch dims of ${shapes})`);
+  const expected = [...batch, n, m];
+  if (!sameShape(out.shape, expected)) {
+    throw new ShapeError(
+      `matmul: out shape ${formatShape(out.shape)} should be ${formatShape(expected)} for shapes ${shapes}`,
+    );
+  }
+  return { n, k, m, aBatch, bBatch, batch };
 }

@@ -11,14 +11,12 @@ import {
   broadcastIndex,
   formatShape,
   indexToPosition,
-  sameShape,
-  shapeBroadcast,
   shapeSize,
   toIndex,
 } from "../../tensor/shape.js";
 import type { View } from "../../tensor/tensor_data.js";
 import type { Backend, ConvGeometry, DType, HostArray } from "../backend.js";
-import { broadcastsTo, checkView, rowOf } from "./checks.js";
+import { broadcastsTo, checkMatmul, checkReduce, checkView, rowOf } from "./checks.js";
 import { foldReference, unfoldReference } from "./conv.js";
 
 /**
@@ -129,18 +127,7 @@ export class ReferenceBackend implements Backend<HostArray> {
    */
   reduce(op: ReduceOp, out: View<HostArray>, a: View<HostArray>, dim: number): void {
     const { fn, identity } = rowOf(reduceOps, op, "reduce");
-    const name = `reduce(${op})`;
-    checkView(name, "out", out);
-    checkView(name, "input", a);
-    if (!Number.isInteger(dim) || dim < 0 || dim >= a.shape.length) {
-      throw new ShapeError(`${name}: dim ${dim} out of range for shape ${formatShape(a.shape)}`);
-    }
-    const expected = a.shape.map((d, i) => (i === dim ? 1 : d));
-    if (!sameShape(out.shape, expected)) {
-      throw new ShapeError(
-        `${name}: out shape ${formatShape(out.shape)} should be ${formatShape(expected)} (shape ${formatShape(a.shape)} reduced along dim ${dim})`,
-      );
-    }
+    checkReduce(`reduce(${op})`, out, a, dim);
     // out and a have the same rank, so an out index is an index of a with index[dim] = 0: the
     // start of the row to fold. Stepping along the row adds a's stride for `dim` each time.
     const index = new Array<number>(out.shape.length).fill(0);
@@ -161,25 +148,7 @@ export class ReferenceBackend implements Backend<HostArray> {
    * [...batchA, n, k], b is [...batchB, k, m], out is [...broadcast(batchA, batchB), n, m].
    */
   matmul(out: View<HostArray>, a: View<HostArray>, b: View<HostArray>): void {
-    checkView("matmul", "out", out);
-    checkView("matmul", "first input", a);
-    checkView("matmul", "second input", b);
-    const shapes = `${formatShape(a.shape)} and ${formatShape(b.shape)}`;
-    if (a.shape.length < 2 || b.shape.length < 2) {
-      throw new ShapeError(`matmul: shapes ${shapes} need at least 2 dims each`);
-    }
-    const [n, k] = a.shape.slice(-2);
-    const [k2, m] = b.shape.slice(-2);
-    if (k !== k2) throw new ShapeError(`matmul: shapes ${shapes} do not align (${k} ≠ ${k2})`);
-    const aBatch = a.shape.slice(0, -2);
-    const bBatch = b.shape.slice(0, -2);
-    const batch = shapeBroadcast(aBatch, bBatch, `matmul (batch dims of ${shapes})`);
-    const expected = [...batch, n, m];
-    if (!sameShape(out.shape, expected)) {
-      throw new ShapeError(
-        `matmul: out shape ${formatShape(out.shape)} should be ${formatShape(expected)} for shapes ${shapes}`,
-      );
-    }
+    const { k, aBatch, bBatch, batch } = checkMatmul(out, a, b);
     // For each out element: its batch index picks a's and b's matrices (broadcastIndex reads
     // only the leading batch entries of outIndex), then the dot product of a's row r with b's
     // column c walks k by a's last stride and b's second-to-last stride.

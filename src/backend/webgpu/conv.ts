@@ -1,7 +1,7 @@
 import type { View } from "../../tensor/tensor_data.js";
 import type { ConvGeometry } from "../backend.js";
+import { checkView } from "../reference/checks.js";
 import { checkConv } from "../reference/conv.js";
-import { checkGpuView } from "./gpu_checks.js";
 import { type GpuBuffer, type GpuContext, workgroupsFor } from "./gpu_context.js";
 
 /**
@@ -129,8 +129,8 @@ export function unfoldKernel(
   a: View<GpuBuffer>,
   g: ConvGeometry,
 ): void {
-  checkGpuView("unfold", "out", out);
-  checkGpuView("unfold", "input", a);
+  checkView("unfold", "out", out);
+  checkView("unfold", "input", a);
   checkConv("unfold", a.shape, out.shape, g);
   const total = out.shape[0] * out.shape[1] * out.shape[2];
   if (total === 0) return;
@@ -149,8 +149,8 @@ export function foldKernel(
   cols: View<GpuBuffer>,
   g: ConvGeometry,
 ): void {
-  checkGpuView("fold", "out", out);
-  checkGpuView("fold", "columns", cols);
+  checkView("fold", "out", out);
+  checkView("fold", "columns", cols);
   checkConv("fold", out.shape, cols.shape, g);
   const total = out.shape[0] * out.shape[1] * out.shape[2] * out.shape[3];
   if (total === 0) return;

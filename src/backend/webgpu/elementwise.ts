@@ -2,8 +2,7 @@ import { ShapeError } from "../../errors.js";
 import { type BinaryOp, binaryOps, type UnaryOp, unaryOps } from "../../tensor/ops.js";
 import { formatShape, shapeSize } from "../../tensor/shape.js";
 import type { View } from "../../tensor/tensor_data.js";
-import { broadcastsTo, rowOf } from "../reference/checks.js";
-import { checkGpuView } from "./gpu_checks.js";
+import { broadcastsTo, checkView, rowOf } from "../reference/checks.js";
 import { type GpuBuffer, type GpuContext, workgroupsFor } from "./gpu_context.js";
 import { type ElementwisePath, elementwiseSource, type FlatAccess } from "./wgsl_elementwise.js";
 import { broadcastStrides, checkRank, coalesce, WORKGROUP_SIZE } from "./wgsl_layout.js";
@@ -26,9 +25,9 @@ function run(
   out: View<GpuBuffer>,
   inputs: readonly View<GpuBuffer>[],
 ): void {
-  checkGpuView(name, "out", out);
+  checkView(name, "out", out);
   inputs.forEach((view, k) => {
-    checkGpuView(name, inputs.length === 1 ? "input" : ["first input", "second input"][k], view);
+    checkView(name, inputs.length === 1 ? "input" : ["first input", "second input"][k], view);
   });
   if (!inputs.every((view) => broadcastsTo(view.shape, out.shape))) {
     const shapes = inputs.map((view) => formatShape(view.shape)).join(" and ");

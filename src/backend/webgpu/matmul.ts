@@ -1,7 +1,7 @@
-import { BackendError, ShapeError } from "../../errors.js";
-import { formatShape, sameShape, shapeBroadcast } from "../../tensor/shape.js";
+import { BackendError } from "../../errors.js";
+import { formatShape } from "../../tensor/shape.js";
 import type { View } from "../../tensor/tensor_data.js";
-import { checkGpuView } from "./gpu_checks.js";
+import { checkMatmul } from "../reference/checks.js";
 import { type GpuBuffer, type GpuContext, workgroupsFor } from "./gpu_context.js";
 import {
   chooseTiling,
@@ -107,31 +107,6 @@ function operandMode(
   if (aligned && sk === 1 && k % 4 === 0 && sx % 4 === 0) return "k4";
   if (aligned && sx === 1 && extentX % 4 === 0 && sk % 4 === 0) return "x4";
   return Math.abs(sk) <= Math.abs(sx) ? "k1" : "x1";
-}
-
-/** Checks what the reference backend checks: ranks, the shared k, the batch dims, out's shape. */
-function checkMatmul(out: View<GpuBuffer>, a: View<GpuBuffer>, b: View<GpuBuffer>): void {
-  checkGpuView("matmul", "out", out);
-  checkGpuView("matmul", "first input", a);
-  checkGpuView("matmul", "second input", b);
-  const shapes = `${formatShape(a.shape)} and ${formatShape(b.shape)}`;
-  if (a.shape.length < 2 || b.shape.length < 2) {
-    throw new ShapeError(`matmul: shapes ${shapes} need at least 2 dims each`);
-  }
-  const [n, k] = a.shape.slice(-2);
-  const [k2, m] = b.shape.slice(-2);
-  if (k !== k2) throw new ShapeError(`matmul: shapes ${shapes} do not align (${k} ≠ ${k2})`);
-  const batch = shapeBroadcast(
-    a.shape.slice(0, -2),
-    b.shape.slice(0, -2),
-    `matmul (batch dims of ${shapes})`,
-  );
-  const expected = [...batch, n, m];
-  if (!sameShape(out.shape, expected)) {
-    throw new ShapeError(
-      `matmul: out shape ${formatShape(out.shape)} should be ${formatShape(expected)} for shapes ${shapes}`,
-    );
-  }
 }
 
 /**

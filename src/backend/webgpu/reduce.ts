@@ -1,9 +1,7 @@
-import { ShapeError } from "../../errors.js";
 import { type ReduceOp, reduceOps } from "../../tensor/ops.js";
-import { formatShape, sameShape, shapeSize, stridesFromShape } from "../../tensor/shape.js";
+import { shapeSize, stridesFromShape } from "../../tensor/shape.js";
 import type { View } from "../../tensor/tensor_data.js";
-import { rowOf } from "../reference/checks.js";
-import { checkGpuView } from "./gpu_checks.js";
+import { checkReduce, rowOf } from "../reference/checks.js";
 import { type GpuBuffer, type GpuContext, workgroupsFor } from "./gpu_context.js";
 import { checkRank, coalesce, WORKGROUP_SIZE } from "./wgsl_layout.js";
 import { ParamWords } from "./wgsl_params.js";
@@ -179,17 +177,7 @@ export function reduceKernel(
 ): void {
   const { wgsl, wgslIdentity } = rowOf(reduceOps, op, "reduce");
   const name = `reduce(${op})`;
-  checkGpuView(name, "out", out);
-  checkGpuView(name, "input", a);
-  if (!Number.isInteger(dim) || dim < 0 || dim >= a.shape.length) {
-    throw new ShapeError(`${name}: dim ${dim} out of range for shape ${formatShape(a.shape)}`);
-  }
-  const expected = a.shape.map((d, i) => (i === dim ? 1 : d));
-  if (!sameShape(out.shape, expected)) {
-    throw new ShapeError(
-      `${name}: out shape ${formatShape(out.shape)} should be ${formatShape(expected)} (shape ${formatShape(a.shape)} reduced along dim ${dim})`,
-    );
-  }
+  const expected = checkReduce(name, out, a, dim);
   if (expected.includes(0)) return;
   // Dropping `dim` (size 1 in out) leaves the outputs' dims; coalesce them over out and a.
   const keep = (_: number, i: number) => i !== dim;
