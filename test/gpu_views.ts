@@ -1,7 +1,7 @@
 import { loadBackend } from "../src/backend/registry.js";
 import type { GpuBuffer } from "../src/backend/webgpu/gpu_context.js";
 import { WebGpuBackend } from "../src/backend/webgpu/webgpu_backend.js";
-import type { View } from "../src/tensor/tensor_data.js";
+import type { View } from "../src/strided/tensor_data.js";
 
 /**
  * What the webgpu kernel tests share: the backend (or null, with one line saying why it is

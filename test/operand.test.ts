@@ -1,13 +1,13 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { classify } from "../src/backend/cpu/operand.js";
-import { indexToPosition, shapeSize, toIndex } from "../src/tensor/shape.js";
+import { indexToPosition, shapeSize, toIndex } from "../src/strided/shape.js";
 import {
   contiguousLayout,
   expandLayout,
   type Layout,
   permuteLayout,
-} from "../src/tensor/tensor_data.js";
+} from "../src/strided/tensor_data.js";
 
 /** The storage position each output element reads, by plain strided indexing after broadcast. */
 function positions(v: Layout, out: number[]): number[] {

@@ -9,8 +9,8 @@ import {
   type ReduceOp,
   type UnaryOp,
   unaryOps,
-} from "../src/tensor/ops.js";
-import type { View } from "../src/tensor/tensor_data.js";
+} from "../src/strided/ops.js";
+import type { View } from "../src/strided/tensor_data.js";
 
 /**
  * Tests of the reference backend alone, on views built by hand. Expectations come from nested

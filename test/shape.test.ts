@@ -13,7 +13,7 @@ import {
   shapeSize,
   stridesFromShape,
   toIndex,
-} from "../src/tensor/shape.js";
+} from "../src/strided/shape.js";
 import { allIndices, fmt, padLeft, product, shapeArb } from "./shape_oracles.js";
 
 // ---------------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import {
   type Layout,
   permuteLayout,
   viewLayout,
-} from "../src/tensor/tensor_data.js";
+} from "../src/strided/tensor_data.js";
 import { allIndices, fmt, padLeft, product, shapeArb } from "./shape_oracles.js";
 
 // ---------------------------------------------------------------------------------------------

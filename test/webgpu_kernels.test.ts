@@ -10,7 +10,7 @@ import {
   type ReduceOp,
   type UnaryOp,
   unaryOps,
-} from "../src/tensor/ops.js";
+} from "../src/strided/ops.js";
 import {
   type HostAndGpu,
   hostAndGpu,

@@ -1,5 +1,5 @@
-import type { BinaryOp, ReduceOp, UnaryOp } from "../tensor/ops.js";
-import type { View } from "../tensor/tensor_data.js";
+import type { BinaryOp, ReduceOp, UnaryOp } from "../strided/ops.js";
+import type { View } from "../strided/tensor_data.js";
 
 /** Element types. float32 everywhere; float64 on CPU backends (gradient checks use it). */
 export type DType = "float32" | "float64";

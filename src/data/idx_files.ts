@@ -4,8 +4,9 @@
  * reached through `process.getBuiltinModule`, never a static `import "node:…"`, so the library's
  * module graph still loads in a browser (where these functions throw a DataError instead).
  */
-import { builtin } from "../backend/cpu/platform.js";
+
 import { DataError } from "../errors.js";
+import { builtin } from "../platform.js";
 import { datasetFromIdx, type IdxArray, isGzip, parseIdx } from "./idx.js";
 import type { ImageDataset } from "./image_dataset.js";
 

@@ -6,9 +6,9 @@
 
 import type * as FsPromises from "node:fs/promises";
 import type { BackendName } from "../backend/backend.js";
-import { builtin, nodeProcess } from "../backend/cpu/platform.js";
 import { loadBackend } from "../backend/registry.js";
 import { DataError } from "../errors.js";
+import { builtin, nodeProcess } from "../platform.js";
 import type { Tensor } from "../tensor/tensor.js";
 import {
   type DecodedSafetensors,

@@ -1,6 +1,6 @@
 import { ShapeError } from "../errors.js";
 import type { Random } from "../random.js";
-import { formatShape, normalizeDim } from "../tensor/shape.js";
+import { formatShape, normalizeDim } from "../strided/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { checkDropProbability, dropout } from "./functional/dropout.js";
 import { avgpool2d, type KernelSize, maxpool2d } from "./functional/pooling.js";

@@ -12,8 +12,8 @@
 
 import { BackendError, DataError, ShapeError } from "../errors.js";
 import { Scalar } from "../scalar/scalar.js";
+import { formatShape } from "../strided/shape.js";
 import { copyOp } from "../tensor/kernels.js";
-import { formatShape } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { Parameter, shapeOf } from "./parameter.js";
 

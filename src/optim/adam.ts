@@ -131,7 +131,7 @@ export class Adam extends Optimizer {
   #moment(index: number, name: string, theta: Tensor): Tensor {
     const existing = this.buffer(index, name);
     if (existing !== undefined) return existing;
-    const zeros = Tensor.full(theta.shape, 0, theta.dtype, theta.backend);
+    const zeros = Tensor.full(theta.shape, 0, theta.dtype, theta.backendImpl);
     this.setBuffer(index, name, zeros);
     return zeros;
   }

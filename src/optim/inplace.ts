@@ -4,18 +4,18 @@
  * or without an enclosing `tidy` and never waits for the garbage collector.
  */
 
+import type { BinaryOp } from "../strided/ops.js";
 import { zipInto } from "../tensor/kernels.js";
-import type { BinaryOp } from "../tensor/ops.js";
 import { Tensor } from "../tensor/tensor.js";
 
 /** A contiguous tensor of `like`'s shape, dtype and backend (contents unspecified): a scratch buffer. */
 export function scratch(like: Tensor): Tensor {
-  return Tensor.empty(like.shape, like.dtype, like.backend);
+  return Tensor.empty(like.shape, like.dtype, like.backendImpl);
 }
 
 /** target ← op(a, c) for a number c (rounded to a's dtype), in target's own storage. */
 export function zipScalarInto(op: BinaryOp, target: Tensor, a: Tensor, c: number): void {
-  const constant = Tensor.full([], c, a.dtype, a.backend);
+  const constant = Tensor.full([], c, a.dtype, a.backendImpl);
   try {
     zipInto(op, target, a, constant);
   } finally {

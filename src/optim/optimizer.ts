@@ -2,8 +2,8 @@ import { noGrad } from "../autodiff/grad_mode.js";
 import { BackendError, DataError, DTypeError, ShapeError } from "../errors.js";
 import type { Parameter } from "../nn/parameter.js";
 import { Scalar } from "../scalar/scalar.js";
+import { formatShape, sameShape } from "../strided/shape.js";
 import { copyOp } from "../tensor/kernels.js";
-import { formatShape, sameShape } from "../tensor/shape.js";
 import { keep, Tensor } from "../tensor/tensor.js";
 
 /** A parameter an optimizer can move: a slot holding a Scalar or a Tensor. */

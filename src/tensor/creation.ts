@@ -1,9 +1,9 @@
 import type { BackendName, DType } from "../backend/backend.js";
 import { DTypeError, ShapeError } from "../errors.js";
 import { defaultGenerator, Random } from "../random.js";
+import { checkShape, formatShape, shapeSize } from "../strided/shape.js";
 import { getBackend } from "./default_backend.js";
 import type { Nested } from "./format.js";
-import { checkShape, formatShape, shapeSize } from "./shape.js";
 import { Tensor } from "./tensor.js";
 
 /** Options of every creation function. */

@@ -1,5 +1,5 @@
 import { formatNumber } from "../format_number.js";
-import type { Shape } from "./shape.js";
+import type { Shape } from "../strided/shape.js";
 
 /** Nested arrays of numbers, as `tensor()` takes and `toArray()` returns. */
 export type Nested = number | Nested[];

@@ -1,9 +1,9 @@
 import type { Context } from "../autodiff/context.js";
 import { AutogradFunction } from "../autodiff/function.js";
 import type { DType } from "../backend/backend.js";
+import { type UnaryOp, unaryOps } from "../strided/ops.js";
+import { type Shape, sameShape } from "../strided/shape.js";
 import { copyOp, mapOp, matmulOp, reduceOp, zipOp } from "./kernels.js";
-import { type UnaryOp, unaryOps } from "./ops.js";
-import { type Shape, sameShape } from "./shape.js";
 import type { Tensor } from "./tensor.js";
 
 /**

@@ -1,10 +1,16 @@
 import type { ConvGeometry, DType } from "../backend/backend.js";
-import { convOutputSize } from "../backend/reference/conv.js";
+import { convOutputSize } from "../backend/checks.js";
 import { BackendError, DTypeError, ShapeError } from "../errors.js";
-import type { BinaryOp, ReduceOp, UnaryOp } from "./ops.js";
-import { formatShape, normalizeDim, type Shape, sameShape, shapeBroadcast } from "./shape.js";
+import type { BinaryOp, ReduceOp, UnaryOp } from "../strided/ops.js";
+import {
+  formatShape,
+  normalizeDim,
+  type Shape,
+  sameShape,
+  shapeBroadcast,
+} from "../strided/shape.js";
+import { denseOrder, layoutInOrder } from "../strided/tensor_data.js";
 import { Tensor } from "./tensor.js";
-import { denseOrder, layoutInOrder } from "./tensor_data.js";
 
 /**
  * History-free tensor ops: allocate the output on the inputs' backend and run one backend kernel.
@@ -39,9 +45,9 @@ function elementwiseOutput(shape: Shape, operands: readonly Tensor[], dtype: DTy
     t.size === 1 ||
     (sameShape(t.shape, shape) && t.layout.strides.every((s, i) => s === lead?.layout.strides[i]));
   if (lead === undefined || order === null || !operands.every(fits)) {
-    return Tensor.empty(shape, dtype, operands[0].backend);
+    return Tensor.empty(shape, dtype, operands[0].backendImpl);
   }
-  return Tensor.emptyWithLayout(layoutInOrder(shape, order), dtype, lead.backend);
+  return Tensor.emptyWithLayout(layoutInOrder(shape, order), dtype, lead.backendImpl);
 }
 
 /** out = op(a), elementwise. */
@@ -63,7 +69,7 @@ export function zipOp(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
 export function reduceOp(op: ReduceOp, a: Tensor, dim: number): Tensor {
   const d = normalizeDim(dim, a.ndim, op);
   const shape = a.ndim === 0 ? [] : a.shape.map((s, i) => (i === d ? 1 : s));
-  const out = Tensor.empty(shape, a.dtype, a.backend);
+  const out = Tensor.empty(shape, a.dtype, a.backendImpl);
   if (a.ndim === 0) out.backendImpl.copy(out.strided, a.strided);
   else out.backendImpl.reduce(op, out.strided, a.strided, d);
   return out;
@@ -94,14 +100,14 @@ export function matmulOp(a: Tensor, b: Tensor): Tensor {
       `matmul: the batch dims of ${formatShape(a.shape)} and ${formatShape(b.shape)} do not broadcast (${formatShape(batchA)} vs ${formatShape(batchB)})`,
     );
   }
-  const out = Tensor.empty([...batch, n, m], a.dtype, a.backend);
+  const out = Tensor.empty([...batch, n, m], a.dtype, a.backendImpl);
   out.backendImpl.matmul(out.strided, a.strided, b.strided);
   return out;
 }
 
 /** A fresh contiguous copy of `a` with shape `shape` (a must broadcast to it), in `dtype`. */
 export function copyOp(a: Tensor, shape: Shape = a.shape, dtype = a.dtype): Tensor {
-  const out = Tensor.empty(shape, dtype, a.backend);
+  const out = Tensor.empty(shape, dtype, a.backendImpl);
   out.backendImpl.copy(out.strided, a.strided);
   return out;
 }
@@ -136,7 +142,7 @@ export function unfoldOp(a: Tensor, g: ConvGeometry): Tensor {
   // A bad geometry is the backend's to report (with the values); the size just has to be valid.
   const columns = oh > 0 && ow > 0 ? oh * ow : 0;
   const rows = Number.isInteger(g.kh * g.kw) && g.kh * g.kw > 0 ? c * g.kh * g.kw : 0;
-  const out = Tensor.empty([n, rows, columns], a.dtype, a.backend);
+  const out = Tensor.empty([n, rows, columns], a.dtype, a.backendImpl);
   out.backendImpl.unfold(out.strided, a.strided, g);
   return out;
 }
@@ -146,7 +152,7 @@ export function unfoldOp(a: Tensor, g: ConvGeometry): Tensor {
  * each element the sum of the entries unfold would have copied from it (see `Backend.fold`).
  */
 export function foldOp(cols: Tensor, g: ConvGeometry, imageShape: Shape): Tensor {
-  const out = Tensor.empty(imageShape, cols.dtype, cols.backend);
+  const out = Tensor.empty(imageShape, cols.dtype, cols.backendImpl);
   out.backendImpl.fold(out.strided, cols.strided, g);
   return out;
 }

@@ -11,6 +11,17 @@ import {
 import type { Backend, BackendName, DType, HostArray } from "../backend/backend.js";
 import { loadBackend } from "../backend/registry.js";
 import { BackendError, DTypeError, ShapeError } from "../errors.js";
+import { formatShape, normalizeDim, type Shape, sameShape, shapeSize } from "../strided/shape.js";
+import {
+  contiguousLayout,
+  expandLayout,
+  inferShape,
+  isContiguous,
+  type Layout,
+  permuteLayout,
+  type View,
+  viewLayout,
+} from "../strided/tensor_data.js";
 import { resolveBackend } from "./default_backend.js";
 import { formatTensor, type Nested, nest } from "./format.js";
 import {
@@ -35,18 +46,7 @@ import {
   View as ViewFn,
 } from "./functions.js";
 import { copyOp, reduceOp, zipOp } from "./kernels.js";
-import { formatShape, normalizeDim, type Shape, sameShape, shapeSize } from "./shape.js";
 import { Storage } from "./storage.js";
-import {
-  contiguousLayout,
-  expandLayout,
-  inferShape,
-  isContiguous,
-  type Layout,
-  permuteLayout,
-  type View,
-  viewLayout,
-} from "./tensor_data.js";
 import { keep as keepTensor, runTidy, track } from "./tidy.js";
 
 /** An operand of a Tensor op: another tensor, or a number (broadcast as a constant). */
@@ -60,6 +60,11 @@ export function shapeFromArgs(args: ShapeArgs): number[] {
   return args.length === 1 && Array.isArray(args[0]) ? [...args[0]] : (args as number[]);
 }
 
+/** The backend object itself, or the loaded backend of that name. */
+function backendObject(backend: Backend | BackendName): Backend {
+  return typeof backend === "string" ? resolveBackend(backend) : backend;
+}
+
 /** How Function.apply builds Tensors: forward gets the tensors themselves (it runs in noGrad). */
 const tensorKind: VariableKind = {
   lift(x: TensorLike, like: Tensor): Tensor {
@@ -69,7 +74,7 @@ const tensorKind: VariableKind = {
         `Tensor op: expected a Tensor or a number, got ${typeof x} (${String(x)})`,
       );
     }
-    return Tensor.full([], x, like.dtype, like.backend);
+    return Tensor.full([], x, like.dtype, like.backendImpl);
   },
   unwrap(v: Tensor): Tensor {
     return v;
@@ -119,14 +124,17 @@ export class Tensor implements Variable<Tensor>, Drawable {
     this.#requiresGrad = requiresGrad || history !== null;
   }
 
-  /** A new tensor of `shape` on `backend` (contents unspecified). */
-  static empty(shape: Shape, dtype: DType, backend: BackendName): Tensor {
+  /**
+   * A new tensor of `shape` on `backend` (contents unspecified). Ops pass their operand's backend
+   * object, so the hot path never looks a backend up by name; callers with a name get it resolved.
+   */
+  static empty(shape: Shape, dtype: DType, backend: Backend | BackendName): Tensor {
     return Tensor.emptyWithLayout(contiguousLayout(shape), dtype, backend);
   }
 
   /** A new tensor with exactly `layout` (offset 0, dense) on `backend` (contents unspecified). */
-  static emptyWithLayout(layout: Layout, dtype: DType, backend: BackendName): Tensor {
-    const storage = new Storage(resolveBackend(backend), dtype, shapeSize(layout.shape));
+  static emptyWithLayout(layout: Layout, dtype: DType, backend: Backend | BackendName): Tensor {
+    const storage = new Storage(backendObject(backend), dtype, shapeSize(layout.shape));
     return new Tensor(storage, layout);
   }
 
@@ -135,19 +143,19 @@ export class Tensor implements Variable<Tensor>, Drawable {
     values: ArrayLike<number>,
     shape: Shape,
     dtype: DType,
-    backend: BackendName,
+    backend: Backend | BackendName,
   ): Tensor {
     if (values.length !== shapeSize(shape)) {
       throw new ShapeError(
         `tensor: ${values.length} values do not fill shape ${formatShape(shape)}`,
       );
     }
-    const storage = new Storage(resolveBackend(backend), dtype, values.length, values);
+    const storage = new Storage(backendObject(backend), dtype, values.length, values);
     return new Tensor(storage, contiguousLayout(shape));
   }
 
   /** A tensor of `shape` filled with `value`. */
-  static full(shape: Shape, value: number, dtype: DType, backend: BackendName): Tensor {
+  static full(shape: Shape, value: number, dtype: DType, backend: Backend | BackendName): Tensor {
     return Tensor.fromValues(
       new Array<number>(shapeSize(shape)).fill(value),
       shape,
@@ -472,7 +480,9 @@ export class Tensor implements Variable<Tensor>, Drawable {
       seed = this.onesLike();
     } else {
       seed =
-        typeof grad === "number" ? Tensor.full(this.shape, grad, this.dtype, this.backend) : grad;
+        typeof grad === "number"
+          ? Tensor.full(this.shape, grad, this.dtype, this.backendImpl)
+          : grad;
       if (!sameShape(seed.shape, this.shape)) {
         throw new ShapeError(
           `backward: grad has shape ${formatShape(seed.shape)} but the tensor has shape ${formatShape(this.shape)}`,
@@ -548,11 +558,11 @@ export class Tensor implements Variable<Tensor>, Drawable {
 
   /** A tensor of zeros with this one's shape, dtype and backend. */
   zerosLike(): Tensor {
-    return Tensor.full(this.shape, 0, this.dtype, this.backend);
+    return Tensor.full(this.shape, 0, this.dtype, this.backendImpl);
   }
   /** A tensor of ones with this one's shape, dtype and backend. */
   onesLike(): Tensor {
-    return Tensor.full(this.shape, 1, this.dtype, this.backend);
+    return Tensor.full(this.shape, 1, this.dtype, this.backendImpl);
   }
 
   /** What a graph node shows (see `mt.viz.toDot`). */

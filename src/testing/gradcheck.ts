@@ -1,7 +1,7 @@
 import { noGrad } from "../autodiff/grad_mode.js";
 import { MinitorchError } from "../errors.js";
 import { Random } from "../random.js";
-import { formatShape, toIndex } from "../tensor/shape.js";
+import { formatShape, toIndex } from "../strided/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 
 /** A gradient that disagrees with its central-difference estimate; the message is the report. */

@@ -1,6 +1,6 @@
-import type { Layout } from "../../tensor/tensor_data.js";
+import type { Layout } from "../../strided/tensor_data.js";
 import type { ConvGeometry, HostArray } from "../backend.js";
-import { convOutputSize } from "../reference/conv.js";
+import { convOutputSize } from "../checks.js";
 
 /**
  * The cpu backend's im2col / col2im: the reference loops turned inside out so the innermost loop

@@ -6,11 +6,11 @@ import {
   reduceOps,
   type UnaryOp,
   unaryOps,
-} from "../../tensor/ops.js";
-import { shapeSize } from "../../tensor/shape.js";
-import { isContiguous, type View } from "../../tensor/tensor_data.js";
+} from "../../strided/ops.js";
+import { shapeSize } from "../../strided/shape.js";
+import { isContiguous, type View } from "../../strided/tensor_data.js";
 import type { Backend, ConvGeometry, DType, HostArray } from "../backend.js";
-import { checkConv } from "../reference/conv.js";
+import { checkConv } from "../checks.js";
 import { referenceBackend } from "../reference/reference_backend.js";
 import { Arena } from "./arena.js";
 import { foldDense, unfoldDense } from "./conv.js";

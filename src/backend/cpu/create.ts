@@ -1,6 +1,6 @@
 import { BackendError } from "../../errors.js";
+import { canShareMemory, isNode, isSharedMemory } from "../../platform.js";
 import { CpuBackend, type ThreadPoolFactory } from "./cpu_backend.js";
-import { canShareMemory, isNode, isSharedMemory } from "./platform.js";
 import { defaultThreadCount, ThreadPool, type ThreadPoolOptions } from "./thread_pool.js";
 import {
   compileWasmKernels,

@@ -1,5 +1,5 @@
-import { broadcastIndex, shapeSize, toIndex } from "../../tensor/shape.js";
-import { isContiguous, type View } from "../../tensor/tensor_data.js";
+import { broadcastIndex, shapeSize, toIndex } from "../../strided/shape.js";
+import { isContiguous, type View } from "../../strided/tensor_data.js";
 import type { HostArray } from "../backend.js";
 import type { CpuBuffer } from "./cpu_backend.js";
 import { mightSplit, type ThreadPool } from "./thread_pool.js";

@@ -1,5 +1,5 @@
-import type { Shape } from "../../tensor/shape.js";
-import { denseOrder, isContiguous, type Layout } from "../../tensor/tensor_data.js";
+import type { Shape } from "../../strided/shape.js";
+import { denseOrder, isContiguous, type Layout } from "../../strided/tensor_data.js";
 
 /**
  * How an elementwise operand reads its elements, following the output's row-major order, when

@@ -21,6 +21,13 @@
 
 import { BackendError } from "../../errors.js";
 import {
+  canBlock,
+  canShareMemory,
+  hardwareThreads,
+  isSharedMemory,
+  nodeProcess,
+} from "../../platform.js";
+import {
   A,
   B,
   C,
@@ -48,13 +55,6 @@ import {
   WORKERS,
   ZIP_CODES,
 } from "./control_block.js";
-import {
-  canBlock,
-  canShareMemory,
-  hardwareThreads,
-  isSharedMemory,
-  nodeProcess,
-} from "./platform.js";
 import type { WasmKernels } from "./wasm_kernels.js";
 import { type SimdOp, simdZip, simdZipScalar } from "./wasm_paths.js";
 import {

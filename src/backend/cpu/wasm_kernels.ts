@@ -24,7 +24,7 @@
  */
 
 import { BackendError } from "../../errors.js";
-import { builtin, isSharedMemory } from "./platform.js";
+import { builtin, isSharedMemory } from "../../platform.js";
 
 /** Which binary runs: relaxed SIMD (fused multiply-add in matmul) or plain 128-bit SIMD. */
 export type WasmVariant = "relaxed" | "simd";

@@ -1,4 +1,4 @@
-import type { BinaryOp } from "../../tensor/ops.js";
+import type { BinaryOp } from "../../strided/ops.js";
 import type { WasmKernels } from "./wasm_kernels.js";
 
 /** A byte offset into the shared memory. */

@@ -11,7 +11,7 @@
 
 import type { Worker as NodeWorker } from "node:worker_threads";
 import { BackendError } from "../../errors.js";
-import { builtin } from "./platform.js";
+import { builtin } from "../../platform.js";
 import { browserWorkerSource, nodeWorkerSource, type WorkerInit } from "./worker_program.js";
 
 /** A started worker, as the pool sees it. */

@@ -1,59 +1,13 @@
-import { ShapeError } from "../../errors.js";
-import { formatShape, type Shape } from "../../tensor/shape.js";
-import type { Layout, View } from "../../tensor/tensor_data.js";
+import type { Shape } from "../../strided/shape.js";
+import type { Layout, View } from "../../strided/tensor_data.js";
 import type { ConvGeometry, HostArray } from "../backend.js";
-import { checkView } from "./checks.js";
+import { checkConv, checkView, convOutputSize } from "../checks.js";
 
 /**
  * `unfold` (im2col) and `fold` (col2im) written as the plainest loops: for every input position a
  * window reads and every window offset, one element moves. This is the specification the cpu
  * backend's faster loops are tested against.
  */
-
-/** The output size OH × OW of a window of geometry `g` sliding over an H × W input. */
-export function convOutputSize(g: ConvGeometry, h: number, w: number): [number, number] {
-  return [
-    Math.floor((h + 2 * g.ph - g.kh) / g.sh) + 1,
-    Math.floor((w + 2 * g.pw - g.kw) / g.sw) + 1,
-  ];
-}
-
-function describe(g: ConvGeometry): string {
-  return `kernel ${g.kh}×${g.kw}, stride ${g.sh}×${g.sw}, padding ${g.ph}×${g.pw}`;
-}
-
-/**
- * Check that `image` [N, C, H, W] and `cols` [N, C·kh·kw, OH·OW] fit geometry `g`, which must have
- * positive integer kernel sizes and strides, non-negative integer padding, and a window no larger
- * than the padded input. O(1): both backends run it before touching memory.
- */
-export function checkConv(op: string, image: Shape, cols: Shape, g: ConvGeometry): void {
-  const positive = [g.kh, g.kw, g.sh, g.sw].every((v) => Number.isInteger(v) && v > 0);
-  const padding = [g.ph, g.pw].every((v) => Number.isInteger(v) && v >= 0);
-  if (!positive || !padding) {
-    throw new ShapeError(
-      `${op}: invalid geometry (${describe(g)}): kernel sizes and strides must be positive integers, padding a non-negative integer`,
-    );
-  }
-  if (image.length !== 4 || cols.length !== 3) {
-    throw new ShapeError(
-      `${op}: expected an image [N, C, H, W] and columns [N, C·kh·kw, OH·OW], got ${formatShape(image)} and ${formatShape(cols)}`,
-    );
-  }
-  const [n, c, h, w] = image;
-  if (h + 2 * g.ph < g.kh || w + 2 * g.pw < g.kw) {
-    throw new ShapeError(
-      `${op}: the window (${describe(g)}) is larger than the padded input ${formatShape(image)}`,
-    );
-  }
-  const [oh, ow] = convOutputSize(g, h, w);
-  const expected = [n, c * g.kh * g.kw, oh * ow];
-  if (cols.some((d, i) => d !== expected[i])) {
-    throw new ShapeError(
-      `${op}: columns of shape ${formatShape(cols)} should be ${formatShape(expected)} for an image ${formatShape(image)} (${describe(g)})`,
-    );
-  }
-}
 
 /**
  * Visit every (column entry, image element) pair the convolution window links, as

@@ -6,17 +6,17 @@ import {
   reduceOps,
   type UnaryOp,
   unaryOps,
-} from "../../tensor/ops.js";
+} from "../../strided/ops.js";
 import {
   broadcastIndex,
   formatShape,
   indexToPosition,
   shapeSize,
   toIndex,
-} from "../../tensor/shape.js";
-import type { View } from "../../tensor/tensor_data.js";
+} from "../../strided/shape.js";
+import type { View } from "../../strided/tensor_data.js";
 import type { Backend, ConvGeometry, DType, HostArray } from "../backend.js";
-import { broadcastsTo, checkMatmul, checkReduce, checkView, rowOf } from "./checks.js";
+import { broadcastsTo, checkMatmul, checkReduce, checkView, rowOf } from "../checks.js";
 import { foldReference, unfoldReference } from "./conv.js";
 
 /**

@@ -1,7 +1,6 @@
-import type { View } from "../../tensor/tensor_data.js";
+import type { View } from "../../strided/tensor_data.js";
 import type { ConvGeometry } from "../backend.js";
-import { checkView } from "../reference/checks.js";
-import { checkConv } from "../reference/conv.js";
+import { checkConv, checkView } from "../checks.js";
 import { type GpuBuffer, type GpuContext, workgroupsFor } from "./gpu_context.js";
 
 /**

@@ -7,7 +7,7 @@
  */
 
 import { BackendError } from "../../errors.js";
-import { isNode, nodeProcess } from "../cpu/platform.js";
+import { isNode, nodeProcess } from "../../platform.js";
 
 /** An adapter and its device, and what was used to find them. */
 export interface FoundDevice {

@@ -1,8 +1,8 @@
 import { ShapeError } from "../../errors.js";
-import { type BinaryOp, binaryOps, type UnaryOp, unaryOps } from "../../tensor/ops.js";
-import { formatShape, shapeSize } from "../../tensor/shape.js";
-import type { View } from "../../tensor/tensor_data.js";
-import { broadcastsTo, checkView, rowOf } from "../reference/checks.js";
+import { type BinaryOp, binaryOps, type UnaryOp, unaryOps } from "../../strided/ops.js";
+import { formatShape, shapeSize } from "../../strided/shape.js";
+import type { View } from "../../strided/tensor_data.js";
+import { broadcastsTo, checkView, rowOf } from "../checks.js";
 import { type GpuBuffer, type GpuContext, workgroupsFor } from "./gpu_context.js";
 import { type ElementwisePath, elementwiseSource, type FlatAccess } from "./wgsl_elementwise.js";
 import { broadcastStrides, checkRank, coalesce, WORKGROUP_SIZE } from "./wgsl_layout.js";

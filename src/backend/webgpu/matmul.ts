@@ -1,7 +1,7 @@
 import { BackendError } from "../../errors.js";
-import { formatShape } from "../../tensor/shape.js";
-import type { View } from "../../tensor/tensor_data.js";
-import { checkMatmul } from "../reference/checks.js";
+import { formatShape } from "../../strided/shape.js";
+import type { View } from "../../strided/tensor_data.js";
+import { checkMatmul } from "../checks.js";
 import { type GpuBuffer, type GpuContext, workgroupsFor } from "./gpu_context.js";
 import {
   chooseTiling,

@@ -1,7 +1,7 @@
-import { type ReduceOp, reduceOps } from "../../tensor/ops.js";
-import { shapeSize, stridesFromShape } from "../../tensor/shape.js";
-import type { View } from "../../tensor/tensor_data.js";
-import { checkReduce, rowOf } from "../reference/checks.js";
+import { type ReduceOp, reduceOps } from "../../strided/ops.js";
+import { shapeSize, stridesFromShape } from "../../strided/shape.js";
+import type { View } from "../../strided/tensor_data.js";
+import { checkReduce, rowOf } from "../checks.js";
 import { type GpuBuffer, type GpuContext, workgroupsFor } from "./gpu_context.js";
 import { checkRank, coalesce, WORKGROUP_SIZE } from "./wgsl_layout.js";
 import { ParamWords } from "./wgsl_params.js";

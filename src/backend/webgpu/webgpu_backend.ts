@@ -1,6 +1,6 @@
 import { BackendError, DTypeError } from "../../errors.js";
-import type { BinaryOp, ReduceOp, UnaryOp } from "../../tensor/ops.js";
-import type { View } from "../../tensor/tensor_data.js";
+import type { BinaryOp, ReduceOp, UnaryOp } from "../../strided/ops.js";
+import type { View } from "../../strided/tensor_data.js";
 import type { Backend, ConvGeometry, DType, HostArray } from "../backend.js";
 import { BufferPool } from "./buffer_pool.js";
 import { foldKernel, unfoldKernel } from "./conv.js";

@@ -1,4 +1,4 @@
-import { wgslPrelude } from "../../tensor/ops.js";
+import { wgslPrelude } from "../../strided/ops.js";
 import { WORKGROUP_SIZE } from "./wgsl_layout.js";
 import { dimAt, dimsFields } from "./wgsl_params.js";
 

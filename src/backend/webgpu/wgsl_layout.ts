@@ -1,6 +1,6 @@
 import { BackendError } from "../../errors.js";
-import { formatShape, type Shape } from "../../tensor/shape.js";
-import type { View } from "../../tensor/tensor_data.js";
+import { formatShape, type Shape } from "../../strided/shape.js";
+import type { View } from "../../strided/tensor_data.js";
 import type { GpuBuffer } from "./gpu_context.js";
 
 /**

@@ -1,10 +1,10 @@
 import type { Context } from "../../autodiff/context.js";
 import { AutogradFunction } from "../../autodiff/function.js";
 import type { ConvGeometry } from "../../backend/backend.js";
-import { convOutputSize } from "../../backend/reference/conv.js";
+import { convOutputSize } from "../../backend/checks.js";
 import { BackendError, DataError, DTypeError, ShapeError } from "../../errors.js";
+import { formatShape, type Shape } from "../../strided/shape.js";
 import { copyOp, foldOp, matmulOp, reduceOp, unfoldOp, zipOp } from "../../tensor/kernels.js";
-import { formatShape, type Shape } from "../../tensor/shape.js";
 import { Tensor } from "../../tensor/tensor.js";
 
 /** Options of `conv2d` (and `Conv2d`): one number applies to both height and width. */
@@ -69,7 +69,7 @@ class Convolution extends AutogradFunction {
     if (b !== undefined) {
       // The bias as a contiguous [O, L] block (an outer product with ones, one small matmul), so
       // the add is a repeated-row broadcast that backends run as a flat loop.
-      const ones = Tensor.full([1, length], 1, y.dtype, y.backend);
+      const ones = Tensor.full([1, length], 1, y.dtype, y.backendImpl);
       const column = reshaped(b, [o, 1]);
       const rows = matmulOp(column, ones);
       const biased = zipOp("add", y, rows);

@@ -35,5 +35,5 @@ export function dropout(
   const mask = x.dtype === "float64" ? new Float64Array(x.size) : new Float32Array(x.size);
   // Drawn even when p = 1, so the generator advances the same way for every p.
   for (let i = 0; i < mask.length; i++) mask[i] = rng.next() < p ? 0 : scale;
-  return x.mul(Tensor.fromValues(mask, x.shape, x.dtype, x.backend));
+  return x.mul(Tensor.fromValues(mask, x.shape, x.dtype, x.backendImpl));
 }

@@ -1,5 +1,5 @@
 import { ShapeError } from "../../errors.js";
-import { formatShape } from "../../tensor/shape.js";
+import { formatShape } from "../../strided/shape.js";
 import type { Tensor } from "../../tensor/tensor.js";
 
 /**

@@ -2,8 +2,8 @@ import type { Context } from "../../autodiff/context.js";
 import { AutogradFunction } from "../../autodiff/function.js";
 import { noGrad } from "../../autodiff/grad_mode.js";
 import { DataError, DTypeError, ShapeError } from "../../errors.js";
+import { formatShape, sameShape } from "../../strided/shape.js";
 import { mapOp, zipOp } from "../../tensor/kernels.js";
-import { formatShape, sameShape } from "../../tensor/shape.js";
 import { Tensor } from "../../tensor/tensor.js";
 import { logSoftmax } from "./softmax.js";
 
@@ -34,7 +34,7 @@ function reduce(op: string, losses: Tensor, options: LossOptions): Tensor {
 
 /** `values` as a tensor of `like`'s dtype and backend. */
 function hostTensor(values: ArrayLike<number>, shape: number[], like: Tensor): Tensor {
-  return Tensor.fromValues(values, shape, like.dtype, like.backend);
+  return Tensor.fromValues(values, shape, like.dtype, like.backendImpl);
 }
 
 /**
@@ -109,7 +109,7 @@ export function crossEntropy(logits: Tensor, targets: Targets, options: LossOpti
 
 /** ln p clamped below at −100, as PyTorch's binary cross-entropy does (so ln 0 counts as −100). */
 function clampedLog(p: Tensor): Tensor {
-  const hundred = Tensor.full([], 100, p.dtype, p.backend);
+  const hundred = Tensor.full([], 100, p.dtype, p.backendImpl);
   return zipOp("sub", mapOp("relu", zipOp("add", mapOp("log", p), hundred)), hundred);
 }
 
@@ -120,7 +120,7 @@ function clampedLog(p: Tensor): Tensor {
  */
 class BinaryCrossEntropy extends AutogradFunction {
   static override forward(ctx: Context, p: Tensor, t: Tensor): Tensor {
-    const one = Tensor.full([], 1, p.dtype, p.backend);
+    const one = Tensor.full([], 1, p.dtype, p.backendImpl);
     const logP = clampedLog(p);
     const log1mP = clampedLog(zipOp("sub", one, p));
     ctx.saveForBackward(p, t, logP, log1mP);
@@ -132,8 +132,8 @@ class BinaryCrossEntropy extends AutogradFunction {
     const [needP, needT] = ctx.needsInputGrad;
     let dp: Tensor | null = null;
     if (needP) {
-      const eps = Tensor.full([], 1e-12, p.dtype, p.backend);
-      const one = Tensor.full([], 1, p.dtype, p.backend);
+      const eps = Tensor.full([], 1e-12, p.dtype, p.backendImpl);
+      const one = Tensor.full([], 1, p.dtype, p.backendImpl);
       const variance = zipOp("mul", p, zipOp("sub", one, p));
       // max(v, ε) = ε + relu(v − ε): there is no binary max kernel.
       const denominator = zipOp("add", eps, mapOp("relu", zipOp("sub", variance, eps)));

@@ -2,8 +2,8 @@ import type { Context } from "../../autodiff/context.js";
 import { AutogradFunction } from "../../autodiff/function.js";
 import type { ConvGeometry } from "../../backend/backend.js";
 import { DataError, ShapeError } from "../../errors.js";
+import { formatShape, type Shape } from "../../strided/shape.js";
 import { copyOp, foldOp, matmulOp, reduceOp, unfoldOp, zipOp } from "../../tensor/kernels.js";
-import { formatShape, type Shape } from "../../tensor/shape.js";
 import { Tensor } from "../../tensor/tensor.js";
 
 /** A pooling window: one size for both dims, or [height, width]. */
@@ -90,7 +90,7 @@ class MaxPool2d extends AutogradFunction {
   static override backward(ctx: Context, grad: Tensor): Tensor {
     const [shape, g, rows, out] = ctx.savedValues as [Shape, ConvGeometry, Tensor, Tensor];
     const isMax = zipOp("eq", rows, out);
-    const ones = Tensor.full([1, g.kh * g.kw], 1, rows.dtype, rows.backend);
+    const ones = Tensor.full([1, g.kh * g.kw], 1, rows.dtype, rows.backendImpl);
     const ties = matmulOp(ones, isMax);
     const share = zipOp(
       "div",
@@ -122,7 +122,7 @@ export function avgpool2d(input: Tensor, kernel: KernelSize): Tensor {
   const k = g.kh * g.kw;
   const rows = Windows.apply<Tensor>(input, { geometry: g }).view([k, -1]);
   // The mean over the window rows as a matmul with a row of 1/k: one fast kernel each way.
-  const weights = Tensor.full([1, k], 1 / k, input.dtype, input.backend);
+  const weights = Tensor.full([1, k], 1 / k, input.dtype, input.backendImpl);
   return weights.matmul(rows).view([n, c, h / g.kh, w / g.kw]);
 }
 

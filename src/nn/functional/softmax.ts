@@ -1,7 +1,7 @@
 import type { Context } from "../../autodiff/context.js";
 import { AutogradFunction } from "../../autodiff/function.js";
+import { normalizeDim } from "../../strided/shape.js";
 import { mapOp, reduceOp, zipOp } from "../../tensor/kernels.js";
-import { normalizeDim } from "../../tensor/shape.js";
 import type { Tensor } from "../../tensor/tensor.js";
 
 /**
