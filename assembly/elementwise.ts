@@ -5,6 +5,11 @@
 //
 // `out` may be exactly `a` or `b` (in place); a partial overlap (out = a + 4 bytes, ...) is not
 // supported. No alignment is required; 16-byte-aligned runs are fastest.
+//
+// Every exported function here is a kernel the cpu backend finds through its SIMD table
+// (src/backend/cpu/simd_table.ts), one row per op: `<op>_f32`, `<op>_scalar_f32`, and
+// `r<op>_scalar_f32` for an op that does not commute. A new op is an `Op` member with its vector and
+// scalar forms in `applyV` / `applyS`, its exported kernels below, and its row in the table.
 
 /** The four operations; `apply*` switch on a compile-time constant, so each kernel gets one op. */
 const enum Op {

@@ -1,7 +1,8 @@
 // Sums of contiguous f32 runs. Four f32x4 accumulators (16 partial sums) hide the latency of f32x4.add
 // (3–4 cycles) so the loop runs at load speed; they are combined pairwise at the end, which is also
 // more accurate than one running sum. The result therefore differs from a left-to-right JS sum by
-// rounding only.
+// rounding only. Both exports are the `sum` row of the cpu backend's SIMD table
+// (src/backend/cpu/simd_table.ts).
 
 import { hsum } from "./simd";
 

@@ -9,7 +9,8 @@
 // GB/s counts bytes read and written: 12 per element for add, 4 for sum. MINITORCH_THREADS sets
 // the pool's threads (default: the cores, at most 8; the threshold sweep uses 2).
 
-import { defaultThreadCount, ThreadPool } from "../dist/backend/cpu/thread_pool.js";
+import { defaultThreadCount } from "../dist/backend/cpu/split_policy.js";
+import { ThreadPool } from "../dist/backend/cpu/thread_pool.js";
 import { wasmKernelsModule, wasmVariant } from "../dist/backend/cpu/wasm_kernels.js";
 import { kernelMemory } from "./kernel_memory.mjs";
 import { bestSeconds, medianMicros } from "./timing.mjs";
@@ -30,7 +31,7 @@ const pool = ThreadPool.create({
   scratchBytes: SCRATCH_BYTES,
   allocate,
   // The threshold sweep splits everything it can, to see where splitting starts to pay.
-  minElements: threshold ? { zip: { hot: 0, cold: 0 }, sum: { hot: 0, cold: 0 } } : undefined,
+  minElements: threshold ? { zip: { hot: 0, cold: 0 }, reduce: { hot: 0, cold: 0 } } : undefined,
 });
 // The same threads splitting every call (the table's "split" columns: what the pool gives once the
 // workers are awake, below the cold thresholds too).
@@ -42,7 +43,7 @@ const always = threshold
       threads,
       scratchBytes: SCRATCH_BYTES,
       allocate,
-      minElements: { zip: { hot: 0, cold: 0 }, sum: { hot: 0, cold: 0 } },
+      minElements: { zip: { hot: 0, cold: 0 }, reduce: { hot: 0, cold: 0 } },
     });
 if (pool === null || always === null)
   throw new Error("no thread pool: set MINITORCH_THREADS ≥ 2 on a machine with cores");
@@ -60,7 +61,7 @@ for (const ptr of [a, b]) {
 /** Throws unless the pool's add equals the one-thread add bit for bit, and its sum is close. */
 function check(n) {
   k.add_f32(a, b, c1, n);
-  pool.zip(k, "add", a, b, c2, n);
+  pool.zip(k, "add", "zip", a, b, c2, n);
   const one = new Uint32Array(memory.buffer, c1, n);
   const many = new Uint32Array(memory.buffer, c2, n);
   for (let i = 0; i < n; i++) {
@@ -73,7 +74,7 @@ function check(n) {
     exact += x[i];
     abs += Math.abs(x[i]);
   }
-  const s = pool.sum(k, a, n);
+  const s = pool.reduce(k, "sum", a, n);
   if (Math.abs(s - exact) > 2 ** -18 * abs) throw new Error(`sum over ${n}: ${s} vs ${exact}`);
 }
 
@@ -81,20 +82,20 @@ function check(n) {
 for (let i = 0; i < 200; i++) {
   k.add_f32(a, b, c1, 4096);
   k.sum_f32(a, 4096);
-  pool.zip(k, "add", a, b, c2, 1 << 16);
-  pool.sum(k, a, 1 << 16);
+  pool.zip(k, "add", "zip", a, b, c2, 1 << 16);
+  pool.reduce(k, "sum", a, 1 << 16);
 }
 
 const ops = {
   add: {
     one: (n) => k.add_f32(a, b, c1, n),
-    many: (n) => pool.zip(k, "add", a, b, c2, n),
-    split: (n) => always.zip(k, "add", a, b, c2, n),
+    many: (n) => pool.zip(k, "add", "zip", a, b, c2, n),
+    split: (n) => always.zip(k, "add", "zip", a, b, c2, n),
   },
   sum: {
     one: (n) => k.sum_f32(a, n),
-    many: (n) => pool.sum(k, a, n),
-    split: (n) => always.sum(k, a, n),
+    many: (n) => pool.reduce(k, "sum", a, n),
+    split: (n) => always.reduce(k, "sum", a, n),
   },
 };
 const bytesPerElement = { add: 12, sum: 4 };

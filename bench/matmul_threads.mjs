@@ -7,7 +7,8 @@
 //   node bench/matmul_threads.mjs --threshold   where splitting starts to pay (SPLIT_MIN_WORK)
 // MINITORCH_THREADS sets the pool's threads (default: the cores, at most 8).
 
-import { defaultThreadCount, ThreadPool } from "../dist/backend/cpu/thread_pool.js";
+import { defaultThreadCount } from "../dist/backend/cpu/split_policy.js";
+import { ThreadPool } from "../dist/backend/cpu/thread_pool.js";
 import { wasmKernelsModule, wasmVariant } from "../dist/backend/cpu/wasm_kernels.js";
 import { kernelMemory } from "./kernel_memory.mjs";
 import { bestSeconds, medianMicros } from "./timing.mjs";

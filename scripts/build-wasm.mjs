@@ -1,5 +1,6 @@
 // Compiles the AssemblyScript kernels in assembly/ into the WebAssembly binaries the cpu backend
-// loads (src/backend/cpu/wasm_kernels.ts), all from the same source:
+// loads (src/backend/cpu/wasm_kernels.ts; which export serves which op is its SIMD table,
+// src/backend/cpu/simd_table.ts), all from the same source:
 //   build/kernels-simd.wasm     plain 128-bit SIMD: validates on every engine with SIMD and threads;
 //   build/kernels-relaxed.wasm  + relaxed SIMD (fused multiply-add), picked where the engine
 //                               validates it (Node 20 only with --experimental-wasm-relaxed-simd);

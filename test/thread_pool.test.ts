@@ -1,16 +1,17 @@
 import { afterAll, describe, expect, it, vi } from "vitest";
 import type { CpuBackend } from "../src/backend/cpu/cpu_backend.js";
+import { type SimdZipOp, simdZips, type ZipForm } from "../src/backend/cpu/simd_table.js";
 import {
   defaultThreadCount,
   ELEMENT_ALIGN,
   elementRanges,
   MIN_ROWS_PER_THREAD,
+  reduceRowRanges,
   rowRanges,
   SPLIT_MIN_ELEMENTS,
   SPLIT_MIN_WORK,
-  ThreadPool,
-  type ThreadPoolOptions,
-} from "../src/backend/cpu/thread_pool.js";
+} from "../src/backend/cpu/split_policy.js";
+import { ThreadPool, type ThreadPoolOptions } from "../src/backend/cpu/thread_pool.js";
 import {
   loadWasmKernels,
   WASM_RESERVED_BYTES,
@@ -435,8 +436,10 @@ function expectSameWords(actual: number, expected: number, n: number, label = ""
 }
 
 const SUM_TOLERANCE = 2 ** -18;
-const NO_THRESHOLD = { zip: { hot: 0, cold: 0 }, sum: { hot: 0, cold: 0 } };
-const ZIP_OPS = ["add", "sub", "mul", "div"] as const;
+const NO_THRESHOLD = { zip: { hot: 0, cold: 0 }, reduce: { hot: 0, cold: 0 } };
+/** Every op with SIMD zip kernels (the table's keys). */
+const ZIP_OPS = Object.keys(simdZips) as SimdZipOp[];
+const FORMS: readonly ZipForm[] = ["zip", "scalar", "scalarFirst"];
 
 function randomBlock(n: number, seed: number, shift = 0): number {
   const ptr = allocate(4 * n);
@@ -475,10 +478,30 @@ describe("elementRanges", () => {
   });
 });
 
+describe("reduceRowRanges", () => {
+  it("covers the rows in ranges of one row at least, one per thread at most", () => {
+    for (let rows = 0; rows <= 40; rows++) {
+      for (const threads of [1, 2, 3, 8]) {
+        const ranges = reduceRowRanges(rows, threads);
+        expect(ranges.length).toBe(Math.max(1, Math.min(threads, rows)));
+        expect(ranges[0][0]).toBe(0);
+        expect(ranges[ranges.length - 1][1]).toBe(rows);
+        for (let i = 1; i < ranges.length; i++) {
+          expect(ranges[i][0]).toBe(ranges[i - 1][1]);
+          expect(ranges[i][1] - ranges[i][0]).toBeGreaterThanOrEqual(1);
+          expect(
+            Math.abs(ranges[i][1] - ranges[i][0] - (ranges[0][1] - ranges[0][0])),
+          ).toBeLessThanOrEqual(1);
+        }
+      }
+    }
+  });
+});
+
 describe("ThreadPool elementwise", () => {
   const split = makePool({ minElements: NO_THRESHOLD });
 
-  /** Pool zip (same-shape and both scalar orders) equals the kernel bit for bit, nothing past n. */
+  /** Pool zip (every op and form) equals its kernel on one thread bit for bit, nothing past n. */
   function expectZipsSame(p: ThreadPool, n: number, seed: number): void {
     const start = top;
     const a = randomBlock(n, seed);
@@ -487,37 +510,17 @@ describe("ThreadPool elementwise", () => {
     const many = allocate(4 * (n + 16));
     const s = 1.2345678901;
     for (const op of ZIP_OPS) {
-      for (const form of ["zip", "scalar", "scalarFirst"] as const) {
+      for (const form of FORMS) {
         f32(one, n + 16).fill(SENTINEL);
         f32(many, n + 16).fill(SENTINEL);
-        if (form === "zip") {
-          simdZipRef(op, a, b, one, n);
-          p.zip(kernels, op, a, b, many, n);
-        } else {
-          simdZipScalarRef(op, a, s, one, n, form === "scalarFirst");
-          p.zipScalar(kernels, op, a, s, many, n, form === "scalarFirst");
-        }
+        const second = form === "zip" ? b : s;
+        kernels[simdZips[op][form]](a, second, one, n);
+        p.zip(kernels, op, form, a, second, many, n);
         expectSameWords(many, one, n, `${op} ${form} n=${n}`);
         for (const x of f32(many + 4 * n, 16)) expect(x).toBe(SENTINEL);
       }
     }
     top = start;
-  }
-
-  function simdZipRef(op: (typeof ZIP_OPS)[number], a: number, b: number, o: number, n: number) {
-    kernels[`${op}_f32`](a, b, o, n);
-  }
-  function simdZipScalarRef(
-    op: (typeof ZIP_OPS)[number],
-    a: number,
-    s: number,
-    o: number,
-    n: number,
-    first: boolean,
-  ) {
-    if (first && op === "sub") kernels.rsub_scalar_f32(a, s, o, n);
-    else if (first && op === "div") kernels.rdiv_scalar_f32(a, s, o, n);
-    else kernels[`${op}_scalar_f32`](a, s, o, n);
   }
 
   it("zips equal the single-threaded kernels bit for bit at odd and small sizes", () => {
@@ -545,15 +548,15 @@ describe("ThreadPool elementwise", () => {
     for (const op of ZIP_OPS) {
       const x = allocate(4 * n);
       f32(x, n).set(f32(a, n));
-      kernels[`${op}_f32`](a, b, want, n);
-      split.zip(kernels, op, x, b, x, n);
+      kernels[simdZips[op].zip](a, b, want, n);
+      split.zip(kernels, op, "zip", x, b, x, n);
       expectSameWords(x, want, n);
       f32(x, n).set(f32(b, n));
-      split.zip(kernels, op, a, x, x, n);
+      split.zip(kernels, op, "zip", a, x, x, n);
       expectSameWords(x, want, n);
       f32(x, n).set(f32(a, n));
-      kernels.rdiv_scalar_f32(a, 3, want, n);
-      split.zipScalar(kernels, "div", x, 3, x, n, true);
+      kernels[simdZips[op].scalarFirst](a, 3, want, n);
+      split.zip(kernels, op, "scalarFirst", x, 3, x, n);
       expectSameWords(x, want, n);
     }
     top = start;
@@ -561,18 +564,18 @@ describe("ThreadPool elementwise", () => {
 
   it("sums within 2^-18 · Σ|x| of the float64 sum, split or not", () => {
     const defaults = makePool({ threads: 2 });
-    const { hot, cold } = SPLIT_MIN_ELEMENTS.sum;
+    const { hot, cold } = SPLIT_MIN_ELEMENTS.reduce;
     const sizes = [0, 1, 17, 33, 1000, 65537, hot - 1, hot, cold - 1, cold, cold + 9, 1 << 22];
     sizes.forEach((n, i) => {
       const start = top;
       for (const shift of [0, 1]) {
         const a = randomBlock(n, 400 + i, shift);
         const { sum, abs } = exactSum(a, n);
-        for (const got of [kernels.sum_f32(a, n), split.sum(kernels, a, n)]) {
+        for (const got of [kernels.sum_f32(a, n), split.reduce(kernels, "sum", a, n)]) {
           expect(Math.abs(got - sum)).toBeLessThanOrEqual(SUM_TOLERANCE * abs);
         }
         for (let r = 0; r < 2; r++) {
-          expect(Math.abs(defaults.sum(kernels, a, n) - sum)).toBeLessThanOrEqual(
+          expect(Math.abs(defaults.reduce(kernels, "sum", a, n) - sum)).toBeLessThanOrEqual(
             SUM_TOLERANCE * abs,
           );
         }
@@ -597,7 +600,7 @@ describe("ThreadPool elementwise", () => {
       const many = allocate(4 * (rows + 16));
       f32(many, rows + 16).fill(SENTINEL);
       kernels.sum_rows_f32(a, one, rows, cols);
-      split.sumRows(kernels, a, many, rows, cols);
+      split.reduceRows(kernels, "sum", a, many, rows, cols);
       expectSameWords(many, one, rows);
       for (const x of f32(many + 4 * rows, 16)) expect(x).toBe(SENTINEL);
       top = start;
@@ -605,7 +608,7 @@ describe("ThreadPool elementwise", () => {
     const n = 1_000_003;
     const a = randomBlock(n, 9);
     const out = allocate(4);
-    split.sumRows(kernels, a, out, 1, n);
+    split.reduceRows(kernels, "sum", a, out, 1, n);
     const { sum, abs } = exactSum(a, n);
     expect(Math.abs(f32(out, 1)[0] - sum)).toBeLessThanOrEqual(SUM_TOLERANCE * abs);
   });

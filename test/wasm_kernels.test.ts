@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { ELEMENTWISE_KERNELS, type SimdZipOp, simdZips } from "../src/backend/cpu/simd_table.js";
 import {
   instantiateWasmKernels,
   loadWasmKernels,
@@ -10,6 +11,7 @@ import {
   wasmVariant,
 } from "../src/backend/cpu/wasm_kernels.js";
 import { Random } from "../src/random.js";
+import { binaryOps } from "../src/strided/ops.js";
 
 /**
  * The WebAssembly kernels against plain JS written here: elementwise results must match exactly
@@ -93,30 +95,20 @@ const seed = fc.integer({ min: 0, max: 2 ** 31 });
 // Offsets are 16-byte aligned, or off by 4/8/12 bytes: no kernel requires alignment.
 const misalign = fc.constantFrom(0, 0, 4, 8, 12);
 
-type BinaryKernel = "add_f32" | "sub_f32" | "mul_f32" | "div_f32";
-type ScalarKernel =
-  | "add_scalar_f32"
-  | "sub_scalar_f32"
-  | "mul_scalar_f32"
-  | "div_scalar_f32"
-  | "rsub_scalar_f32"
-  | "rdiv_scalar_f32";
-
-const binary: Record<BinaryKernel, (x: number, y: number) => number> = {
-  add_f32: (x, y) => x + y,
-  sub_f32: (x, y) => x - y,
-  mul_f32: (x, y) => x * y,
-  div_f32: (x, y) => x / y,
-};
-
-const scalar: Record<ScalarKernel, (x: number, s: number) => number> = {
-  add_scalar_f32: (x, s) => x + s,
-  sub_scalar_f32: (x, s) => x - s,
-  mul_scalar_f32: (x, s) => x * s,
-  div_scalar_f32: (x, s) => x / s,
-  rsub_scalar_f32: (x, s) => s - x,
-  rdiv_scalar_f32: (x, s) => s / x,
-};
+/**
+ * Every kernel of the SIMD table's binary rows, with what it must compute: the op table's `fn` of
+ * its operands, in the order the form gives them (s ∘ a[i] for "scalarFirst").
+ */
+const zipKernels = (Object.keys(simdZips) as SimdZipOp[]).flatMap((op) =>
+  (["zip", "scalar", "scalarFirst"] as const).map((form) => ({
+    name: `${op} ${form} (${simdZips[op][form]})`,
+    kernel: simdZips[op][form],
+    form,
+    fn: binaryOps[op].fn,
+  })),
+);
+const pointerKernels = zipKernels.filter((z) => z.form === "zip");
+const scalarKernels = zipKernels.filter((z) => z.form !== "zip");
 
 /** How one matmul operand is stored: transposed or not, and how far its leading dimension pads. */
 interface OperandStorage {
@@ -275,25 +267,32 @@ describe.each(variants)("wasm kernels (%s)", (variant) => {
   const k = loadWasmKernels(memory, variant);
   const layout = new Layout();
 
+  it("exports exactly matmul's kernels and those the SIMD table names", () => {
+    const exported = WebAssembly.Module.exports(wasmKernelsModule(variant))
+      .filter((e) => e.kind === "function")
+      .map((e) => e.name);
+    const named = ["matmul_f32", "matmul_f32_rows", "matmul_f32_scratch_bytes"];
+    expect(exported.sort()).toEqual([...named, ...ELEMENTWISE_KERNELS].sort());
+  });
+
   it("computes elementwise a ∘ b exactly, in place too", () => {
-    const names = Object.keys(binary) as BinaryKernel[];
     fc.assert(
       fc.property(
-        fc.constantFrom(...names),
+        fc.constantFrom(...pointerKernels),
         length,
         seed,
         misalign,
         fc.boolean(),
-        (name, n, s, off, inPlace) => {
+        ({ name, kernel, fn }, n, s, off, inPlace) => {
           layout.reset();
           const pa = layout.alloc(n, off);
           const pb = layout.alloc(n);
           const pout = inPlace ? pa : layout.alloc(n, (16 - off) % 16);
           const a = Array.from(fillSpecial(pa, n, s));
           const b = Array.from(fillSpecial(pb, n, s + 1));
-          const want = a.map((x, i) => Math.fround(binary[name](x, b[i])));
-          k[name](pa, pb, pout, n);
-          expect(firstMismatch(view(pout, n), want)).toBeUndefined();
+          const want = a.map((x, i) => Math.fround(fn(x, b[i])));
+          k[kernel](pa, pb, pout, n);
+          expect(firstMismatch(view(pout, n), want), name).toBeUndefined();
           expectGuards(pout, n);
         },
       ),
@@ -302,23 +301,22 @@ describe.each(variants)("wasm kernels (%s)", (variant) => {
   });
 
   it("computes elementwise a ∘ s and s ∘ a exactly", () => {
-    const names = Object.keys(scalar) as ScalarKernel[];
     fc.assert(
       fc.property(
-        fc.constantFrom(...names),
+        fc.constantFrom(...scalarKernels),
         length,
         seed,
         misalign,
         fc.constantFrom(0, -0, 1, -2.5, 0.1, Infinity, Number.NaN),
-        (name, n, s, off, sv) => {
+        ({ name, kernel, form, fn }, n, s, off, sv) => {
           layout.reset();
           const pa = layout.alloc(n, off);
           const pout = layout.alloc(n);
           const a = Array.from(fillSpecial(pa, n, s));
           const s32 = Math.fround(sv);
-          const want = a.map((x) => Math.fround(scalar[name](x, s32)));
-          k[name](pa, sv, pout, n);
-          expect(firstMismatch(view(pout, n), want)).toBeUndefined();
+          const want = a.map((x) => Math.fround(form === "scalar" ? fn(x, s32) : fn(s32, x)));
+          k[kernel](pa, sv, pout, n);
+          expect(firstMismatch(view(pout, n), want), name).toBeUndefined();
           expectGuards(pout, n);
         },
       ),

@@ -1,74 +1,95 @@
 /**
  * The layout of the thread pool's control block: an Int32Array over its own SharedArrayBuffer that
  * the calling thread and the workers read and write with Atomics (see `thread_pool.ts` for the
- * protocol). Shared by the pool and the worker program, so the two sides cannot disagree.
+ * protocol). Shared by the pool, its tasks (`pool_tasks.ts`) and the worker program, so the two
+ * sides cannot disagree.
  *
  *   slot                     written by   meaning
  *   PENDING                  both         workers still running the current task
  *   FAILED                   worker       1 + index of the first worker whose kernel threw, else 0
  *   MESSAGE_LENGTH           worker       bytes of its error message (UTF-8, after the slots)
- *   TASK                     caller       the kernel to run (`Task`)
- *   A, B, C, M, N, K         caller       the task: byte pointers (as u32) and sizes (row sums:
- *                                         N columns)
- *   OP, SCALAR               caller       zips: which op (`ZIP_CODES`, 4/5 reversed sub/div),
- *                                         and the scalar (a float64 over two slots)
+ *   TASK                     caller       the task to run (its index in `POOL_TASKS`)
+ *   A, B, C, M, N, K         caller       the task: byte pointers (as u32) and sizes (row
+ *                                         reductions: N columns)
+ *   OP, SCALAR               caller       elementwise: the kernel (its index in
+ *                                         `ELEMENTWISE_KERNELS`), and a scalar zip's scalar
+ *                                         (a float64 over two slots)
  *   TRANS_A, TRANS_B,        caller       operand layouts: transposed (0/1) and leading
  *     LDA, LDB                            dimensions, as `matmul_f32_rows` takes them
  *   per worker w, at WORKERS + w·SLOT:
  *     GENERATION             caller       bumped to give worker w a task; it Atomics.waits on it
  *     ROW_START, ROW_END     caller       worker w's rows of C (elementwise: its elements,
- *                                         row sums: its rows)
+ *                                         row reductions: its rows)
  *     DEAD                   both         the worker stopped (it cannot start, or it exited)
- *     RESULT                 worker       its partial sum (float32 bits) of a sum task
+ *     RESULT                 worker       its partial result (float32) of a reduction of one run
  */
 
-import type { SimdOp } from "./wasm_paths.js";
-
+/** Workers still running the current task. */
 export const PENDING = 0;
+/** 1 + index of the first worker whose kernel threw, else 0. */
 export const FAILED = 1;
+/** Bytes of that worker's error message. */
 export const MESSAGE_LENGTH = 2;
-/** Which kernel the task runs (a `Task`), and for elementwise tasks the op within it. */
+/** Which task runs (its index in `POOL_TASKS`). */
 export const TASK = 3;
+/** Byte pointer (u32) to the first operand. */
 export const A = 4;
+/** Byte pointer (u32) to the second operand. */
 export const B = 5;
+/** Byte pointer (u32) to the output. */
 export const C = 6;
+/** Matmul: rows of A and C. */
 export const M = 7;
+/** Matmul: columns of B and C; row reductions: columns of A. */
 export const N = 8;
+/** Matmul: columns of A, rows of B. */
 export const K = 9;
+/** Matmul: A stored transposed (0/1). */
 export const TRANS_A = 10;
+/** Matmul: B stored transposed (0/1). */
 export const TRANS_B = 11;
+/** Matmul: A's leading dimension. */
 export const LDA = 12;
+/** Matmul: B's leading dimension. */
 export const LDB = 13;
+/** Which elementwise kernel an elementwise task runs (its index in `ELEMENTWISE_KERNELS`). */
 export const OP = 14;
 /** Scalar operand of a scalar zip, as a float64 over slots 16–17 (Float64Array index 8). */
 export const SCALAR = 16;
-/** First per-worker slot group, and the slots in each group. */
+/** First per-worker slot group. */
 export const WORKERS = 20;
+/** Slots in each per-worker group. */
 export const SLOT = 5;
+/** In a worker's group: bumped to give it a task; it Atomics.waits on it. */
 export const GENERATION = 0;
+/** In a worker's group: the first row or element of its range. */
 export const ROW_START = 1;
+/** In a worker's group: the end of its range (exclusive). */
 export const ROW_END = 2;
+/** In a worker's group: the worker stopped. */
 export const DEAD = 3;
-/** A worker's partial sum (as a float32) of a `Task.Sum`. */
+/** In a worker's group: its partial result (as a float32) of a reduction of one run. */
 export const RESULT = 4;
 /** Room for one worker's error message (UTF-8), after the per-worker slots. */
 export const MESSAGE_BYTES = 1024;
 
-/** OP codes of the zips (scalar forms: sub and div reversed are 4 and 5). */
-export const ZIP_CODES: Record<SimdOp, number> = { add: 0, sub: 1, mul: 2, div: 3 };
+/** The control block as both sides read it: four views of its bytes (named so in the worker too). */
+export interface ControlViews {
+  readonly ctl: Int32Array<SharedArrayBuffer>;
+  readonly u32: Uint32Array<SharedArrayBuffer>;
+  readonly f32: Float32Array<SharedArrayBuffer>;
+  /** Up to SCALAR's float64. */
+  readonly f64: Float64Array<SharedArrayBuffer>;
+}
 
-/** Task kinds in the TASK slot. */
-export enum Task {
-  /** `matmul_f32_rows` over rows [ROW_START, ROW_END). */
-  Matmul = 0,
-  /** Zip OP (0 add, 1 sub, 2 mul, 3 div) over elements [ROW_START, ROW_END) of A, B into C. */
-  Zip = 1,
-  /** Scalar zip OP (… 4 rsub, 5 rdiv) of A and SCALAR over elements [ROW_START, ROW_END) into C. */
-  ZipScalar = 2,
-  /** `sum_f32` over elements [ROW_START, ROW_END) of A into RESULT. */
-  Sum = 3,
-  /** `sum_rows_f32` over rows [ROW_START, ROW_END) of A (N columns) into C. */
-  SumRows = 4,
+/** The views of a control block. */
+export function controlViews(control: SharedArrayBuffer): ControlViews {
+  return {
+    ctl: new Int32Array(control),
+    u32: new Uint32Array(control),
+    f32: new Float32Array(control),
+    f64: new Float64Array(control, 0, SCALAR / 2 + 1),
+  };
 }
 
 /** Bytes of a control block for `workers` workers, and where its message area starts. */

@@ -16,10 +16,18 @@ import { Arena } from "./arena.js";
 import { foldDense, unfoldDense } from "./conv.js";
 import { matmulDense } from "./matmul.js";
 import { flatOperands, type Operand } from "./operand.js";
+import {
+  isSimdReduceOp,
+  isSimdZipOp,
+  type SimdZipOp,
+  simdReduces,
+  simdZips,
+  type ZipForm,
+} from "./simd_table.js";
 import { denseFold, denseMap, denseZip } from "./specialize.js";
-import { mightSplitElements, type ThreadPool } from "./thread_pool.js";
+import { mightSplitElements } from "./split_policy.js";
+import type { ThreadPool } from "./thread_pool.js";
 import type { WasmKernels } from "./wasm_kernels.js";
-import { isSimdOp, simdZip, simdZipScalar } from "./wasm_paths.js";
 
 /**
  * Starts the matmul thread pool, given an allocator of blocks in the backend's memory (for the
@@ -45,6 +53,15 @@ function chunkOf(a: Operand, b: Operand, n: number): number {
   const rb = b.kind === "row" ? b.row : n;
   if (a.kind === "row" && b.kind === "row" && ra !== rb) return 0;
   return Math.min(ra, rb);
+}
+
+/**
+ * How two operands meet a SIMD kernel (`ZipForm`): both step, or one repeats a single value and
+ * the other steps; null when both repeat one value (JS loops fill that).
+ */
+function zipForm(a: Operand, b: Operand): ZipForm | null {
+  if (a.kind !== "scalar") return b.kind !== "scalar" ? "zip" : "scalar";
+  return b.kind !== "scalar" ? "scalarFirst" : null;
 }
 
 /**
@@ -169,14 +186,18 @@ export class CpuBackend implements Backend<CpuBuffer> {
 
   zip(op: BinaryOp, out: View<CpuBuffer>, a: View<CpuBuffer>, b: View<CpuBuffer>): void {
     const [A, B] = flatOperands(out, [a, b]) ?? [null, null];
-    const chunk = A === null || B === null ? 0 : chunkOf(A, B, shapeSize(out.shape));
+    const n = shapeSize(out.shape);
+    const chunk = A === null || B === null ? 0 : chunkOf(A, B, n);
     if (A === null || B === null || chunk === 0) {
       referenceBackend.zip(op, this.#host(out), this.#host(a), this.#host(b));
       return;
     }
-    const n = shapeSize(out.shape);
+    const form = zipForm(A, B);
     const k = this.kernels;
-    const simd = k !== null && isSimdOp(op) && out.buffer.dtype === "float32" ? op : null;
+    if (form !== null && k !== null && isSimdZipOp(op) && out.buffer.dtype === "float32") {
+      this.#simdZip(k, op, form, out, a, A, b, B, chunk);
+      return;
+    }
     const loop = denseZip(op);
     const { fn } = binaryOps[op];
     const x = this.array(a.buffer);
@@ -184,28 +205,41 @@ export class CpuBackend implements Backend<CpuBuffer> {
     const o = this.array(out.buffer);
     const aStep = A.kind === "scalar" ? 0 : 1;
     const bStep = B.kind === "scalar" ? 0 : 1;
-    // One chunk over a large output: the pool may split it (bit for bit the same result).
-    const pool = simd !== null && chunk === n && mightSplitElements("zip", n) ? this.pool() : null;
     for (let s = 0; s < n; s += chunk) {
       const i = A.start + (A.kind === "full" ? s : 0);
       const j = B.start + (B.kind === "full" ? s : 0);
-      const at = out.offset + s;
-      if (k !== null && simd !== null && aStep + bStep > 0) {
-        const [pa, pb, po] = [
-          this.address(a.buffer, i),
-          this.address(b.buffer, j),
-          this.address(out.buffer, at),
-        ];
-        if (pool !== null) {
-          if (aStep === 1 && bStep === 1) pool.zip(k, simd, pa, pb, po, chunk);
-          else if (aStep === 1) pool.zipScalar(k, simd, pa, y[j], po, chunk, false);
-          else pool.zipScalar(k, simd, pb, x[i], po, chunk, true);
-        } else if (aStep === 1 && bStep === 1) simdZip(k, simd, pa, pb, po, chunk);
-        else if (aStep === 1) simdZipScalar(k, simd, pa, y[j], po, chunk, false);
-        else simdZipScalar(k, simd, pb, x[i], po, chunk, true);
-      } else {
-        loop(fn, x, i, aStep, y, j, bStep, o, at, chunk);
-      }
+      loop(fn, x, i, aStep, y, j, bStep, o, out.offset + s, chunk);
+    }
+  }
+
+  /**
+   * `zip` by the SIMD table's kernel for `op` in `form`, one call per chunk: the operand that steps
+   * first, then the other's pointer ("zip") or its value (the scalar forms). One chunk over a large
+   * output goes to the pool, which may split it (bit for bit the same result).
+   */
+  #simdZip(
+    k: WasmKernels,
+    op: SimdZipOp,
+    form: ZipForm,
+    out: View<CpuBuffer>,
+    a: View<CpuBuffer>,
+    A: Operand,
+    b: View<CpuBuffer>,
+    B: Operand,
+    chunk: number,
+  ): void {
+    const n = shapeSize(out.shape);
+    const [first, F, second, S] = form === "scalarFirst" ? [b, B, a, A] : [a, A, b, B];
+    const values = form === "zip" ? null : this.array(second.buffer);
+    const pool = chunk === n && mightSplitElements("zip", n) ? this.pool() : null;
+    const kernel = k[simdZips[op][form]];
+    for (let s = 0; s < n; s += chunk) {
+      const p = this.address(first.buffer, F.start + (F.kind === "full" ? s : 0));
+      const q = S.start + (S.kind === "full" ? s : 0);
+      const other = values === null ? this.address(second.buffer, q) : values[q];
+      const o = this.address(out.buffer, out.offset + s);
+      if (pool !== null) pool.zip(k, op, form, p, other, o, chunk);
+      else kernel(p, other, o, chunk);
     }
   }
 
@@ -219,12 +253,12 @@ export class CpuBackend implements Backend<CpuBuffer> {
     const inner = shapeSize(a.shape.slice(dim + 1));
     const outer = shapeSize(a.shape.slice(0, dim));
     const k = this.kernels;
-    if (op === "sum" && inner === 1 && k !== null && a.buffer.dtype === "float32") {
+    if (inner === 1 && k !== null && isSimdReduceOp(op) && a.buffer.dtype === "float32") {
       const [pa, po] = [this.address(a.buffer, a.offset), this.address(out.buffer, out.offset)];
-      // Large sums may be split: by rows (bit for bit), or one long row by partial sums.
-      const pool = mightSplitElements("sum", outer * length) ? this.pool() : null;
-      if (pool !== null) pool.sumRows(k, pa, po, outer, length);
-      else k.sum_rows_f32(pa, po, outer, length);
+      // Large reductions may be split: by rows (bit for bit), or one long row by partial results.
+      const pool = mightSplitElements("reduce", outer * length) ? this.pool() : null;
+      if (pool !== null) pool.reduceRows(k, op, pa, po, outer, length);
+      else k[simdReduces[op].rows](pa, po, outer, length);
       return;
     }
     const { fn, identity } = reduceOps[op];

@@ -1,7 +1,8 @@
 import { BackendError } from "../../errors.js";
 import { canShareMemory, isNode, isSharedMemory } from "../../platform.js";
 import { CpuBackend, type ThreadPoolFactory } from "./cpu_backend.js";
-import { defaultThreadCount, ThreadPool, type ThreadPoolOptions } from "./thread_pool.js";
+import { defaultThreadCount } from "./split_policy.js";
+import { ThreadPool, type ThreadPoolOptions } from "./thread_pool.js";
 import {
   compileWasmKernels,
   instantiateWasmKernelsAsync,

@@ -2,7 +2,8 @@ import { broadcastIndex, shapeSize, toIndex } from "../../strided/shape.js";
 import { isContiguous, type View } from "../../strided/tensor_data.js";
 import type { HostArray } from "../backend.js";
 import type { CpuBuffer } from "./cpu_backend.js";
-import { mightSplit, type ThreadPool } from "./thread_pool.js";
+import { mightSplit } from "./split_policy.js";
+import type { ThreadPool } from "./thread_pool.js";
 import type { WasmKernels } from "./wasm_kernels.js";
 
 /** What the matmul needs from the backend. */

@@ -1,14 +1,15 @@
 /**
  * Worker threads that share the cpu backend's WebAssembly.Memory and split a float32 matmul by
- * rows, and large float32 elementwise zips and sums by 16-aligned element (or row) ranges,
+ * rows, and large float32 elementwise zips and reductions by 16-aligned element (or row) ranges,
  * synchronously: the caller hands out ranges, computes its own range meanwhile, and returns once
- * every range is written.
+ * every range is written. When to split and how to cut the ranges is `split_policy.ts`; what a
+ * task writes into the control block and how a worker reads it back is `pool_tasks.ts`.
  *
  * Dispatch goes through a small control block (an Int32Array over its own SharedArrayBuffer; its
  * slots are laid out in `control_block.ts`), not through postMessage, so a task costs a few atomic
  * stores and one futex wake per worker. The caller writes the task, sets PENDING, then for each
  * worker stores its range, bumps its GENERATION and notifies; each worker (`worker_program.ts`)
- * runs the task's kernel on its range, decrements PENDING and notifies when it reaches 0. Atomics
+ * runs the task on its range, decrements PENDING and notifies when it reaches 0. Atomics
  * are sequentially consistent, so the plain argument stores before a GENERATION bump are visible to
  * a worker that sees the bump, and the worker's writes to C are visible to the caller once it sees
  * PENDING reach 0.
@@ -20,43 +21,42 @@
  */
 
 import { BackendError } from "../../errors.js";
+import { canBlock, isSharedMemory } from "../../platform.js";
+import { reduceOps } from "../../strided/ops.js";
 import {
-  canBlock,
-  canShareMemory,
-  hardwareThreads,
-  isSharedMemory,
-  nodeProcess,
-} from "../../platform.js";
-import {
-  A,
-  B,
-  C,
+  type ControlViews,
   controlLayout,
+  controlViews,
   DEAD,
   FAILED,
   GENERATION,
-  K,
-  LDA,
-  LDB,
-  M,
   MESSAGE_LENGTH,
-  N,
-  OP,
   PENDING,
   RESULT,
   ROW_END,
   ROW_START,
-  SCALAR,
   SLOT,
   TASK,
-  Task,
-  TRANS_A,
-  TRANS_B,
   WORKERS,
-  ZIP_CODES,
 } from "./control_block.js";
+import {
+  matmulTask,
+  type PoolTask,
+  reduceRowsTask,
+  reduceTask,
+  taskCode,
+  zipScalarTask,
+  zipTask,
+} from "./pool_tasks.js";
+import type { SimdReduceOp, SimdZipOp, ZipForm } from "./simd_table.js";
+import {
+  type ElementThresholds,
+  MAX_THREADS,
+  type Range,
+  SplitPolicy,
+  type SplitThresholds,
+} from "./split_policy.js";
 import type { WasmKernels } from "./wasm_kernels.js";
-import { type SimdOp, simdZip, simdZipScalar } from "./wasm_paths.js";
 import {
   hasNodeWorkers,
   hasWebWorkers,
@@ -66,148 +66,11 @@ import {
 } from "./worker_host.js";
 import type { WorkerInit } from "./worker_program.js";
 
-/** Most threads a pool runs (the caller included), whatever MINITORCH_THREADS says. */
-export const MAX_THREADS = 64;
-/** Default cap on the thread count, whatever the cores: the rest are left to the rest of the program. */
-const DEFAULT_MAX_THREADS = 8;
+/** A byte offset into the backend's memory. */
+type Ptr = number;
 
-/**
- * Smallest M·N·K split across threads, by whether the workers are still spinning after their last
- * task ("hot") or asleep in Atomics.wait ("cold": waking one costs 40–70 µs on the 2-core
- * development VM). Measured there with `node bench/matmul_threads.mjs --threshold` (Node 20, plain
- * SIMD kernels, 2 threads, three runs; the VM is noisy, so each crossover moved by a size step):
- * - hot, calls back to back: 2 threads beat 1 from 48³–64³ (0.8× at 32³; 1.1–1.8× at 64³, and at
- *   the skinny 256×32×32, 32×96×96, 128×64×32);
- * - cold, 2 ms of other work before each call: from 112³–160³ (0.7–0.9× at 2.1 M, 1.05–1.5× at
- *   4.1 M; skinny shapes of 4.2 M: 0.9–1.3×).
- * The thresholds sit at 64³ and about 146³; both need M ≥ 32 (two ranges of 16 rows).
- */
-export interface SplitThresholds {
-  hot: number;
-  cold: number;
-}
-export const SPLIT_MIN_WORK: Readonly<SplitThresholds> = { hot: 1 << 18, cold: 3 << 20 };
-/** Fewest rows one thread takes: below it, each thread packing its own copy of B dominates. */
-export const MIN_ROWS_PER_THREAD = 16;
-/**
- * Row ranges start on multiples of the micro-kernel's 4-row tile, so every range is tiled exactly as
- * the single-threaded product is (full tiles, no edge-tile copies in mid-matrix).
- */
-const ROW_ALIGN = 4;
-/**
- * Elementwise ranges start on multiples of 16 elements (64 bytes: one iteration of the kernels'
- * unrolled loop), so each range runs the kernels' full-width loop and only the last has a tail.
- */
-export const ELEMENT_ALIGN = 16;
-
-/**
- * Smallest float32 element count split across threads, for same-shape and scalar zips (`zip`:
- * add, sub, mul, div) and for sums (`sum`: `sum_f32` / `sum_rows_f32`), hot and cold as for
- * matmul. Measured on the 2-core development VM with `node bench/elementwise_threads.mjs
- * --threshold` (Node 20, plain SIMD kernels, 2 threads, every call split, mean of three medians;
- * one run, noisy by about a size step):
- * - add, hot: 2 threads beat 1 from 16 Ki elements (0.92× at 12 Ki, 1.25× at 16 Ki, 1.2–2.1× above);
- * - add, cold (2 ms of other work before each call): 1.0× at 384 Ki–512 Ki, 1.4× from 768 Ki;
- * - sum, hot: 0.9–1.1× at 24 Ki–48 Ki, 1.5× from 64 Ki;
- * - sum, cold: 0.88× at 1 Mi, 1.2× from 1.5 Mi.
- * A cold call pays 30–60 µs to wake a worker, which a sum (one read stream, ~70 µs per Mi
- * elements on one thread) earns back only over about a million elements.
- */
-export interface ElementThresholds {
-  zip: SplitThresholds;
-  sum: SplitThresholds;
-}
-export const SPLIT_MIN_ELEMENTS: Readonly<ElementThresholds> = {
-  zip: { hot: 1 << 14, cold: 3 << 18 },
-  sum: { hot: 1 << 16, cold: 3 << 19 },
-};
-
-/** Whether an elementwise task of n float32 could be split at all: the caller's cue to start the pool. */
-export function mightSplitElements(kind: keyof ElementThresholds, n: number): boolean {
-  return n >= 2 * ELEMENT_ALIGN && n >= SPLIT_MIN_ELEMENTS[kind].hot;
-}
-
-/**
- * Element ranges [start, end) of n for up to `threads` threads: as even as the 16-element
- * alignment allows, each starting on a multiple of 16 (the last also takes the n mod 16 leftover).
- * One range [0, n) when n < 32.
- */
-export function elementRanges(n: number, threads: number): [number, number][] {
-  const blocks = Math.floor(n / ELEMENT_ALIGN);
-  const parts = Math.max(1, Math.min(threads, blocks));
-  const ranges: [number, number][] = [];
-  let start = 0;
-  for (let p = 0; p < parts; p++) {
-    const q = Math.floor(blocks / parts) + (p < blocks % parts ? 1 : 0);
-    const end = p === parts - 1 ? n : start + q * ELEMENT_ALIGN;
-    ranges.push([start, end]);
-    start = end;
-  }
-  return ranges;
-}
-
-/** Row ranges for a row sum: as even as can be, one row at least each, up to `threads`. */
-function sumRowRanges(rows: number, threads: number): [number, number][] {
-  const parts = Math.max(1, Math.min(threads, rows));
-  const ranges: [number, number][] = [];
-  let start = 0;
-  for (let p = 0; p < parts; p++) {
-    const end = start + Math.floor(rows / parts) + (p < rows % parts ? 1 : 0);
-    ranges.push([start, end]);
-    start = end;
-  }
-  return ranges;
-}
-/** Workers count as hot this soon after the caller's last split product ended (margin for skew). */
-const HOT_WINDOW_MS = 0.3;
 /** How long the caller spins for the workers to finish before it sleeps in Atomics.wait. */
 const CALLER_SPIN_MS = 1;
-
-/**
- * Whether an M×K · K×N float32 product could be split at all (it may still run on one thread if
- * the workers are asleep): the caller's cue to start the pool.
- */
-export function mightSplit(m: number, n: number, k: number): boolean {
-  return m >= 2 * MIN_ROWS_PER_THREAD && m * n * k >= SPLIT_MIN_WORK.hot;
-}
-
-/**
- * Row ranges [start, end) of M rows for up to `threads` threads: as even as the 4-row alignment
- * allows, every range ≥ MIN_ROWS_PER_THREAD rows and starting on a multiple of 4 (the last range
- * also takes the M mod 4 leftover rows). Fewer ranges than threads when M is small; one range
- * [0, M) when it cannot be split.
- */
-export function rowRanges(rows: number, threads: number): [number, number][] {
-  const parts = Math.max(1, Math.min(threads, Math.floor(rows / MIN_ROWS_PER_THREAD)));
-  const quads = Math.floor(rows / ROW_ALIGN);
-  const ranges: [number, number][] = [];
-  let start = 0;
-  for (let p = 0; p < parts; p++) {
-    const q = Math.floor(quads / parts) + (p < quads % parts ? 1 : 0);
-    const end = p === parts - 1 ? rows : start + q * ROW_ALIGN;
-    ranges.push([start, end]);
-    start = end;
-  }
-  return ranges;
-}
-
-/**
- * Threads to use, the caller's included: MINITORCH_THREADS (Node) when it is a positive integer (1:
- * no workers), else the machine's logical cores capped at 8; 1 where memory cannot be shared (a
- * browser page that is not cross-origin isolated).
- */
-export function defaultThreadCount(): number {
-  if (!canShareMemory()) return 1;
-  const setting = nodeProcess()?.env.MINITORCH_THREADS;
-  if (setting !== undefined && setting.trim() !== "") {
-    const n = Number(setting);
-    if (Number.isInteger(n) && n >= 1) return Math.min(n, MAX_THREADS);
-    console.warn(
-      `minitorch cpu backend: ignoring MINITORCH_THREADS=${JSON.stringify(setting)} (want a positive integer)`,
-    );
-  }
-  return Math.max(1, Math.min(hardwareThreads(), DEFAULT_MAX_THREADS));
-}
 
 /** How long the caller waits for workers before it declares one hung. */
 export interface PoolTimeout {
@@ -217,6 +80,7 @@ export interface PoolTimeout {
   factor: number;
 }
 
+/** What a pool is made of, and its split policy. */
 export interface ThreadPoolOptions {
   /** The compiled kernels (`wasmKernelsModule()`), instantiated once in each worker. */
   module: WebAssembly.Module;
@@ -243,32 +107,29 @@ interface PoolPlan {
   inits: WorkerInit[];
 }
 
+/** The default `PoolTimeout`. */
 const DEFAULT_TIMEOUT: PoolTimeout = { slackMs: 10_000, factor: 50 };
 /** Longest single Atomics.wait while waiting for workers: dead flags are checked between waits. */
 const WAIT_SLICE_MS = 50;
 
 /**
- * `threads − 1` workers on the backend's shared memory. `matmul` splits a product by rows over
- * them and the calling thread. A worker that dies, or a task that runs past the timeout, makes
- * `matmul` throw a BackendError and closes the pool (`usable` turns false); a kernel that traps in
- * a worker throws a BackendError too but leaves the pool usable.
+ * `threads − 1` workers on the backend's shared memory. `matmul`, `zip`, `reduce` and
+ * `reduceRows` split their work over them and the calling thread when it pays. A worker that dies,
+ * or a task that runs past the timeout, makes the call throw a BackendError and closes the pool
+ * (`usable` turns false); a kernel that traps in a worker throws a BackendError too but leaves the
+ * pool usable.
  */
 export class ThreadPool {
   /** Threads in all, the caller's included. */
   readonly threads: number;
   /** The workers, in index order (exposed for tests and diagnostics). */
   readonly workers: readonly PoolWorker[];
+  readonly #block: ControlViews;
   readonly #control: Int32Array<SharedArrayBuffer>;
-  readonly #args: Uint32Array<SharedArrayBuffer>;
-  readonly #f32: Float32Array<SharedArrayBuffer>;
-  readonly #f64: Float64Array<SharedArrayBuffer>;
   readonly #memory: WebAssembly.Memory;
-  readonly #minElements: ElementThresholds;
   readonly #messageByte: number;
   readonly #timeout: PoolTimeout;
-  readonly #minWork: SplitThresholds;
-  /** performance.now() when the last split product ended (the workers spin for a while after). */
-  #lastSplitEnd = Number.NEGATIVE_INFINITY;
+  readonly #policy: SplitPolicy;
   /** Why the pool stopped (a worker's exit or error), or null while it is usable. */
   #broken: string | null = null;
   /** Whether the calling thread may sleep in Atomics.wait (not on a browser's main thread). */
@@ -360,14 +221,11 @@ export class ThreadPool {
     this.threads = workers.length + 1;
     this.workers = workers;
     this.#timeout = options.timeout ?? DEFAULT_TIMEOUT;
-    this.#minWork = options.minWork ?? SPLIT_MIN_WORK;
-    this.#minElements = options.minElements ?? SPLIT_MIN_ELEMENTS;
+    this.#policy = new SplitPolicy(this.threads, options.minWork, options.minElements);
     this.#memory = options.memory;
     this.#messageByte = plan.messageByte;
-    this.#control = new Int32Array(plan.control);
-    this.#args = new Uint32Array(plan.control);
-    this.#f32 = new Float32Array(plan.control);
-    this.#f64 = new Float64Array(plan.control, 0, SCALAR / 2 + 1);
+    this.#block = controlViews(plan.control);
+    this.#control = this.#block.ctl;
   }
 
   /** False once a worker died or timed out (or after `close`): the caller then computes alone. */
@@ -376,29 +234,19 @@ export class ThreadPool {
   }
 
   /**
-   * Whether this product is split now: enough rows for two ranges, and M·N·K over the threshold
-   * for the workers' state (spinning right after a split product, else asleep).
-   */
-  worthSplitting(m: number, n: number, k: number): boolean {
-    const hot = performance.now() - this.#lastSplitEnd < HOT_WINDOW_MS;
-    const minWork = hot ? this.#minWork.hot : this.#minWork.cold;
-    return m >= 2 * MIN_ROWS_PER_THREAD && m * n * k >= minWork;
-  }
-
-  /**
    * C = A · B (M×K times K×N float32 at byte pointers, into a contiguous row-major C); returns once
    * all of C is written. A and B are each row-major or stored transposed, with leading dimensions
    * `lda`, `ldb` in elements, exactly as `WasmKernels.matmul_f32` takes them. A product worth
-   * splitting (`worthSplitting`) is split by rows between the calling thread (which uses `kernels`
-   * and `scratch`, its own) and the workers; a smaller one runs on the calling thread alone. Either
-   * way each row comes from the same kernel code with the same tiling, so the result is
-   * bit-for-bit the single-threaded one.
+   * splitting (`SplitPolicy.worthSplitting`) is split by rows between the calling thread (which
+   * uses `kernels` and `scratch`, its own) and the workers; a smaller one runs on the calling
+   * thread alone. Either way each row comes from the same kernel code with the same tiling, so the
+   * result is bit-for-bit the single-threaded one.
    */
   matmul(
     kernels: WasmKernels,
-    a: number,
-    b: number,
-    c: number,
+    a: Ptr,
+    b: Ptr,
+    c: Ptr,
     m: number,
     n: number,
     k: number,
@@ -406,138 +254,84 @@ export class ThreadPool {
     transB: number,
     lda: number,
     ldb: number,
-    scratch: number,
+    scratch: Ptr,
   ): void {
     this.#checkOpen("matmul");
-    const ranges = this.worthSplitting(m, n, k) ? rowRanges(m, this.threads) : [];
+    const ranges = this.#policy.matmulRanges(m, n, k);
     if (ranges.length < 2) {
       kernels.matmul_f32(a, b, c, m, n, k, transA, transB, lda, ldb, scratch);
       return;
     }
-    const ctl = this.#control;
-    ctl[TASK] = Task.Matmul;
-    this.#args[A] = a;
-    this.#args[B] = b;
-    this.#args[C] = c;
-    ctl[M] = m;
-    ctl[N] = n;
-    ctl[K] = k;
-    ctl[TRANS_A] = transA;
-    ctl[TRANS_B] = transB;
-    ctl[LDA] = lda;
-    ctl[LDB] = ldb;
-    this.#dispatch("matmul", ranges, ([start, end]) =>
-      kernels.matmul_f32_rows(a, b, c, m, n, k, transA, transB, lda, ldb, start, end, scratch),
-    );
+    const args = { a, b, c, m, n, k, transA, transB, lda, ldb, scratch };
+    this.#dispatch("matmul", matmulTask, kernels, args, ranges);
   }
 
   /**
-   * Whether an elementwise task of n float32 is split now: n over the `kind`'s threshold for the
-   * workers' state (as `worthSplitting`), and at least two 16-element blocks.
-   */
-  worthSplittingElements(kind: keyof ElementThresholds, n: number): boolean {
-    const hot = performance.now() - this.#lastSplitEnd < HOT_WINDOW_MS;
-    const t = this.#minElements[kind];
-    return n >= 2 * ELEMENT_ALIGN && n >= (hot ? t.hot : t.cold);
-  }
-
-  /**
-   * out[i] = a[i] ∘ b[i] over n float32 at byte pointers (`simdZip`); `out` may be `a` or `b`.
-   * Split into 16-aligned element ranges when worth it (`worthSplittingElements("zip", n)`), else
-   * on the calling thread. Every element comes from the same kernel either way: bit for bit the
+   * out[i] = a[i] ∘ second[i] ("zip"), a[i] ∘ second or second ∘ a[i] (the scalar forms) over n
+   * float32, by `op`'s kernel in that form (`simd_table.ts`); `second` is a pointer for "zip", the
+   * scalar's value otherwise, and `out` may be `a` (or the second pointer). Split into 16-aligned
+   * element ranges when worth it (`SplitPolicy.worthSplittingElements("zip", n)`), else on the
+   * calling thread. Every element comes from the same kernel either way: bit for bit the
    * single-threaded result.
    */
-  zip(kernels: WasmKernels, op: SimdOp, a: number, b: number, out: number, n: number): void {
-    this.#checkOpen("elementwise");
-    const ranges = this.worthSplittingElements("zip", n) ? elementRanges(n, this.threads) : [];
-    if (ranges.length < 2) {
-      simdZip(kernels, op, a, b, out, n);
-      return;
-    }
-    this.#control[TASK] = Task.Zip;
-    this.#control[OP] = ZIP_CODES[op];
-    this.#args[A] = a;
-    this.#args[B] = b;
-    this.#args[C] = out;
-    this.#dispatch("elementwise", ranges, ([start, end]) =>
-      simdZip(kernels, op, a + 4 * start, b + 4 * start, out + 4 * start, end - start),
-    );
-  }
-
-  /** out[i] = a[i] ∘ s (s ∘ a[i] when `scalarFirst`), as `simdZipScalar`, split as `zip` is. */
-  zipScalar(
+  zip(
     kernels: WasmKernels,
-    op: SimdOp,
-    a: number,
-    s: number,
-    out: number,
+    op: SimdZipOp,
+    form: ZipForm,
+    a: Ptr,
+    second: number,
+    out: Ptr,
     n: number,
-    scalarFirst: boolean,
   ): void {
     this.#checkOpen("elementwise");
-    const ranges = this.worthSplittingElements("zip", n) ? elementRanges(n, this.threads) : [];
-    if (ranges.length < 2) {
-      simdZipScalar(kernels, op, a, s, out, n, scalarFirst);
-      return;
-    }
-    this.#control[TASK] = Task.ZipScalar;
-    this.#control[OP] =
-      scalarFirst && op === "sub" ? 4 : scalarFirst && op === "div" ? 5 : ZIP_CODES[op];
-    // The kernels take s as f32; it is stored as f64 and rounded by each call alike.
-    this.#f64[SCALAR / 2] = s;
-    this.#args[A] = a;
-    this.#args[C] = out;
-    this.#dispatch("elementwise", ranges, ([start, end]) =>
-      simdZipScalar(kernels, op, a + 4 * start, s, out + 4 * start, end - start, scalarFirst),
-    );
+    const task = form === "zip" ? zipTask : zipScalarTask;
+    const args = { op, form, a, second, out };
+    const ranges = this.#policy.elementRanges("zip", n);
+    if (ranges.length < 2) task.run(kernels, args, 0, n);
+    else this.#dispatch("elementwise", task, kernels, args, ranges);
   }
 
   /**
-   * Σ a[i] over n float32 (`sum_f32`). Split (`worthSplittingElements("sum", n)`), each thread sums
-   * a 16-aligned range with `sum_f32` and the caller adds the float32 partial sums in float64, in
-   * range order: deterministic for a given thread count, but rounded differently from one
-   * `sum_f32` over everything (both are within rounding of the exact sum; see the tests).
+   * `op` over n float32 at `a` (`sum`: Σ a[i]). Split (`worthSplittingElements("reduce", n)`),
+   * each thread reduces a 16-aligned range with the same kernel and the caller combines the float32
+   * partial results in float64 with the op table's `fn`, in range order: deterministic for a given
+   * thread count, but a sum rounds differently from one kernel call over everything (both are
+   * within rounding of the exact sum; see the tests).
    */
-  sum(kernels: WasmKernels, a: number, n: number): number {
+  reduce(kernels: WasmKernels, op: SimdReduceOp, a: Ptr, n: number): number {
     this.#checkOpen("elementwise");
-    const ranges = this.worthSplittingElements("sum", n) ? elementRanges(n, this.threads) : [];
-    if (ranges.length < 2) return kernels.sum_f32(a, n);
-    this.#control[TASK] = Task.Sum;
-    this.#args[A] = a;
-    let own = 0;
-    this.#dispatch("elementwise", ranges, ([start, end]) => {
-      own = kernels.sum_f32(a + 4 * start, end - start);
-    });
-    let total = own;
-    for (let w = 0; w < ranges.length - 1; w++) total += this.#f32[WORKERS + w * SLOT + RESULT];
+    const ranges = this.#policy.elementRanges("reduce", n);
+    if (ranges.length < 2) return reduceTask.run(kernels, { op, a }, 0, n);
+    let total = this.#dispatch("elementwise", reduceTask, kernels, { op, a }, ranges);
+    const { fn } = reduceOps[op];
+    const f32 = this.#block.f32;
+    for (let w = 0; w < ranges.length - 1; w++) total = fn(total, f32[WORKERS + w * SLOT + RESULT]);
     return total;
   }
 
   /**
-   * out[r] = Σ_j a[r·cols + j] for r < rows, float32 (`sum_rows_f32`). Split when rows·cols is
-   * worth it: by rows when there are two or more (each row summed by the same kernel: bit for bit
-   * the single-threaded result), and one row by `sum` (partial sums, rounded differently).
+   * out[r] = `op` over row r of a contiguous rows×cols float32 matrix at `a`. Split when
+   * rows·cols is worth it: by rows when there are two or more (each row reduced by the same
+   * kernel: bit for bit the single-threaded result), and one row by `reduce` (partial results).
    */
-  sumRows(kernels: WasmKernels, a: number, out: number, rows: number, cols: number): void {
+  reduceRows(
+    kernels: WasmKernels,
+    op: SimdReduceOp,
+    a: Ptr,
+    out: Ptr,
+    rows: number,
+    cols: number,
+  ): void {
     this.#checkOpen("elementwise");
     if (rows === 1) {
-      const total = this.sum(kernels, a, cols);
+      const total = this.reduce(kernels, op, a, cols);
       new Float32Array(this.#memory.buffer, out, 1)[0] = total;
       return;
     }
-    const split = this.worthSplittingElements("sum", rows * cols);
-    const ranges = split ? sumRowRanges(rows, this.threads) : [];
-    if (ranges.length < 2) {
-      kernels.sum_rows_f32(a, out, rows, cols);
-      return;
-    }
-    this.#control[TASK] = Task.SumRows;
-    this.#control[N] = cols;
-    this.#args[A] = a;
-    this.#args[C] = out;
-    this.#dispatch("elementwise", ranges, ([start, end]) =>
-      kernels.sum_rows_f32(a + 4 * start * cols, out + 4 * start, end - start, cols),
-    );
+    const args = { op, a, out, cols };
+    const ranges = this.#policy.reduceRowRanges(rows, cols);
+    if (ranges.length < 2) reduceRowsTask.run(kernels, args, 0, rows);
+    else this.#dispatch("elementwise", reduceRowsTask, kernels, args, ranges);
   }
 
   #checkOpen(what: string): void {
@@ -547,15 +341,19 @@ export class ThreadPool {
   }
 
   /**
-   * Runs the task already written to the control block: range w + 1 on worker w, range 0 on the
-   * calling thread (`own`), and returns once all are done.
+   * Runs `task` over `ranges`: range w + 1 on worker w, range 0 on the calling thread (whose
+   * result it returns), and returns once all are done.
    */
-  #dispatch(
+  #dispatch<Args, Result>(
     what: string,
-    ranges: [number, number][],
-    own: (range: [number, number]) => void,
-  ): void {
+    task: PoolTask<Args, Result>,
+    kernels: WasmKernels,
+    args: Args,
+    ranges: Range[],
+  ): Result {
     const ctl = this.#control;
+    ctl[TASK] = taskCode(task);
+    task.encode(this.#block, args);
     Atomics.store(ctl, PENDING, ranges.length - 1);
     for (let w = 0; w < ranges.length - 1; w++) {
       const slot = WORKERS + w * SLOT;
@@ -566,11 +364,11 @@ export class ThreadPool {
     }
     const started = performance.now();
     try {
-      own(ranges[0]);
+      return task.run(kernels, args, ranges[0][0], ranges[0][1]);
     } finally {
       // Even when the caller's own range threw: the next task must not start under running workers.
       this.#waitForWorkers(what, ranges.length - 1, performance.now() - started);
-      this.#lastSplitEnd = performance.now();
+      this.#policy.splitEnded();
     }
   }
 
@@ -635,7 +433,7 @@ export class ThreadPool {
     this.#broken ??= `worker ${worker} ${why}`;
   }
 
-  /** Stops the workers; `matmul` throws afterwards and `usable` is false. */
+  /** Stops the workers; every task throws afterwards and `usable` is false. */
   close(): void {
     this.#broken ??= "closed";
     for (const w of this.workers) void w.terminate();

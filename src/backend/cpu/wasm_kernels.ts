@@ -25,6 +25,7 @@
 
 import { BackendError } from "../../errors.js";
 import { builtin, isSharedMemory } from "../../platform.js";
+import { ELEMENTWISE_KERNELS, type ElementwiseKernels } from "./simd_table.js";
 
 /** Which binary runs: relaxed SIMD (fused multiply-add in matmul) or plain 128-bit SIMD. */
 export type WasmVariant = "relaxed" | "simd";
@@ -35,8 +36,11 @@ export const WASM_RESERVED_BYTES = 65536;
 /** A byte offset into the shared memory. */
 type Ptr = number;
 
-/** The kernels' exports, as JS sees them (wasm i32 / f32 arguments are JS numbers). */
-export interface WasmKernels {
+/**
+ * The kernels' exports, as JS sees them (wasm i32 / f32 arguments are JS numbers): matmul's, and
+ * the elementwise ones the SIMD table (`simd_table.ts`) lists.
+ */
+export interface WasmKernels extends ElementwiseKernels {
   /**
    * C[M×N] = A[M×K] · B[K×N] in f32 into a contiguous row-major C; `scratch` holds
    * `matmul_f32_scratch_bytes`. Each operand is read in place, row-major or stored transposed, with
@@ -81,30 +85,6 @@ export interface WasmKernels {
   ): void;
   /** Scratch bytes matmul needs for these sizes, any row range: 4·(min(K,256)·(⌈min(N,512)/8⌉·8 + ⌈min(M,64)/4⌉·4) + 32) ≤ 589,952. */
   matmul_f32_scratch_bytes(M: number, N: number, K: number): number;
-  /** out[i] = a[i] + b[i] for i < n. */
-  add_f32(a: Ptr, b: Ptr, out: Ptr, n: number): void;
-  /** out[i] = a[i] − b[i] for i < n. */
-  sub_f32(a: Ptr, b: Ptr, out: Ptr, n: number): void;
-  /** out[i] = a[i] · b[i] for i < n. */
-  mul_f32(a: Ptr, b: Ptr, out: Ptr, n: number): void;
-  /** out[i] = a[i] / b[i] for i < n. */
-  div_f32(a: Ptr, b: Ptr, out: Ptr, n: number): void;
-  /** out[i] = a[i] + s for i < n. */
-  add_scalar_f32(a: Ptr, s: number, out: Ptr, n: number): void;
-  /** out[i] = a[i] − s for i < n. */
-  sub_scalar_f32(a: Ptr, s: number, out: Ptr, n: number): void;
-  /** out[i] = a[i] · s for i < n. */
-  mul_scalar_f32(a: Ptr, s: number, out: Ptr, n: number): void;
-  /** out[i] = a[i] / s for i < n. */
-  div_scalar_f32(a: Ptr, s: number, out: Ptr, n: number): void;
-  /** out[i] = s − a[i] for i < n. */
-  rsub_scalar_f32(a: Ptr, s: number, out: Ptr, n: number): void;
-  /** out[i] = s / a[i] for i < n. */
-  rdiv_scalar_f32(a: Ptr, s: number, out: Ptr, n: number): void;
-  /** Σ a[i] for i < n, in f32 with 16 partial sums. */
-  sum_f32(a: Ptr, n: number): number;
-  /** out[r] = Σ_j a[r·cols + j] for r < rows. */
-  sum_rows_f32(a: Ptr, out: Ptr, rows: number, cols: number): void;
 }
 
 /**
@@ -271,22 +251,16 @@ export function loadWasmKernels(
 
 /** The kernels' exports, each checked to be a function. */
 function kernelsOf(exports: WebAssembly.Exports): WasmKernels {
+  // The names are ElementwiseKernels' own (both come from the SIMD table), each checked to be a
+  // function; their signatures are the AssemblyScript sources'.
+  const elementwise = Object.fromEntries(
+    ELEMENTWISE_KERNELS.map((name) => [name, kernel(exports, name)]),
+  ) as ElementwiseKernels;
   return {
+    ...elementwise,
     matmul_f32: kernel(exports, "matmul_f32"),
     matmul_f32_rows: kernel(exports, "matmul_f32_rows"),
     matmul_f32_scratch_bytes: kernel(exports, "matmul_f32_scratch_bytes"),
-    add_f32: kernel(exports, "add_f32"),
-    sub_f32: kernel(exports, "sub_f32"),
-    mul_f32: kernel(exports, "mul_f32"),
-    div_f32: kernel(exports, "div_f32"),
-    add_scalar_f32: kernel(exports, "add_scalar_f32"),
-    sub_scalar_f32: kernel(exports, "sub_scalar_f32"),
-    mul_scalar_f32: kernel(exports, "mul_scalar_f32"),
-    div_scalar_f32: kernel(exports, "div_scalar_f32"),
-    rsub_scalar_f32: kernel(exports, "rsub_scalar_f32"),
-    rdiv_scalar_f32: kernel(exports, "rdiv_scalar_f32"),
-    sum_f32: kernel(exports, "sum_f32"),
-    sum_rows_f32: kernel(exports, "sum_rows_f32"),
   };
 }
 

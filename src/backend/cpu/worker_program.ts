@@ -3,7 +3,8 @@
  * platform header. Source rather than a module file, so nothing has to resolve a worker file from
  * `src/` (Vitest), `dist/` (Node) or a bundle (browsers): Node runs it with
  * `new Worker(source, { eval: true })`, a browser from a Blob URL. Slot numbers are spliced in from
- * `control_block.ts`, so the two sides cannot disagree.
+ * `control_block.ts`, the tasks' worker sides from `pool_tasks.ts` and the kernel names from the
+ * SIMD table (`simd_table.ts`), so the two sides cannot disagree.
  *
  * `run(init, ready)` instantiates the kernels on the shared memory, calls `ready()`, then loops:
  * wait for its GENERATION slot to change, run the task on its range, decrement PENDING. It never
@@ -12,32 +13,21 @@
  */
 
 import {
-  A,
-  B,
-  C,
   DEAD,
   FAILED,
   GENERATION,
-  K,
-  LDA,
-  LDB,
-  M,
   MESSAGE_BYTES,
   MESSAGE_LENGTH,
-  N,
-  OP,
   PENDING,
-  RESULT,
   ROW_END,
   ROW_START,
   SCALAR,
   SLOT,
   TASK,
-  Task,
-  TRANS_A,
-  TRANS_B,
   WORKERS,
 } from "./control_block.js";
+import { POOL_TASKS } from "./pool_tasks.js";
+import { ELEMENTWISE_KERNELS } from "./simd_table.js";
 
 /** How long a worker spins for its next task before it sleeps in Atomics.wait. */
 export const WORKER_SPIN_MS = 0.5;
@@ -60,6 +50,7 @@ export interface WorkerInit {
 
 const body = `function run(init, ready) {
   const { module, memory, control, index, scratch, messageByte } = init;
+  // The control block's views, named as in \`ControlViews\`: the tasks' worker sides use them.
   const ctl = new Int32Array(control);
   const u32 = new Uint32Array(control);
   const f32 = new Float32Array(control);
@@ -80,10 +71,10 @@ const body = `function run(init, ready) {
       },
     };
     const ex = new WebAssembly.Instance(module, { env }).exports;
-    const rows = ex.matmul_f32_rows;
-    const zips = [ex.add_f32, ex.sub_f32, ex.mul_f32, ex.div_f32];
-    const scalars = [ex.add_scalar_f32, ex.sub_scalar_f32, ex.mul_scalar_f32, ex.div_scalar_f32,
-      ex.rsub_scalar_f32, ex.rdiv_scalar_f32];
+    // The table's kernels by code, and the tasks by code: both spliced in from their tables.
+    const kernels = ${JSON.stringify(ELEMENTWISE_KERNELS)}.map((name) => ex[name]);
+    const tasks = [
+${POOL_TASKS.map((task) => `      (start, end) => {\n        ${task.worker}\n      },\n`).join("")}    ];
     ready();
     let seen = 0;
     for (;;) {
@@ -95,24 +86,7 @@ const body = `function run(init, ready) {
       if (generation === seen) continue;
       seen = generation;
       try {
-        const task = ctl[${TASK}];
-        const start = ctl[slot + ${ROW_START}];
-        const end = ctl[slot + ${ROW_END}];
-        if (task === ${Task.Matmul}) {
-          rows(u32[${A}], u32[${B}], u32[${C}], ctl[${M}], ctl[${N}], ctl[${K}],
-            ctl[${TRANS_A}], ctl[${TRANS_B}], ctl[${LDA}], ctl[${LDB}], start, end, scratch);
-        } else if (task === ${Task.Zip}) {
-          zips[ctl[${OP}]](u32[${A}] + 4 * start, u32[${B}] + 4 * start, u32[${C}] + 4 * start,
-            end - start);
-        } else if (task === ${Task.ZipScalar}) {
-          scalars[ctl[${OP}]](u32[${A}] + 4 * start, f64[${SCALAR / 2}], u32[${C}] + 4 * start,
-            end - start);
-        } else if (task === ${Task.Sum}) {
-          f32[slot + ${RESULT}] = ex.sum_f32(u32[${A}] + 4 * start, end - start);
-        } else {
-          ex.sum_rows_f32(u32[${A}] + 4 * start * ctl[${N}], u32[${C}] + 4 * start, end - start,
-            ctl[${N}]);
-        }
+        tasks[ctl[${TASK}]](ctl[slot + ${ROW_START}], ctl[slot + ${ROW_END}]);
       } catch (error) {
         fail(error);
       }
