@@ -18,6 +18,13 @@ export class ShapeError extends MinitorchError {}
 /** A value of the wrong type or dtype for the operation. */
 export class DTypeError extends MinitorchError {}
 
+/**
+ * Autograd used the wrong way: backward from a tensor that does not require grad, requiresGrad set
+ * on a computed tensor, a Function whose forward or backward is missing or returns the wrong
+ * number of derivatives, `apply` without a Scalar or Tensor argument.
+ */
+export class AutogradError extends MinitorchError {}
+
 /** A backend that is missing, unavailable, or mixed with another one in a single op. */
 export class BackendError extends MinitorchError {}
 

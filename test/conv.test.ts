@@ -2,8 +2,10 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { ConvGeometry } from "../src/backend/backend.js";
 import * as mt from "../src/index.js";
-import { foldOp, unfoldOp } from "../src/tensor/kernels.js";
+import { foldOp, unfoldOp } from "../src/tensor/history_free_ops.js";
 import { loadedBackendNames, usable } from "./backends.js";
+import { expectClose, type Tolerance } from "./close.js";
+import { product } from "./shape_oracles.js";
 
 /**
  * conv1d / conv2d on every backend that loads here, against a direct convolution written here as
@@ -17,10 +19,6 @@ import { loadedBackendNames, usable } from "./backends.js";
 type Shape = readonly number[];
 
 const f32 = Math.fround;
-
-function sizeOf(shape: Shape): number {
-  return shape.reduce((p, d) => p * d, 1);
-}
 
 /** Deterministic values in [−1, 1), rounded to float32 so both dtypes hold them exactly. */
 function valuesFor(seed: number, n: number): number[] {
@@ -70,6 +68,11 @@ function directConv2d(
   return { out, scale, shape: [n, o, oh, ow] };
 }
 
+/** Within 1e-5·(1 + Σ|terms|) of the direct convolution: float32 rounding of each sum. */
+function withinRounding(scale: readonly number[]): Tolerance {
+  return { rel: 1e-5, abs: 1e-5, relativeTo: scale };
+}
+
 /** How the test lays out a logical [N, C, …spatial] input in storage. */
 type Layout = "contiguous" | "channels-last" | "batch-expanded";
 
@@ -91,7 +94,7 @@ function laidOut(
     };
   }
   if (layout === "batch-expanded") {
-    const one = sizeOf(shape.slice(1));
+    const one = product(shape.slice(1));
     const sample = values.slice(0, one);
     const t = mt.Tensor.fromValues(
       sample,
@@ -104,7 +107,7 @@ function laidOut(
   }
   // channels-last: storage [N, ...spatial, C]; logical element (n, c, s) sits at storage (n, s, c).
   const [n, c] = shape;
-  const spatial = sizeOf(shape.slice(2));
+  const spatial = product(shape.slice(2));
   const stored: number[] = new Array<number>(values.length);
   for (let b = 0; b < n; b++)
     for (let ch = 0; ch < c; ch++)
@@ -119,20 +122,6 @@ function laidOut(
   );
   const order = shape.length === 4 ? [0, 3, 1, 2] : [0, 2, 1];
   return { tensor: t.permute(order), logical: [...values] };
-}
-
-function expectClose(
-  actual: ArrayLike<number>,
-  expected: readonly number[],
-  scale: readonly number[],
-): void {
-  expect(actual.length).toBe(expected.length);
-  for (let i = 0; i < expected.length; i++) {
-    const tolerance = 1e-5 * (1 + scale[i]);
-    if (!(Math.abs(actual[i] - expected[i]) <= tolerance)) {
-      expect.fail(`element ${i}: got ${actual[i]}, expected ${expected[i]} (±${tolerance})`);
-    }
-  }
 }
 
 const layouts: Layout[] = ["contiguous", "channels-last", "batch-expanded"];
@@ -171,12 +160,12 @@ describe.each(loadedBackendNames)("convolution on the %s backend", (backend) => 
         const xShape = [p.n, p.c, p.h, p.w];
         const wShape = [p.o, p.c, p.kh, p.kw];
         const { tensor: x, logical } = laidOut(
-          valuesFor(p.seed, sizeOf(xShape)),
+          valuesFor(p.seed, product(xShape)),
           xShape,
           p.layout,
           opts,
         );
-        const wValues = valuesFor(p.seed + 1, sizeOf(wShape));
+        const wValues = valuesFor(p.seed + 1, product(wShape));
         const bValues = p.bias ? valuesFor(p.seed + 2, p.o) : null;
         const weight = mt.Tensor.fromValues(wValues, wShape, "float32", backend);
         const bias =
@@ -196,7 +185,7 @@ describe.each(loadedBackendNames)("convolution on the %s backend", (backend) => 
         );
         expect(y.shape).toEqual(expected.shape);
         expect(y.backend).toBe(backend);
-        expectClose(await y.data(), expected.out, expected.scale);
+        expectClose(await y.data(), expected.out, withinRounding(expected.scale));
       }),
       { numRuns: 60 },
     );
@@ -222,12 +211,12 @@ describe.each(loadedBackendNames)("convolution on the %s backend", (backend) => 
         const xShape = [p.n, p.c, p.l];
         const wShape = [p.o, p.c, p.k];
         const { tensor: x, logical } = laidOut(
-          valuesFor(p.seed, sizeOf(xShape)),
+          valuesFor(p.seed, product(xShape)),
           xShape,
           p.layout,
           opts,
         );
-        const wValues = valuesFor(p.seed + 1, sizeOf(wShape));
+        const wValues = valuesFor(p.seed + 1, product(wShape));
         const bValues = p.bias ? valuesFor(p.seed + 2, p.o) : null;
         const weight = mt.Tensor.fromValues(wValues, wShape, "float32", backend);
         const bias =
@@ -247,7 +236,7 @@ describe.each(loadedBackendNames)("convolution on the %s backend", (backend) => 
           [0, p.padding],
         );
         expect(y.shape).toEqual([p.n, p.o, expected.shape[3]]);
-        expectClose(await y.data(), expected.out, expected.scale);
+        expectClose(await y.data(), expected.out, withinRounding(expected.scale));
       }),
       { numRuns: 60 },
     );
@@ -259,7 +248,7 @@ describe.each(loadedBackendNames)("convolution on the %s backend", (backend) => 
         const g: ConvGeometry = { kh: p.kh, kw: p.kw, sh: p.sh, sw: p.sw, ph: p.ph, pw: p.pw };
         const xShape = [p.n, p.c, p.h, p.w];
         const { tensor: x, logical } = laidOut(
-          valuesFor(p.seed, sizeOf(xShape)),
+          valuesFor(p.seed, product(xShape)),
           xShape,
           p.layout,
           { backend, dtype: wide },
@@ -294,11 +283,11 @@ describe.each(loadedBackendNames)("convolution on the %s backend", (backend) => 
         const left = cValues.reduce((s, v, i) => s + v * colValues[i], 0);
         const foldedValues = await folded.data();
         const right = logical.reduce((s, v, i) => s + v * foldedValues[i], 0);
-        if (wide === "float64") expect(right).toBeCloseTo(left, 10);
+        if (wide === "float64") expectClose(right, left, { digits: 10 });
         else {
           // fold sums float32 values: each sum is off by a few roundings of its terms' size.
           const scale = cValues.reduce((s, v, i) => s + Math.abs(v * colValues[i]), 0);
-          expect(Math.abs(right - left)).toBeLessThanOrEqual(1e-5 * (1 + scale));
+          expectClose(right, left, withinRounding([scale]));
         }
       }),
       { numRuns: 40 },
@@ -497,7 +486,7 @@ describe("nn.Conv2d and nn.Conv1d", () => {
       [2, 2],
       [1, 1],
     );
-    expectClose(y.dataSync(), expected.out, expected.scale);
+    expectClose(y.dataSync(), expected.out, withinRounding(expected.scale));
     y.sum().backward();
     expect(layer.weight.value.grad?.shape).toEqual([3, 2, 3, 3]);
     expect(layer.bias!.value.grad?.shape).toEqual([3]);
@@ -526,7 +515,7 @@ describe("nn.Conv2d and nn.Conv1d", () => {
       [1, 1],
       [0, 1],
     );
-    expectClose(y.dataSync(), expected.out, expected.scale);
+    expectClose(y.dataSync(), expected.out, withinRounding(expected.scale));
     expect(new mt.nn.Conv1d(4, 2, 3, { bias: false }).parameters()).toHaveLength(1);
   });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import * as mt from "../src/index.js";
 import { loadedBackendNames, usable } from "./backends.js";
+import { expectClose } from "./close.js";
 
 /**
  * mt.nn.functional (everything but convolution), on every backend that loads here (see
@@ -21,13 +22,6 @@ async function values(t: Tensor): Promise<number[]> {
 async function only(t: Tensor): Promise<number> {
   expect(t.size).toBe(1);
   return (await t.data())[0];
-}
-
-function expectClose(actual: readonly number[], expected: readonly number[], digits = 5): void {
-  expect(actual.length).toBe(expected.length);
-  actual.forEach((v, i) => {
-    expect(v, `element ${i}`).toBeCloseTo(expected[i], digits);
-  });
 }
 
 /** Row-major [rows, cols] → per-row plain-JS log-softmax, with a log-sum-exp written out. */
@@ -76,14 +70,16 @@ describe.each(loadedBackendNames)("nn.functional on the %s backend", (backend) =
     itSync("match plain-JS values along each dim, negative dims included", async () => {
       const x = randn([3, 4], 1);
       const xs = await values(x);
-      expectClose(await values(F.logSoftmax(x, 1)), logSoftmaxRows(xs, 3, 4), 10);
-      expectClose(await values(F.logSoftmax(x, -1)), logSoftmaxRows(xs, 3, 4), 10);
-      expectClose(await values(F.softmax(x, 1)), logSoftmaxRows(xs, 3, 4).map(Math.exp), 10);
+      expectClose(await values(F.logSoftmax(x, 1)), logSoftmaxRows(xs, 3, 4), { digits: 10 });
+      expectClose(await values(F.logSoftmax(x, -1)), logSoftmaxRows(xs, 3, 4), { digits: 10 });
+      expectClose(await values(F.softmax(x, 1)), logSoftmaxRows(xs, 3, 4).map(Math.exp), {
+        digits: 10,
+      });
       // Along dim 0: the same computation on the transpose.
       const xt = await values(x.transpose(0, 1).contiguous());
       const expectedT = logSoftmaxRows(xt, 4, 3).map(Math.exp);
       const got = F.softmax(x, 0).transpose(0, 1).contiguous();
-      expectClose(await values(got), expectedT, 10);
+      expectClose(await values(got), expectedT, { digits: 10 });
     });
 
     it("are stable for logits of ±1000: finite values and gradients", async () => {
@@ -94,8 +90,10 @@ describe.each(loadedBackendNames)("nn.functional on the %s backend", (backend) =
         ],
         { backend, requiresGrad: true },
       );
-      expectClose(await values(F.logSoftmax(x, 1)), [0, -2000, -1000, -2000, -2000, 0], 3);
-      expectClose(await values(F.softmax(x, 1)), [1, 0, 0, 0, 0, 1], 6);
+      expectClose(await values(F.logSoftmax(x, 1)), [0, -2000, -1000, -2000, -2000, 0], {
+        digits: 3,
+      });
+      expectClose(await values(F.softmax(x, 1)), [1, 0, 0, 0, 0, 1], { digits: 6 });
       F.logSoftmax(x, 1)
         .mul(mt.tensor([1, 2, 3], { backend }))
         .sum()
@@ -103,7 +101,7 @@ describe.each(loadedBackendNames)("nn.functional on the %s backend", (backend) =
       const grad = await values(x.grad as Tensor);
       expect(grad.every(Number.isFinite)).toBe(true);
       // d/dx Σ w·logSoftmax(x) = w − softmax(x)·Σw, with softmax one-hot here.
-      expectClose(grad, [1 - 6, 2, 3, 1, 2, 3 - 6], 4);
+      expectClose(grad, [1 - 6, 2, 3, 1, 2, 3 - 6], { digits: 4 });
       const y = mt.tensor([[1000, -1000, 0]], { backend, requiresGrad: true });
       F.softmax(y, 1)
         .mul(mt.tensor([1, 2, 3], { backend }))
@@ -151,6 +149,7 @@ describe.each(loadedBackendNames)("nn.functional on the %s backend", (backend) =
         expectClose(
           await values(avg),
           wins.map((win) => win.reduce((s, v) => s + v, 0) / win.length),
+          { digits: 5 },
         );
         const mx = F.maxpool2d(x, kernel);
         expect(mx.shape).toEqual([2, 3, 4 / kh, 6 / kw]);
@@ -269,8 +268,8 @@ describe.each(loadedBackendNames)("nn.functional on the %s backend", (backend) =
       };
       const y = F.linear(x, w, b);
       expect(y.shape).toEqual([2, 3, 5]);
-      expectClose(await values(y), expected(true), 10);
-      expectClose(await values(F.linear(x, w)), expected(false), 10);
+      expectClose(await values(y), expected(true), { digits: 10 });
+      expectClose(await values(F.linear(x, w)), expected(false), { digits: 10 });
     });
 
     itSync("has gradients that agree with central differences", () => {
@@ -301,11 +300,9 @@ describe.each(loadedBackendNames)("nn.functional on the %s backend", (backend) =
         mean * 3,
         10,
       );
-      expectClose(
-        await values(F.crossEntropy(logits, targets, { reduction: "none" })),
-        perSample,
-        10,
-      );
+      expectClose(await values(F.crossEntropy(logits, targets, { reduction: "none" })), perSample, {
+        digits: 10,
+      });
       const logProbs = F.logSoftmax(logits, 1);
       expect(F.nllLoss(logProbs, targets).item()).toBeCloseTo(mean, 10);
       expect(F.nllLoss(logProbs, asTensor, { reduction: "sum" }).item()).toBeCloseTo(mean * 3, 10);
@@ -323,7 +320,7 @@ describe.each(loadedBackendNames)("nn.functional on the %s backend", (backend) =
       // Sample 0 puts its target 2000 below the max; sample 1 is certain and right.
       expect(await only(loss)).toBeCloseTo(1000, 2);
       loss.backward();
-      expectClose(await values(logits.grad as Tensor), [0.5, -0.5, 0, 0, 0, 0], 5);
+      expectClose(await values(logits.grad as Tensor), [0.5, -0.5, 0, 0, 0, 0], { digits: 5 });
     });
 
     itSync("have gradients that agree with central differences", () => {
@@ -374,7 +371,7 @@ describe.each(loadedBackendNames)("nn.functional on the %s backend", (backend) =
       expectClose(
         await values(F.binaryCrossEntropyWithLogits(logits, t, { reduction: "none" })),
         each,
-        5,
+        { digits: 5 },
       );
       const mean = (await values(F.binaryCrossEntropyWithLogits(logits, t)))[0];
       expect(mean).toBeCloseTo(each.reduce((a, b) => a + b) / 6, 5);
@@ -386,7 +383,7 @@ describe.each(loadedBackendNames)("nn.functional on the %s backend", (backend) =
           reduction: "none",
         },
       );
-      expectClose(await values(far), [100, 100, 0], 4);
+      expectClose(await values(far), [100, 100, 0], { digits: 4 });
     });
 
     itSync("has the gradient (σ(z) − t)/N, checked against central differences", () => {
@@ -412,7 +409,9 @@ describe.each(loadedBackendNames)("nn.functional on the %s backend", (backend) =
       const each = ps.map((pi, i) => -(ts[i] * Math.log(pi) + (1 - ts[i]) * Math.log(1 - pi)));
       expect(F.binaryCrossEntropy(p, t).item()).toBeCloseTo(each.reduce((a, b) => a + b) / 6, 10);
       expect(F.binaryCrossEntropy(p, ts).item()).toBeCloseTo(each.reduce((a, b) => a + b) / 6, 10);
-      expectClose(await values(F.binaryCrossEntropy(p, t, { reduction: "none" })), each, 10);
+      expectClose(await values(F.binaryCrossEntropy(p, t, { reduction: "none" })), each, {
+        digits: 10,
+      });
     });
 
     it("clamps each log at −100, as PyTorch: p = 0 or 1 gives finite losses and gradients", async () => {
@@ -457,7 +456,7 @@ describe.each(loadedBackendNames)("nn.functional on the %s backend", (backend) =
         sq.reduce((s, v) => s + v),
         10,
       );
-      expectClose(await values(F.mseLoss(a, b, { reduction: "none" })), sq, 10);
+      expectClose(await values(F.mseLoss(a, b, { reduction: "none" })), sq, { digits: 10 });
     });
 
     itSync("has gradients that agree with central differences", () => {

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import * as mt from "../src/index.js";
 import { loadedBackendNames, usable } from "./backends.js";
+import { expectClose, type Tolerance } from "./close.js";
+import { product } from "./shape_oracles.js";
 
 type Tensor = mt.Tensor;
 type DType = mt.DType;
@@ -15,9 +17,11 @@ type Slot = mt.nn.Parameter<Tensor>;
 
 const SHAPES: readonly (readonly number[])[] = [[2, 3], [4]];
 const STEPS = 5;
-const TOLERANCE: Record<DType, number> = { float64: 1e-12, float32: 2e-6 };
-
-const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+/** |error| ≤ tol·max(1, |expected|): to rounding in float64, to float32 precision in float32. */
+const TOLERANCE: Record<DType, Tolerance> = {
+  float64: { relOrAbs: 1e-12 },
+  float32: { relOrAbs: 2e-6 },
+};
 
 /** The starting value of element j of parameter i. */
 const initial = (i: number, j: number) => 0.5 - 0.3 * j + 0.9 * i;
@@ -28,7 +32,7 @@ const gradient = (k: number, i: number, j: number) =>
 
 function makeSlots(backend: mt.BackendName, dtype: DType): Slot[] {
   return SHAPES.map((shape, i) => {
-    const values = Array.from({ length: size(shape) }, (_, j) => initial(i, j));
+    const values = Array.from({ length: product(shape) }, (_, j) => initial(i, j));
     const t = mt.Tensor.fromValues(values, shape, dtype, backend);
     t.requiresGrad = true;
     return new mt.nn.Parameter(t, `p${i}`);
@@ -52,16 +56,6 @@ function setGradients(slots: readonly Slot[], k: number, skip: readonly number[]
 
 async function values(t: Tensor): Promise<number[]> {
   return Array.from(await t.data());
-}
-
-function expectClose(actual: readonly number[], expected: readonly number[], tol: number): void {
-  expect(actual).toHaveLength(expected.length);
-  for (const [j, e] of expected.entries()) {
-    const err = Math.abs(actual[j] - e);
-    if (err > tol * Math.max(1, Math.abs(e))) {
-      expect.fail(`element ${j}: got ${actual[j]}, expected ${e} (error ${err})`);
-    }
-  }
 }
 
 // --- the update rules, in plain JS --------------------------------------------------------------
@@ -125,11 +119,12 @@ function adamReference(
 /** The gradients parameter i sees over `steps` steps. */
 function gradientsOf(i: number, steps: number): number[][] {
   return Array.from({ length: steps }, (_, k) =>
-    Array.from({ length: size(SHAPES[i]) }, (_, j) => gradient(k, i, j)),
+    Array.from({ length: product(SHAPES[i]) }, (_, j) => gradient(k, i, j)),
   );
 }
 
-const initialOf = (i: number) => Array.from({ length: size(SHAPES[i]) }, (_, j) => initial(i, j));
+const initialOf = (i: number) =>
+  Array.from({ length: product(SHAPES[i]) }, (_, j) => initial(i, j));
 
 // --- the tests ----------------------------------------------------------------------------------
 

@@ -11,54 +11,27 @@ import {
   unaryOps,
 } from "../src/strided/ops.js";
 import type { View } from "../src/strided/tensor_data.js";
+import { binaryCases, opsOf, reduceCases, unaryCases } from "./op_cases.js";
+import {
+  allIndices,
+  broadcastShapes,
+  ordinalOf,
+  positionOf,
+  product,
+  readBroadcast,
+  rowMajor,
+  smallerShapeArb,
+} from "./shape_oracles.js";
 
 /**
  * Tests of the reference backend alone, on views built by hand. Expectations come from nested
- * loops and formulas written here (not from src/tensor/shape.ts), so a bug shared by the backend
- * and its helpers cannot hide. Unused buffer slots hold NaN, so a read from a wrong position shows.
+ * loops and formulas written here and in test/shape_oracles.ts (not from src/strided/shape.ts), so
+ * a bug shared by the backend and its helpers cannot hide. Unused buffer slots hold NaN, so a read
+ * from a wrong position shows.
  */
 
 const backend = referenceBackend;
 type Shape = readonly number[];
-
-// --- independent index arithmetic --------------------------------------------------------------
-
-/** Every multi-index of `shape`, in row-major order. */
-function allIndices(shape: Shape): number[][] {
-  if (shape.length === 0) return [[]];
-  const rest = allIndices(shape.slice(1));
-  const out: number[][] = [];
-  for (let i = 0; i < shape[0]; i++) for (const r of rest) out.push([i, ...r]);
-  return out;
-}
-
-/** Row-major ordinal of `index` in `shape`. */
-function ordinalOf(index: readonly number[], shape: Shape): number {
-  return index.reduce((o, i, k) => o * shape[k] + i, 0);
-}
-
-/** Row-major strides, written out: stride[i] = Π shape[i+1..]. */
-function rowMajor(shape: Shape): number[] {
-  return shape.map((_, i) => shape.slice(i + 1).reduce((p, d) => p * d, 1));
-}
-
-function sizeOf(shape: Shape): number {
-  return shape.reduce((p, d) => p * d, 1);
-}
-
-/** The index into `small` that an index into the broadcast shape reads (align right, 1 → 0). */
-function broadcastRead(index: readonly number[], small: Shape): number[] {
-  const shift = index.length - small.length;
-  return small.map((d, j) => (d === 1 ? 0 : index[j + shift]));
-}
-
-/** NumPy broadcast of two shapes known to be compatible. */
-function broadcastShapes(a: Shape, b: Shape): number[] {
-  const n = Math.max(a.length, b.length);
-  const pa = [...new Array<number>(n - a.length).fill(1), ...a];
-  const pb = [...new Array<number>(n - b.length).fill(1), ...b];
-  return pa.map((d, i) => Math.max(d, pb[i]));
-}
 
 // --- views built by hand -----------------------------------------------------------------------
 
@@ -89,15 +62,11 @@ function makeView(
   });
   const storageStrides = rowMajor(storageShape);
   const strides = perm.map((p) => storageStrides[p]);
-  const buffer = typed(dtype, offset + sizeOf(shape) + 2, fill);
+  const buffer = typed(dtype, offset + product(shape) + 2, fill);
   for (const index of allIndices(shape)) {
     buffer[positionOf(index, strides, offset)] = values[ordinalOf(index, shape)];
   }
   return { buffer, shape, strides, offset };
-}
-
-function positionOf(index: readonly number[], strides: readonly number[], offset: number): number {
-  return index.reduce((p, i, k) => p + i * strides[k], offset);
 }
 
 /** The view's logical values, row-major. */
@@ -107,7 +76,7 @@ function readView(view: View<HostArray>): number[] {
 
 /** A zero-filled contiguous view filling its buffer exactly (no padding), offset 0. */
 function contiguous(shape: Shape, dtype: DType = "float64"): View<HostArray> {
-  return { buffer: typed(dtype, sizeOf(shape), 0), shape, strides: rowMajor(shape), offset: 0 };
+  return { buffer: typed(dtype, product(shape), 0), shape, strides: rowMajor(shape), offset: 0 };
 }
 
 // --- generators --------------------------------------------------------------------------------
@@ -117,7 +86,7 @@ const valueArb = fc.double({ min: -10, max: 10, noNaN: true, noDefaultInfinity: 
 const intArb = fc.integer({ min: -9, max: 9 });
 
 function valuesArb(shape: Shape, arb: fc.Arbitrary<number> = valueArb) {
-  const n = sizeOf(shape);
+  const n = product(shape);
   return fc.array(arb, { minLength: n, maxLength: n });
 }
 
@@ -136,24 +105,9 @@ function viewArb(shape: Shape, arb: fc.Arbitrary<number> = valueArb) {
     .map(([values, placement]) => ({ values, view: makeView(values, shape, placement) }));
 }
 
-/** A shape that broadcasts to `full`: some leading dims dropped, some dims set to 1. */
-function smallerArb(full: Shape): fc.Arbitrary<number[]> {
-  return fc
-    .tuple(
-      fc.integer({ min: 0, max: full.length }),
-      fc.array(fc.boolean(), { minLength: full.length, maxLength: full.length }),
-    )
-    .map(([drop, ones]) => full.slice(drop).map((d, i) => (ones[i + drop] ? 1 : d)));
-}
-
-const unaryNames = Object.keys(unaryOps) as UnaryOp[];
-const binaryNames = Object.keys(binaryOps) as BinaryOp[];
-const reduceNames: ReduceOp[] = ["sum", "max", "min"];
-const plainReduce: Record<ReduceOp, (xs: number[]) => number> = {
-  sum: (xs) => xs.reduce((s, x) => s + x, 0),
-  max: (xs) => Math.max(...xs),
-  min: (xs) => Math.min(...xs),
-};
+const unaryNames = opsOf(unaryCases);
+const binaryNames = opsOf(binaryCases);
+const reduceNames = opsOf(reduceCases);
 
 /** What a buffer of `dtype` holds after storing `x`. */
 function stored(x: number, dtype: DType): number {
@@ -220,7 +174,7 @@ describe("reference backend: map", () => {
       fc.record({
         full: fc.constant(full),
         op: fc.constantFrom(...unaryNames),
-        a: smallerArb(full).chain((small) => viewArb(small)),
+        a: smallerShapeArb(full).chain((small) => viewArb(small)),
       }),
     );
     fc.assert(
@@ -228,7 +182,7 @@ describe("reference backend: map", () => {
         const out = contiguous(full);
         backend.map(op, out, a.view);
         const expected = allIndices(full).map((ix) =>
-          unaryOps[op].fn(a.values[ordinalOf(broadcastRead(ix, a.view.shape), a.view.shape)]),
+          unaryOps[op].fn(a.values[ordinalOf(readBroadcast(ix, a.view.shape), a.view.shape)]),
         );
         expect(readView(out)).toEqual(expected);
       }),
@@ -272,7 +226,7 @@ describe("reference backend: zip", () => {
   it("broadcasts either input (or both) to the output, from strided views", () => {
     // Each input is the full shape or a smaller one, so "a broadcasts", "b broadcasts" and both
     // at once all occur; `out` may even be bigger than broadcast(a, b), as the contract allows.
-    const operand = (full: Shape) => fc.oneof(fc.constant([...full]), smallerArb(full));
+    const operand = (full: Shape) => fc.oneof(fc.constant([...full]), smallerShapeArb(full));
     const arb = shapeArb.chain((full) =>
       fc.record({
         full: fc.constant(full),
@@ -287,8 +241,8 @@ describe("reference backend: zip", () => {
         backend.zip(op, out, a.view, b.view);
         const expected = allIndices(full).map((ix) =>
           binaryOps[op].fn(
-            a.values[ordinalOf(broadcastRead(ix, a.view.shape), a.view.shape)],
-            b.values[ordinalOf(broadcastRead(ix, b.view.shape), b.view.shape)],
+            a.values[ordinalOf(readBroadcast(ix, a.view.shape), a.view.shape)],
+            b.values[ordinalOf(readBroadcast(ix, b.view.shape), b.view.shape)],
           ),
         );
         expect(readView(out)).toEqual(expected);
@@ -331,7 +285,7 @@ describe("reference backend: reduce", () => {
             const at = ix.map((v, k) => (k === dim ? j : v));
             row.push(a.values[ordinalOf(at, shape)]);
           }
-          return plainReduce[op](row);
+          return reduceCases[op].fold(row);
         });
         expect(readView(out)).toEqual(expected);
       }),
@@ -357,15 +311,11 @@ describe("reference backend: reduce", () => {
 
   it("gives the identity when the reduced dim is empty", () => {
     const a = makeView([], [2, 0]);
-    const want: Record<ReduceOp, number> = {
-      sum: 0,
-      max: Number.NEGATIVE_INFINITY,
-      min: Number.POSITIVE_INFINITY,
-    };
     for (const op of reduceNames) {
+      const { identity } = reduceCases[op];
       const out = contiguous([2, 1]);
       backend.reduce(op, out, a, 1);
-      expect(readView(out)).toEqual([want[op], want[op]]);
+      expect(readView(out)).toEqual([identity, identity]);
     }
   });
 });
@@ -386,8 +336,8 @@ function expectedMatmul(
   const values = allIndices(shape).map((ix) => {
     const beta = ix.slice(0, -2);
     const [r, c] = ix.slice(-2);
-    const ai = broadcastRead(beta, aBatch);
-    const bi = broadcastRead(beta, bBatch);
+    const ai = readBroadcast(beta, aBatch);
+    const bi = readBroadcast(beta, bBatch);
     let acc = 0;
     for (let j = 0; j < k; j++) {
       acc += aValues[ordinalOf([...ai, r, j], aShape)] * bValues[ordinalOf([...bi, j, c], bShape)];
@@ -437,8 +387,8 @@ describe("reference backend: matmul", () => {
       })
       .chain(({ n, k, m, batch }) =>
         fc.record({
-          a: smallerArb(batch).chain((bt) => viewArb([...bt, n, k], intArb)),
-          b: smallerArb(batch).chain((bt) => viewArb([...bt, k, m], intArb)),
+          a: smallerShapeArb(batch).chain((bt) => viewArb([...bt, n, k], intArb)),
+          b: smallerShapeArb(batch).chain((bt) => viewArb([...bt, k, m], intArb)),
         }),
       );
     fc.assert(
@@ -480,7 +430,7 @@ describe("reference backend: copy and strided outputs", () => {
 
   it("copies any strided or expanded view to its logical values", () => {
     const arb = shapeArb.chain((full) =>
-      fc.record({ full: fc.constant(full), a: smallerArb(full).chain((s) => viewArb(s)) }),
+      fc.record({ full: fc.constant(full), a: smallerShapeArb(full).chain((s) => viewArb(s)) }),
     );
     fc.assert(
       fc.property(arb, ({ full, a }) => {
@@ -493,7 +443,7 @@ describe("reference backend: copy and strided outputs", () => {
         const out = contiguous(full);
         backend.copy(out, expanded);
         const want = allIndices(full).map(
-          (ix) => a.values[ordinalOf(broadcastRead(ix, a.view.shape), a.view.shape)],
+          (ix) => a.values[ordinalOf(readBroadcast(ix, a.view.shape), a.view.shape)],
         );
         expect([...out.buffer]).toEqual(want);
       }),
@@ -514,7 +464,7 @@ describe("reference backend: copy and strided outputs", () => {
     fc.assert(
       fc.property(arb, ({ shape, a, b, outPlacement, kind }) => {
         const outShape = kind === "reduce" && shape.length > 0 ? [1, ...shape.slice(1)] : shape;
-        const zeros = new Array<number>(sizeOf(outShape)).fill(0);
+        const zeros = new Array<number>(product(outShape)).fill(0);
         const out = makeView(zeros, outShape, outPlacement, "float64", sentinel);
         let want: number[];
         if (kind === "map") {

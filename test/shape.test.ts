@@ -14,25 +14,19 @@ import {
   stridesFromShape,
   toIndex,
 } from "../src/strided/shape.js";
-import { allIndices, fmt, padLeft, product, shapeArb } from "./shape_oracles.js";
+import {
+  allIndices,
+  fmt,
+  numpyBroadcast,
+  padLeft,
+  product,
+  repeatTo,
+  shapeArb,
+  smallerShapeArb,
+} from "./shape_oracles.js";
 
 // ---------------------------------------------------------------------------------------------
 // Independent helpers: none of these call the code under test.
-
-/** NumPy's rule, stated directly: the result `r` (or null when the shapes do not broadcast). */
-function numpyBroadcast(a: readonly number[], b: readonly number[]): number[] | null {
-  const n = Math.max(a.length, b.length);
-  const pa = padLeft(a, n);
-  const pb = padLeft(b, n);
-  const r: number[] = [];
-  for (let i = 0; i < n; i++) {
-    if (pa[i] === pb[i]) r.push(pa[i]);
-    else if (pa[i] === 1) r.push(pb[i]);
-    else if (pb[i] === 1) r.push(pa[i]);
-    else return null;
-  }
-  return r;
-}
 
 /** The result of `shapeBroadcast`, or the string "error" when it throws a ShapeError. */
 function tryBroadcast(a: Shape, b: Shape): number[] | "error" {
@@ -44,50 +38,9 @@ function tryBroadcast(a: Shape, b: Shape): number[] | "error" {
   }
 }
 
-type Nested = number | Nested[];
-
-/** Row-major flat data → nested arrays. */
-function nest(data: readonly number[], shape: readonly number[]): Nested {
-  if (shape.length === 0) return data[0];
-  const inner = product(shape.slice(1));
-  return Array.from({ length: shape[0] }, (_, i) =>
-    nest(data.slice(i * inner, (i + 1) * inner), shape.slice(1)),
-  );
-}
-
-/** Nested arrays → row-major flat data. */
-function flatten(x: Nested): number[] {
-  return Array.isArray(x) ? x.flatMap(flatten) : [x];
-}
-
-/**
- * NumPy-style explicit repetition: pad `shape` with leading 1s, then along every dim where the
- * small size is 1 and the big size is not, repeat the single slice.
- */
-function repeatTo(data: readonly number[], shape: readonly number[], big: readonly number[]) {
-  const padded = padLeft(shape, big.length);
-  const rec = (x: Nested, s: readonly number[], b: readonly number[]): Nested => {
-    if (s.length === 0) return x;
-    const items = x as Nested[];
-    const rows = s[0] === b[0] ? items : Array.from({ length: b[0] }, () => items[0]);
-    return rows.map((row) => rec(row, s.slice(1), b.slice(1)));
-  };
-  return flatten(rec(nest(data, padded), padded, big));
-}
-
 /** A big shape and a small shape that broadcasts to it: a suffix with some dims set to 1. */
 const smallToBigArb = (minDim = 1) =>
-  shapeArb(minDim).chain((big) =>
-    fc
-      .tuple(
-        fc.integer({ min: 0, max: big.length }),
-        fc.array(fc.boolean(), { minLength: big.length, maxLength: big.length }),
-      )
-      .map(([keep, ones]) => {
-        const small = big.slice(big.length - keep).map((d, i) => (ones[i] ? 1 : d));
-        return { big, small };
-      }),
-  );
+  shapeArb(minDim).chain((big) => smallerShapeArb(big).map((small) => ({ big, small })));
 
 // ---------------------------------------------------------------------------------------------
 

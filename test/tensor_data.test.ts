@@ -11,13 +11,18 @@ import {
   permuteLayout,
   viewLayout,
 } from "../src/strided/tensor_data.js";
-import { allIndices, fmt, padLeft, product, shapeArb } from "./shape_oracles.js";
+import {
+  allIndices,
+  fmt,
+  padLeft,
+  product,
+  repeatTo,
+  rowMajor,
+  shapeArb,
+} from "./shape_oracles.js";
 
 // ---------------------------------------------------------------------------------------------
 // Independent helpers: none of these call the code under test.
-
-/** Row-major strides, computed directly as the product of the later sizes. */
-const rowMajor = (s: readonly number[]) => s.map((_, i) => product(s.slice(i + 1)));
 
 /** A random permutation of 0..n-1: argsort of random keys. */
 const permArb = (n: number) =>
@@ -53,15 +58,6 @@ function expandable(small: readonly number[], big: readonly number[]): boolean {
   if (small.length > big.length) return false;
   const p = padLeft(small, big.length);
   return p.every((d, i) => d === big[i] || d === 1);
-}
-
-/** Explicit repetition of row-major `data` of shape `small` up to shape `big`. */
-function repeatTo(data: readonly number[], small: readonly number[], big: readonly number[]) {
-  const p = padLeft(small, big.length);
-  const strides = rowMajor(p);
-  return allIndices(big).map(
-    (bigIdx) => data[bigIdx.reduce((acc, i, k) => acc + (p[k] === 1 ? 0 : i) * strides[k], 0)],
-  );
 }
 
 function thrown(f: () => unknown): Error {

@@ -157,6 +157,15 @@ describe("dtype, value and autograd errors", () => {
     expect(a.add(b.float()).dtype).toBe("float32");
   });
 
+  it("an operand that is neither a Tensor nor a number is a DTypeError naming the op and type", () => {
+    // As values read from a JSON file would arrive (the static type cannot stop them).
+    const text: number = JSON.parse('"2"');
+    const nothing: mt.Tensor = JSON.parse("null");
+    expectError(() => m23().add(text), mt.DTypeError, "add", "string");
+    expectError(() => m23().mul(nothing), mt.DTypeError, "mul", "null");
+    expectError(() => m23().matmul(nothing), mt.DTypeError, "matmul", "null");
+  });
+
   it("a ragged nested array is a ShapeError saying where", () => {
     expectError(() => mt.tensor([[1, 2], [3]]), mt.ShapeError, "tensor", "ragged", "[1]");
     expectError(() => mt.tensor([[1, 2], 3]), mt.ShapeError, "tensor", "ragged");
@@ -179,21 +188,21 @@ describe("dtype, value and autograd errors", () => {
     expect(mt.tensor([[7]]).item()).toBe(7);
   });
 
-  it("setting requiresGrad on a non-leaf is a DTypeError", () => {
+  it("setting requiresGrad on a non-leaf is an AutogradError", () => {
     const y = mt.tensor([1, 2], { requiresGrad: true }).mul(2);
     expectError(
       () => {
         y.requiresGrad = false;
       },
-      mt.DTypeError,
+      mt.AutogradError,
       "requiresGrad",
       "leaf",
     );
     expect(y.requiresGrad).toBe(true);
   });
 
-  it("backward on a tensor that does not require grad is a DTypeError", () => {
-    expectError(() => m23().sum().backward(), mt.DTypeError, "backward", "require");
+  it("backward on a tensor that does not require grad is an AutogradError", () => {
+    expectError(() => m23().sum().backward(), mt.AutogradError, "backward", "require");
   });
 
   it("backward without a gradient on a non-scalar, or with one of the wrong shape, is a ShapeError", () => {

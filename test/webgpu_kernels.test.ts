@@ -4,13 +4,8 @@ import { referenceBackend } from "../src/backend/reference/reference_backend.js"
 import type { WebGpuBackend } from "../src/backend/webgpu/webgpu_backend.js";
 import { BackendError, ShapeError } from "../src/errors.js";
 import * as mt from "../src/index.js";
-import {
-  type BinaryOp,
-  binaryOps,
-  type ReduceOp,
-  type UnaryOp,
-  unaryOps,
-} from "../src/strided/ops.js";
+import type { BinaryOp, ReduceOp, UnaryOp } from "../src/strided/ops.js";
+import { expectClose, type Tolerance } from "./close.js";
 import {
   type HostAndGpu,
   hostAndGpu,
@@ -21,6 +16,19 @@ import {
   releaseAll,
   rng,
 } from "./gpu_views.js";
+import {
+  BITWISE,
+  binaryCases,
+  eighths,
+  type GpuCase,
+  gpuAnyValue,
+  int,
+  opsOf,
+  reduceCases,
+  type Sample,
+  unaryCases,
+} from "./op_cases.js";
+import { product } from "./shape_oracles.js";
 
 /**
  * The webgpu backend's elementwise (map, zip, copy) and reduction kernels against the reference
@@ -38,14 +46,6 @@ const RUNS = 8;
 
 function pick<T>(r: Rand, items: readonly T[]): T {
   return items[Math.floor(r() * items.length)];
-}
-
-function int(r: Rand, lo: number, hi: number): number {
-  return lo + Math.floor(r() * (hi - lo + 1));
-}
-
-function sizeOf(shape: readonly number[]): number {
-  return shape.reduce((p, d) => p * d, 1);
 }
 
 function shuffled(r: Rand, n: number): number[] {
@@ -73,93 +73,13 @@ function outOperand(backend: WebGpuBackend, p: Placed): HostAndGpu {
   return hostAndGpu(backend, { ...p, length }, new Float32Array(length).fill(SENTINEL));
 }
 
-// --- values and tolerances per op ---------------------------------------------------------------
-
-/** Multiples of 1/8 in [lo, hi]: exact in float32, and equal values are frequent (eq, max). */
-function eighths(r: Rand, lo: number, hi: number): number {
-  return int(r, Math.ceil(lo * 8), Math.floor(hi * 8)) / 8;
-}
-
-/** Nonzero, |v| in [lo, hi], either sign. */
-function awayFromZero(r: Rand, lo: number, hi: number): number {
-  return (r() < 0.5 ? -1 : 1) * eighths(r, lo, hi);
-}
-
-/** Values in each op's domain, per operand (0 = a, 1 = b). */
-function valueFor(op: string, k: number, r: Rand): number {
-  switch (op) {
-    case "log":
-      return eighths(r, 0.125, 6);
-    case "logBack":
-      return k === 0 ? eighths(r, 0.125, 6) : eighths(r, -3, 3);
-    case "inv":
-    case "invBack":
-      return k === 0 ? awayFromZero(r, 0.25, 4) : eighths(r, -3, 3);
-    case "div":
-      return k === 1 ? awayFromZero(r, 0.25, 4) : eighths(r, -3, 3);
-    case "pow":
-      // Negative bases too: integer exponents give real powers, fractional ones NaN (both sides).
-      if (k === 0) return awayFromZero(r, 0.25, 3);
-      return r() < 0.5 ? int(r, -3, 3) : eighths(r, -2, 2);
-    case "sigmoid":
-    case "tanh":
-    case "sigmoidBack":
-    case "tanhBack":
-      return k === 0 ? eighths(r, -12, 12) : eighths(r, -3, 3);
-    default:
-      return eighths(r, -3, 3);
-  }
-}
-
-/** Ops computed with transcendental functions: float32 on the GPU against double rounded once. */
-const APPROXIMATE = new Set([
-  "exp",
-  "log",
-  "sigmoid",
-  "tanh",
-  "pow",
-  "expBack",
-  "logBack",
-  "sigmoidBack",
-  "tanhBack",
-]);
-/** Division: WGSL allows 2.5 ulp. */
-const DIVIDING = new Set(["div", "inv", "logBack", "invBack"]);
-
-function toleranceOf(op: string): { rel: number; abs: number } {
-  if (APPROXIMATE.has(op)) return { rel: 1e-5, abs: 1e-6 };
-  if (DIVIDING.has(op)) return { rel: 1e-6, abs: 0 };
-  return { rel: 0, abs: 0 };
-}
-
-function close(got: number, want: number, tol: { rel: number; abs: number }): boolean {
-  if (Number.isNaN(want)) return Number.isNaN(got);
-  if (got === want) return true;
-  return Math.abs(got - want) <= tol.rel * Math.abs(want) + tol.abs;
-}
-
-/** Compares whole buffers, naming the first mismatch. */
-function expectClose(
-  got: ArrayLike<number>,
-  want: ArrayLike<number>,
-  tol: { rel: number; abs: number },
-  what: string,
-): void {
-  expect(got.length).toBe(want.length);
-  for (let i = 0; i < want.length; i++) {
-    if (!close(got[i], want[i], tol)) {
-      expect.fail(`${what}: position ${i}: got ${got[i]}, expected ${want[i]}`);
-    }
-  }
-}
-
 // --- random elementwise cases -------------------------------------------------------------------
 
 /** A random out shape: rank 0–4, dims 1–6, at most ~200 elements. */
 function outShape(r: Rand): number[] {
   for (;;) {
     const shape = Array.from({ length: int(r, 0, 4) }, () => int(r, 1, 6));
-    if (sizeOf(shape) <= 200) return shape;
+    if (product(shape) <= 200) return shape;
   }
 }
 
@@ -235,6 +155,13 @@ function nameOf(k: Kernel): string {
   return k.kind === "copy" ? "copy" : k.op;
 }
 
+/** A kernel's values per input and tolerance: its op's row (test/op_cases.ts); a copy is exact. */
+function caseOf(k: Kernel): GpuCase<readonly Sample[]> {
+  if (k.kind === "map") return unaryCases[k.op].gpu;
+  if (k.kind === "zip") return binaryCases[k.op].gpu;
+  return { values: [gpuAnyValue], tol: BITWISE };
+}
+
 /** Runs `kernel` on both backends over views placed as given; compares the out buffers. */
 async function checkElementwise(
   backend: WebGpuBackend,
@@ -244,11 +171,12 @@ async function checkElementwise(
   r: Rand,
 ): Promise<void> {
   const name = nameOf(kernel);
+  const { values, tol } = caseOf(kernel);
   const ins = inputs.map((p, k) =>
     hostAndGpu(
       backend,
       p,
-      Float32Array.from({ length: p.length }, () => valueFor(name, k, r)),
+      Float32Array.from({ length: p.length }, () => values[k](r)),
     ),
   );
   const o = outOperand(backend, out);
@@ -266,7 +194,7 @@ async function checkElementwise(
   const layouts = [out, ...inputs].map(
     (p) => `${JSON.stringify(p.shape)}/${JSON.stringify(p.strides)}+${p.offset}`,
   );
-  expectClose(got, o.host.buffer, toleranceOf(name), `${name} ${layouts.join(" ")}`);
+  expectClose(got, o.host.buffer, tol, `${name} ${layouts.join(" ")}`);
 }
 
 function property(kernel: Kernel, category: Category) {
@@ -290,11 +218,9 @@ function property(kernel: Kernel, category: Category) {
   };
 }
 
-const unaryNames = Object.keys(unaryOps) as UnaryOp[];
-const binaryNames = Object.keys(binaryOps) as BinaryOp[];
 const kernels: readonly Kernel[] = [
-  ...unaryNames.map((op): Kernel => ({ kind: "map", op })),
-  ...binaryNames.map((op): Kernel => ({ kind: "zip", op })),
+  ...opsOf(unaryCases).map((op): Kernel => ({ kind: "map", op })),
+  ...opsOf(binaryCases).map((op): Kernel => ({ kind: "zip", op })),
   { kind: "copy" },
 ];
 
@@ -388,16 +314,11 @@ describe.skipIf(gpu === null)("webgpu elementwise kernels", () => {
       );
       backend.zip("mul", a.gpu, a.gpu, b.gpu);
       referenceBackend.zip("mul", a.host, a.host, b.host);
-      expectClose(
-        await backend.download(a.gpu.buffer),
-        a.host.buffer,
-        { rel: 0, abs: 0 },
-        "in-place mul",
-      );
+      expectClose(await backend.download(a.gpu.buffer), a.host.buffer, BITWISE, "in-place mul");
       const scalar = { shape: [], strides: [], offset: layout.length };
       backend.zip("mul", a.gpu, a.gpu, { ...a.gpu, ...scalar });
       referenceBackend.zip("mul", a.host, a.host, { ...a.host, ...scalar });
-      expectClose(await backend.download(a.gpu.buffer), a.host.buffer, { rel: 0, abs: 0 }, "x · s");
+      expectClose(await backend.download(a.gpu.buffer), a.host.buffer, BITWISE, "x · s");
       releaseAll(backend);
     }
   });
@@ -455,18 +376,18 @@ describe.skipIf(gpu === null)("webgpu elementwise kernels", () => {
 
 // --- reductions ---------------------------------------------------------------------------------
 
-const REDUCTIONS: readonly ReduceOp[] = ["sum", "max", "min"];
+const REDUCTIONS = opsOf(reduceCases);
 
-/** Runs a reduction on both backends; `rel`: the relative tolerance (0: exact). */
+/** Runs a reduction on both backends and compares within `tol` (exact unless given). */
 async function checkReduce(
   backend: WebGpuBackend,
   op: ReduceOp,
   input: Placed,
   dim: number,
   out: Placed,
-  value: (r: Rand) => number,
+  value: Sample,
   r: Rand,
-  rel = 0,
+  tol: Tolerance = BITWISE,
 ): Promise<void> {
   const a = hostAndGpu(
     backend,
@@ -480,7 +401,7 @@ async function checkReduce(
   expectClose(
     got,
     o.host.buffer,
-    { rel, abs: 0 },
+    tol,
     `${op} dim ${dim} of ${JSON.stringify(input.shape)}/${JSON.stringify(input.strides)}+${input.offset} into ${JSON.stringify(out.strides)}+${out.offset}`,
   );
 }
@@ -495,7 +416,7 @@ function reduceShape(r: Rand): number[] {
       r() < 0.1 ? 0 : r() < 0.2 ? 1 : int(r, 2, 6),
     );
     if (r() < 0.4) shape[int(r, 0, shape.length - 1)] = int(r, 65, 150);
-    if (sizeOf(shape) <= 300) return shape;
+    if (product(shape) <= 300) return shape;
   }
 }
 
@@ -530,11 +451,8 @@ describe.skipIf(gpu === null)("webgpu reduction kernels", () => {
 
   it("an empty reduced dim gives the identity (0, -Infinity, Infinity)", async () => {
     const backend = gpu as WebGpuBackend;
-    for (const [op, identity] of [
-      ["sum", 0],
-      ["max", Number.NEGATIVE_INFINITY],
-      ["min", Number.POSITIVE_INFINITY],
-    ] as const) {
+    for (const op of REDUCTIONS) {
+      const { identity } = reduceCases[op];
       const a = hostAndGpu(backend, place([3, 0, 2]), new Float32Array(1));
       const o = outOperand(backend, place([3, 1, 2]));
       backend.reduce(op, o.gpu, a.gpu, 1);
@@ -555,13 +473,11 @@ describe.skipIf(gpu === null)("webgpu reduction kernels", () => {
     [[5000, 100], 1],
   ] as const)("large: %j along dim %i matches the reference", async (shape, dim) => {
     const backend = gpu as WebGpuBackend;
-    const r = rng(sizeOf(shape) + dim);
+    const r = rng(product(shape) + dim);
     const outShape = shape.map((d, i) => (i === dim ? 1 : d));
     for (const op of REDUCTIONS) {
-      const rel = op === "sum" ? 1e-5 : 0;
-      // Positive values for sums, so the relative tolerance is against the sum's own size.
-      const value = op === "sum" ? (q: Rand) => q() : (q: Rand) => q() * 2 - 1;
-      await checkReduce(backend, op, place([...shape]), dim, place(outShape), value, r, rel);
+      const { values, tol } = reduceCases[op].gpu;
+      await checkReduce(backend, op, place([...shape]), dim, place(outShape), values[0], r, tol);
       releaseAll(backend);
     }
   });

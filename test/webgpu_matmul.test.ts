@@ -15,6 +15,7 @@ import {
   tilingThreads,
 } from "../src/backend/webgpu/wgsl_matmul.js";
 import { BackendError, ShapeError } from "../src/errors.js";
+import { expectClose, type Tolerance } from "./close.js";
 import {
   type HostAndGpu,
   hostAndGpu,
@@ -75,20 +76,9 @@ async function readBoth(
   return [Array.from(got), Array.from(host)];
 }
 
-function expectClose(got: number[], want: number[], rel: number, what: string): void {
-  expect(got.length).toBe(want.length);
-  let worst = 0;
-  let at = -1;
-  for (let i = 0; i < got.length; i++) {
-    const err = Math.abs(got[i] - want[i]) / (1 + Math.abs(want[i]));
-    if (!(err <= worst)) {
-      worst = err;
-      at = i;
-    }
-  }
-  if (!(worst <= rel)) {
-    expect.fail(`${what}: element ${at} is ${got[at]}, expected ${want[at]} (error ${worst})`);
-  }
+/** |error| ≤ rel·(1 + |want|): relative to the value, but never tighter than rel. */
+function withinRel(rel: number): Tolerance {
+  return { rel, abs: rel };
 }
 
 // --- matmul -------------------------------------------------------------------------------------
@@ -116,7 +106,7 @@ async function checkMatmul(
   const [got, want] = await readBoth(backend, out.gpu.buffer, out.host.buffer);
   releaseAll(backend);
   const what = `matmul ${JSON.stringify(c.a.shape)}@${JSON.stringify(c.b.shape)} ${JSON.stringify(options)}`;
-  expectClose(got, want, 1e-4, what);
+  expectClose(got, want, withinRel(1e-4), what);
 }
 
 /** The batch shape of an operand: a suffix of `batch` with some dims made 1 (broadcast). */
@@ -365,7 +355,7 @@ describe.skipIf(gpu === null)("webgpu unfold and fold", () => {
         referenceBackend.fold(out.host, c.host, g);
         const [got, want] = await readBoth(backend, out.gpu.buffer, out.host.buffer);
         releaseAll(backend);
-        expectClose(got, want, 1e-5, `fold ${JSON.stringify(g)}`);
+        expectClose(got, want, withinRel(1e-5), `fold ${JSON.stringify(g)}`);
       }),
       { numRuns: 25, seed: 11 },
     );

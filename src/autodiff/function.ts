@@ -1,4 +1,4 @@
-import { DTypeError } from "../errors.js";
+import { AutogradError } from "../errors.js";
 import { Context } from "./context.js";
 import { isGradEnabled, noGrad } from "./grad_mode.js";
 import { type History, isVariable, type Variable } from "./variable.js";
@@ -25,7 +25,8 @@ export interface FunctionClass {
  * `static forward(ctx, ...values)` computing the result on plain values (numbers for Scalars,
  * history-free Tensors for Tensors) and `static backward(ctx, dOut)` returning one derivative per
  * input (a single value when there is one input), then call `MyFn.apply(...)`. Both run without
- * recording history.
+ * recording history. Both may declare what forward saves, `ctx: Context<[a: Tensor, b: Tensor]>`,
+ * so that backward reads `ctx.savedValues` typed (see `Context`).
  *
  * The same `apply` serves every family of variables: the first Variable argument's `kind` says how
  * to lift number operands, unwrap inputs and wrap the result.
@@ -33,12 +34,12 @@ export interface FunctionClass {
 export class AutogradFunction {
   /** Compute the result from unwrapped inputs; save what backward needs on `ctx`. */
   static forward(_ctx: Context, ..._inputs: unknown[]): unknown {
-    throw new DTypeError(`${this.name}.forward is not implemented`);
+    throw new AutogradError(`${this.name}.forward is not implemented`);
   }
 
   /** Given d(output), return d(input) for each input (one value, or an array in input order). */
   static backward(_ctx: Context, _dOut: unknown): unknown {
-    throw new DTypeError(`${this.name}.backward is not implemented`);
+    throw new AutogradError(`${this.name}.backward is not implemented`);
   }
 
   /**
@@ -52,7 +53,7 @@ export class AutogradFunction {
   ): V {
     const anchor = args.find((x): x is V => isVariable(x));
     if (anchor === undefined) {
-      throw new DTypeError(
+      throw new AutogradError(
         `${this.name}.apply: needs at least one Scalar or Tensor argument, got (${args.map(String).join(", ")})`,
       );
     }
@@ -86,7 +87,7 @@ export function chainRule(history: History, dOut: unknown): [Variable, unknown][
     const result = fn.backward(ctx, dOut);
     const grads: readonly unknown[] = Array.isArray(result) ? result : [result];
     if (grads.length !== inputs.length) {
-      throw new DTypeError(
+      throw new AutogradError(
         `${fn.name}.backward returned ${grads.length} derivative(s) for ${inputs.length} input(s)`,
       );
     }
@@ -95,7 +96,7 @@ export function chainRule(history: History, dOut: unknown): [Variable, unknown][
       if (!input.requiresGrad) return;
       const g = grads[i];
       if (g === undefined || g === null) {
-        throw new DTypeError(`${fn.name}.backward returned no derivative for input ${i}`);
+        throw new AutogradError(`${fn.name}.backward returned no derivative for input ${i}`);
       }
       pairs.push([input, input.kind.fitDerivative(input, g)]);
     });

@@ -1,4 +1,4 @@
-import { DTypeError } from "../errors.js";
+import { AutogradError } from "../errors.js";
 
 /** Whether new results record their history (true unless inside `noGrad`). */
 let enabled = true;
@@ -26,7 +26,7 @@ export function noGrad<T>(fn: () => T): T {
 function checkSync<T>(result: T): T {
   if (result instanceof Promise) {
     // Awaited work would run after the mode is restored and silently record history.
-    throw new DTypeError("noGrad: the function returned a Promise; pass a synchronous function");
+    throw new AutogradError("noGrad: the function returned a Promise; pass a synchronous function");
   }
   return result;
 }

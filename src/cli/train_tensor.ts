@@ -4,7 +4,7 @@ import { MLP } from "../nn/linear.js";
 import { SGD } from "../optim/sgd.js";
 import { Random } from "../random.js";
 import { tensor } from "../tensor/creation.js";
-import { tidy } from "../tensor/tensor.js";
+import { tidy } from "../tensor/tidy.js";
 import type { EpochReport, TrainOptions } from "./train_options.js";
 
 /**

@@ -13,7 +13,7 @@
 import { BackendError, DataError, ShapeError } from "../errors.js";
 import { Scalar } from "../scalar/scalar.js";
 import { formatShape } from "../strided/shape.js";
-import { copyOp } from "../tensor/kernels.js";
+import { copyOp } from "../tensor/history_free_ops.js";
 import { Tensor } from "../tensor/tensor.js";
 import { Parameter, shapeOf } from "./parameter.js";
 

@@ -1,6 +1,6 @@
 import { DataError } from "../errors.js";
 import type { Parameter } from "../nn/parameter.js";
-import { zipInto } from "../tensor/kernels.js";
+import { zipInto } from "../tensor/history_free_ops.js";
 import { Tensor } from "../tensor/tensor.js";
 import { disposeAll, scratch, zipScalarInto } from "./inplace.js";
 import {

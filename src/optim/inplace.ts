@@ -5,7 +5,7 @@
  */
 
 import type { BinaryOp } from "../strided/ops.js";
-import { zipInto } from "../tensor/kernels.js";
+import { zipInto } from "../tensor/history_free_ops.js";
 import { Tensor } from "../tensor/tensor.js";
 
 /** A contiguous tensor of `like`'s shape, dtype and backend (contents unspecified): a scratch buffer. */

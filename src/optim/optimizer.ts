@@ -3,8 +3,9 @@ import { BackendError, DataError, DTypeError, ShapeError } from "../errors.js";
 import type { Parameter } from "../nn/parameter.js";
 import { Scalar } from "../scalar/scalar.js";
 import { formatShape, sameShape } from "../strided/shape.js";
-import { copyOp } from "../tensor/kernels.js";
-import { keep, Tensor } from "../tensor/tensor.js";
+import { copyOp } from "../tensor/history_free_ops.js";
+import { Tensor } from "../tensor/tensor.js";
+import { keep } from "../tensor/tidy.js";
 
 /** A parameter an optimizer can move: a slot holding a Scalar or a Tensor. */
 export type Trainable = Parameter<Scalar> | Parameter<Tensor>;

@@ -1,7 +1,7 @@
 import { DataError } from "../errors.js";
 import type { Parameter } from "../nn/parameter.js";
 import { Scalar } from "../scalar/scalar.js";
-import { copyOp, zipInto } from "../tensor/kernels.js";
+import { copyOp, zipInto } from "../tensor/history_free_ops.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { disposeAll, scratch, zipScalarInto } from "./inplace.js";
 import {

@@ -7,7 +7,7 @@ import {
   type Variable,
   type VariableKind,
 } from "../autodiff/variable.js";
-import { DTypeError } from "../errors.js";
+import { AutogradError, DTypeError } from "../errors.js";
 import { formatNumber } from "../format_number.js";
 import { Add, EQ, Exp, Inv, Log, LT, Mul, Neg, Pow, ReLU, Sigmoid } from "./scalar_functions.js";
 
@@ -104,7 +104,7 @@ export class Scalar implements Variable<number> {
   /** Backpropagate from this value, seeding d(this)/d(this) = `dOut` (default 1). */
   backward(dOut = 1): void {
     if (!this.requiresGrad) {
-      throw new DTypeError(
+      throw new AutogradError(
         "backward: this Scalar does not require a gradient (it was computed from constants only)",
       );
     }

@@ -19,24 +19,24 @@ export class Add extends AutogradFunction {
 
 /** a · b; ∂/∂a = b, ∂/∂b = a. */
 export class Mul extends AutogradFunction {
-  static override forward(ctx: Context, a: number, b: number): number {
+  static override forward(ctx: Context<[a: number, b: number]>, a: number, b: number): number {
     ctx.saveForBackward(a, b);
     return op.mul(a, b);
   }
-  static override backward(ctx: Context, d: number): number[] {
-    const [a, b] = ctx.savedValues as number[];
+  static override backward(ctx: Context<[a: number, b: number]>, d: number): number[] {
+    const [a, b] = ctx.savedValues;
     return [op.mul(d, b), op.mul(d, a)];
   }
 }
 
 /** 1 / a; d/da = −1/a². */
 export class Inv extends AutogradFunction {
-  static override forward(ctx: Context, a: number): number {
+  static override forward(ctx: Context<[a: number]>, a: number): number {
     ctx.saveForBackward(a);
     return op.inv(a);
   }
-  static override backward(ctx: Context, d: number): number {
-    const [a] = ctx.savedValues as number[];
+  static override backward(ctx: Context<[a: number]>, d: number): number {
+    const [a] = ctx.savedValues;
     return op.invBack(a, d);
   }
 }
@@ -53,48 +53,48 @@ export class Neg extends AutogradFunction {
 
 /** σ(a) = 1 / (1 + e^−a); d/da = σ(a)(1 − σ(a)). */
 export class Sigmoid extends AutogradFunction {
-  static override forward(ctx: Context, a: number): number {
+  static override forward(ctx: Context<[a: number]>, a: number): number {
     ctx.saveForBackward(a);
     return op.sigmoid(a);
   }
-  static override backward(ctx: Context, d: number): number {
-    const [a] = ctx.savedValues as number[];
+  static override backward(ctx: Context<[a: number]>, d: number): number {
+    const [a] = ctx.savedValues;
     return op.sigmoidBack(a, d);
   }
 }
 
 /** max(a, 0); d/da = 1 for a > 0, else 0. */
 export class ReLU extends AutogradFunction {
-  static override forward(ctx: Context, a: number): number {
+  static override forward(ctx: Context<[a: number]>, a: number): number {
     ctx.saveForBackward(a);
     return op.relu(a);
   }
-  static override backward(ctx: Context, d: number): number {
-    const [a] = ctx.savedValues as number[];
+  static override backward(ctx: Context<[a: number]>, d: number): number {
+    const [a] = ctx.savedValues;
     return op.reluBack(a, d);
   }
 }
 
 /** ln a; d/da = 1/a. */
 export class Log extends AutogradFunction {
-  static override forward(ctx: Context, a: number): number {
+  static override forward(ctx: Context<[a: number]>, a: number): number {
     ctx.saveForBackward(a);
     return op.log(a);
   }
-  static override backward(ctx: Context, d: number): number {
-    const [a] = ctx.savedValues as number[];
+  static override backward(ctx: Context<[a: number]>, d: number): number {
+    const [a] = ctx.savedValues;
     return op.logBack(a, d);
   }
 }
 
 /** eᵃ; d/da = eᵃ. */
 export class Exp extends AutogradFunction {
-  static override forward(ctx: Context, a: number): number {
+  static override forward(ctx: Context<[a: number]>, a: number): number {
     ctx.saveForBackward(a);
     return op.exp(a);
   }
-  static override backward(ctx: Context, d: number): number {
-    const [a] = ctx.savedValues as number[];
+  static override backward(ctx: Context<[a: number]>, d: number): number {
+    const [a] = ctx.savedValues;
     return op.expBack(a, d);
   }
 }
@@ -119,18 +119,21 @@ export class EQ extends AutogradFunction {
   }
 }
 
+/** Pow saves its operands and its result. */
+type PowContext = Context<[a: number, b: number, out: number]>;
+
 /**
  * aᵇ; ∂/∂a = b·aᵇ⁻¹, ∂/∂b = aᵇ·ln a. The exponent's derivative is only computed when the exponent
  * wants one: for a constant exponent and a negative base, ln a would be NaN.
  */
 export class Pow extends AutogradFunction {
-  static override forward(ctx: Context, a: number, b: number): number {
+  static override forward(ctx: PowContext, a: number, b: number): number {
     const out = a ** b;
     ctx.saveForBackward(a, b, out);
     return out;
   }
-  static override backward(ctx: Context, d: number): number[] {
-    const [a, b, out] = ctx.savedValues as number[];
+  static override backward(ctx: PowContext, d: number): number[] {
+    const [a, b, out] = ctx.savedValues;
     const da = b === 0 ? 0 : d * b * a ** (b - 1);
     const db = ctx.needsInputGrad[1] ? d * out * Math.log(a) : 0;
     return [da, db];

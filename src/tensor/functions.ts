@@ -3,7 +3,7 @@ import { AutogradFunction } from "../autodiff/function.js";
 import type { DType } from "../backend/backend.js";
 import { type UnaryOp, unaryOps } from "../strided/ops.js";
 import { type Shape, sameShape } from "../strided/shape.js";
-import { copyOp, mapOp, matmulOp, reduceOp, zipOp } from "./kernels.js";
+import { copyOp, mapOp, matmulOp, reduceOp, zipOp } from "./history_free_ops.js";
 import type { Tensor } from "./tensor.js";
 
 /**
@@ -27,19 +27,15 @@ export function unbroadcast(grad: Tensor, shape: Shape): Tensor {
   return g;
 }
 
-function saved(ctx: Context): Tensor[] {
-  return ctx.savedValues as Tensor[];
-}
-
 /** One Function per unary op of the table; its backward is the op's `back` row. */
 function unaryFunction(op: UnaryOp): typeof AutogradFunction {
   const fn = class extends AutogradFunction {
-    static override forward(ctx: Context, a: Tensor): Tensor {
+    static override forward(ctx: Context<[a: Tensor]>, a: Tensor): Tensor {
       ctx.saveForBackward(a);
       return mapOp(op, a);
     }
-    static override backward(ctx: Context, g: Tensor): Tensor {
-      const [a] = saved(ctx);
+    static override backward(ctx: Context<[a: Tensor]>, g: Tensor): Tensor {
+      const [a] = ctx.savedValues;
       return zipOp(unaryOps[op].back, a, g);
     }
   };
@@ -84,12 +80,12 @@ export class Sub extends AutogradFunction {
 
 /** a · b; ∂/∂a = b, ∂/∂b = a. */
 export class Mul extends AutogradFunction {
-  static override forward(ctx: Context, a: Tensor, b: Tensor): Tensor {
+  static override forward(ctx: Context<[a: Tensor, b: Tensor]>, a: Tensor, b: Tensor): Tensor {
     ctx.saveForBackward(a, b);
     return zipOp("mul", a, b);
   }
-  static override backward(ctx: Context, g: Tensor): (Tensor | null)[] {
-    const [a, b] = saved(ctx);
+  static override backward(ctx: Context<[a: Tensor, b: Tensor]>, g: Tensor): (Tensor | null)[] {
+    const [a, b] = ctx.savedValues;
     const [needA, needB] = ctx.needsInputGrad;
     return [needA ? zipOp("mul", g, b) : null, needB ? zipOp("mul", g, a) : null];
   }
@@ -97,30 +93,33 @@ export class Mul extends AutogradFunction {
 
 /** a / b; ∂/∂a = 1/b, ∂/∂b = −a/b². */
 export class Div extends AutogradFunction {
-  static override forward(ctx: Context, a: Tensor, b: Tensor): Tensor {
+  static override forward(ctx: Context<[a: Tensor, b: Tensor]>, a: Tensor, b: Tensor): Tensor {
     ctx.saveForBackward(a, b);
     return zipOp("div", a, b);
   }
-  static override backward(ctx: Context, g: Tensor): (Tensor | null)[] {
-    const [a, b] = saved(ctx);
+  static override backward(ctx: Context<[a: Tensor, b: Tensor]>, g: Tensor): (Tensor | null)[] {
+    const [a, b] = ctx.savedValues;
     const [needA, needB] = ctx.needsInputGrad;
     const gb = zipOp("div", g, b);
     return [needA ? gb : null, needB ? mapOp("neg", zipOp("div", zipOp("mul", gb, a), b)) : null];
   }
 }
 
+/** Pow saves its operands and its result. */
+type PowContext = Context<[a: Tensor, b: Tensor, out: Tensor]>;
+
 /**
  * aᵇ; ∂/∂a = b·aᵇ⁻¹, ∂/∂b = aᵇ·ln a — the latter only when b wants it: with a constant exponent
  * and a negative base, ln a is NaN.
  */
 export class Pow extends AutogradFunction {
-  static override forward(ctx: Context, a: Tensor, b: Tensor): Tensor {
+  static override forward(ctx: PowContext, a: Tensor, b: Tensor): Tensor {
     const out = zipOp("pow", a, b);
     ctx.saveForBackward(a, b, out);
     return out;
   }
-  static override backward(ctx: Context, g: Tensor): (Tensor | null)[] {
-    const [a, b, out] = saved(ctx);
+  static override backward(ctx: PowContext, g: Tensor): (Tensor | null)[] {
+    const [a, b, out] = ctx.savedValues;
     const [needA, needB] = ctx.needsInputGrad;
     const bMinus1 = zipOp("sub", b, b.onesLike());
     const da = needA ? zipOp("mul", g, zipOp("mul", b, zipOp("pow", a, bMinus1))) : null;
@@ -151,28 +150,31 @@ export const IsClose = comparison("isClose", "IsClose");
 
 /** Σ along `dim`, kept with size 1; the gradient is g copied along that dim. */
 export class Sum extends AutogradFunction {
-  static override forward(ctx: Context, a: Tensor, p: { dim: number }): Tensor {
+  static override forward(ctx: Context<[shape: Shape]>, a: Tensor, p: { dim: number }): Tensor {
     ctx.saveForBackward(a.shape);
     return reduceOp("sum", a, p.dim);
   }
-  static override backward(ctx: Context, g: Tensor): Tensor {
-    const [shape] = ctx.savedValues as [Shape];
+  static override backward(ctx: Context<[shape: Shape]>, g: Tensor): Tensor {
+    const [shape] = ctx.savedValues;
     return g.expand(shape);
   }
 }
+
+/** Max saves its input, its result and the dim. */
+type MaxContext = Context<[a: Tensor, out: Tensor, dim: number]>;
 
 /**
  * max along `dim`, kept with size 1. The gradient goes to the elements equal to the max, split
  * evenly between ties (as torch.amax), so it sums to g.
  */
 export class Max extends AutogradFunction {
-  static override forward(ctx: Context, a: Tensor, p: { dim: number }): Tensor {
+  static override forward(ctx: MaxContext, a: Tensor, p: { dim: number }): Tensor {
     const out = reduceOp("max", a, p.dim);
     ctx.saveForBackward(a, out, p.dim);
     return out;
   }
-  static override backward(ctx: Context, g: Tensor): Tensor {
-    const [a, out, dim] = ctx.savedValues as [Tensor, Tensor, number];
+  static override backward(ctx: MaxContext, g: Tensor): Tensor {
+    const [a, out, dim] = ctx.savedValues;
     const mask = zipOp("eq", a, out);
     const ties = reduceOp("sum", mask, dim);
     return zipOp("mul", mask, zipOp("div", g, ties));
@@ -181,12 +183,16 @@ export class Max extends AutogradFunction {
 
 /** Reorder dims (a view); the gradient is permuted back. */
 export class Permute extends AutogradFunction {
-  static override forward(ctx: Context, a: Tensor, order: readonly number[]): Tensor {
+  static override forward(
+    ctx: Context<[order: readonly number[]]>,
+    a: Tensor,
+    order: readonly number[],
+  ): Tensor {
     ctx.saveForBackward(order);
     return a.permuteView(order);
   }
-  static override backward(ctx: Context, g: Tensor): Tensor {
-    const [order] = ctx.savedValues as [readonly number[]];
+  static override backward(ctx: Context<[order: readonly number[]]>, g: Tensor): Tensor {
+    const [order] = ctx.savedValues;
     const inverse: number[] = [];
     order.forEach((d, i) => {
       inverse[d] = i;
@@ -197,24 +203,32 @@ export class Permute extends AutogradFunction {
 
 /** The same elements with a new shape (contiguous input; a view); the gradient is reshaped back. */
 export class View extends AutogradFunction {
-  static override forward(ctx: Context, a: Tensor, shape: readonly number[]): Tensor {
+  static override forward(
+    ctx: Context<[shape: Shape]>,
+    a: Tensor,
+    shape: readonly number[],
+  ): Tensor {
     ctx.saveForBackward(a.shape);
     return a.reshapeView(shape);
   }
-  static override backward(ctx: Context, g: Tensor): Tensor {
-    const [shape] = ctx.savedValues as [Shape];
+  static override backward(ctx: Context<[shape: Shape]>, g: Tensor): Tensor {
+    const [shape] = ctx.savedValues;
     return g.contiguous().reshapeView(shape);
   }
 }
 
 /** Broadcast to a bigger shape without copying; the gradient is summed back (unbroadcast). */
 export class Expand extends AutogradFunction {
-  static override forward(ctx: Context, a: Tensor, shape: readonly number[]): Tensor {
+  static override forward(
+    ctx: Context<[shape: Shape]>,
+    a: Tensor,
+    shape: readonly number[],
+  ): Tensor {
     ctx.saveForBackward(a.shape);
     return a.expandView(shape);
   }
-  static override backward(ctx: Context, g: Tensor): Tensor {
-    const [shape] = ctx.savedValues as [Shape];
+  static override backward(ctx: Context<[shape: Shape]>, g: Tensor): Tensor {
+    const [shape] = ctx.savedValues;
     return unbroadcast(g, shape);
   }
 }
@@ -231,24 +245,24 @@ export class Contiguous extends AutogradFunction {
 
 /** A copy in another dtype; the gradient is converted back. */
 export class Cast extends AutogradFunction {
-  static override forward(ctx: Context, a: Tensor, p: { dtype: DType }): Tensor {
+  static override forward(ctx: Context<[dtype: DType]>, a: Tensor, p: { dtype: DType }): Tensor {
     ctx.saveForBackward(a.dtype);
     return copyOp(a, a.shape, p.dtype);
   }
-  static override backward(ctx: Context, g: Tensor): Tensor {
-    const [dtype] = ctx.savedValues as [DType];
+  static override backward(ctx: Context<[dtype: DType]>, g: Tensor): Tensor {
+    const [dtype] = ctx.savedValues;
     return copyOp(g, g.shape, dtype);
   }
 }
 
 /** Batched a @ b; ∂/∂a = g @ bᵀ, ∂/∂b = aᵀ @ g (batch dims summed back by unbroadcast). */
 export class MatMul extends AutogradFunction {
-  static override forward(ctx: Context, a: Tensor, b: Tensor): Tensor {
+  static override forward(ctx: Context<[a: Tensor, b: Tensor]>, a: Tensor, b: Tensor): Tensor {
     ctx.saveForBackward(a, b);
     return matmulOp(a, b);
   }
-  static override backward(ctx: Context, g: Tensor): (Tensor | null)[] {
-    const [a, b] = saved(ctx);
+  static override backward(ctx: Context<[a: Tensor, b: Tensor]>, g: Tensor): (Tensor | null)[] {
+    const [a, b] = ctx.savedValues;
     const [needA, needB] = ctx.needsInputGrad;
     // When an input is itself a transposed view (Linear's Wᵀ), compute its gradient transposed,
     // (Bᵀ)ᵀ-style: dB = (gᵀ A)ᵀ, so that once the view's own backward transposes it back, the

@@ -14,4 +14,6 @@ export { getBackend, setBackend } from "./default_backend.js";
 export type { Nested } from "./format.js";
 export * as functions from "./functions.js";
 export { memory } from "./storage.js";
-export { keep, type ShapeArgs, Tensor, type TensorLike, tidy } from "./tensor.js";
+export { Tensor, type TensorLike } from "./tensor.js";
+export { keep, tidy } from "./tidy.js";
+export type { ShapeArgs } from "./views.js";

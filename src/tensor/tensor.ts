@@ -1,98 +1,60 @@
-import { backpropagate } from "../autodiff/backpropagate.js";
-import { noGrad } from "../autodiff/grad_mode.js";
-import {
-  type Drawable,
-  type History,
-  type NodeSummary,
-  nextVariableId,
-  type Variable,
-  type VariableKind,
-} from "../autodiff/variable.js";
+import type { Drawable, History, NodeSummary, Variable } from "../autodiff/variable.js";
+import { nextVariableId } from "../autodiff/variable.js";
 import type { Backend, BackendName, DType, HostArray } from "../backend/backend.js";
-import { loadBackend } from "../backend/registry.js";
-import { BackendError, DTypeError, ShapeError } from "../errors.js";
-import { formatShape, normalizeDim, type Shape, sameShape, shapeSize } from "../strided/shape.js";
+import { AutogradError, BackendError, ShapeError } from "../errors.js";
+import { formatShape, type Shape, shapeSize } from "../strided/shape.js";
 import {
   contiguousLayout,
   expandLayout,
-  inferShape,
   isContiguous,
   type Layout,
   permuteLayout,
   type View,
   viewLayout,
 } from "../strided/tensor_data.js";
+import * as autograd from "./autograd.js";
 import { resolveBackend } from "./default_backend.js";
-import { formatTensor, type Nested, nest } from "./format.js";
+import { type Nested, nest } from "./format.js";
 import {
   Add,
   Cast,
   Contiguous,
   Div,
   EQ,
-  Expand,
   GT,
   IsClose,
   LT,
-  MatMul,
-  Max,
   Mul,
-  Permute,
   Pow,
   Sub,
-  Sum,
   unaryFunctions,
-  unbroadcast,
-  View as ViewFn,
 } from "./functions.js";
-import { copyOp, reduceOp, zipOp } from "./kernels.js";
+import { zipOp } from "./history_free_ops.js";
+import * as linalg from "./linalg.js";
+import * as reading from "./reading.js";
+import * as reductions from "./reductions.js";
 import { Storage } from "./storage.js";
-import { keep as keepTensor, runTidy, track } from "./tidy.js";
+import { track } from "./tidy.js";
+import * as views from "./views.js";
 
 /** An operand of a Tensor op: another tensor, or a number (broadcast as a constant). */
 export type TensorLike = Tensor | number;
-
-/** Shape arguments as PyTorch takes them: `view(2, 3)` or `view([2, 3])`. */
-export type ShapeArgs = number[] | [readonly number[]];
-
-/** Read shape arguments given either way. */
-export function shapeFromArgs(args: ShapeArgs): number[] {
-  return args.length === 1 && Array.isArray(args[0]) ? [...args[0]] : (args as number[]);
-}
 
 /** The backend object itself, or the loaded backend of that name. */
 function backendObject(backend: Backend | BackendName): Backend {
   return typeof backend === "string" ? resolveBackend(backend) : backend;
 }
 
-/** How Function.apply builds Tensors: forward gets the tensors themselves (it runs in noGrad). */
-const tensorKind: VariableKind = {
-  lift(x: TensorLike, like: Tensor): Tensor {
-    if (x instanceof Tensor) return x;
-    if (typeof x !== "number") {
-      throw new DTypeError(
-        `Tensor op: expected a Tensor or a number, got ${typeof x} (${String(x)})`,
-      );
-    }
-    return Tensor.full([], x, like.dtype, like.backendImpl);
-  },
-  unwrap(v: Tensor): Tensor {
-    return v;
-  },
-  wrap(raw: Tensor, history: History | null): Tensor {
-    return history === null ? raw : Tensor.attachHistory(raw, history);
-  },
-  fitDerivative(input: Tensor, d: Tensor): Tensor {
-    return unbroadcast(d, input.shape);
-  },
-  addDerivatives(a: Tensor, b: Tensor): Tensor {
-    return zipOp("add", a, b);
-  },
-};
-
 /**
  * An n-dimensional array of numbers on a backend, with autodiff: storage + shape + strides +
  * offset. Views (permute, transpose, expand, view) share storage; ops return new tensors.
+ *
+ * This class holds a tensor's state (storage, layout, history, gradient) and its methods, and
+ * little else: a method's work lives in the module of its concept — the autograd Functions in
+ * functions.ts, and views.ts, reductions.ts, linalg.ts, reading.ts, autograd.ts — as a function of
+ * the tensor, so the method is one line (`return views.permute(this, order)`) and a new method
+ * adds three lines here. Those modules import Tensor too; the cycle is safe because no module
+ * touches the other at load time, only when a method runs.
  */
 export class Tensor implements Variable<Tensor>, Drawable {
   /** The shared backend buffer (internal: backends and kernels read it). */
@@ -100,7 +62,7 @@ export class Tensor implements Variable<Tensor>, Drawable {
   /** How this tensor's elements sit in the storage (internal). */
   readonly layout: Layout;
   readonly uniqueId = nextVariableId();
-  readonly kind = tensorKind;
+  readonly kind = autograd.tensorKind;
   /** Set by `retainGrad()`: keep `grad` on this intermediate result after backward. */
   retainsDerivative = false;
   /** The gradient accumulated by `backward()`, or null. */
@@ -217,7 +179,7 @@ export class Tensor implements Variable<Tensor>, Drawable {
   /** Make a leaf track (or stop tracking) gradients, as `requires_grad_()`. */
   set requiresGrad(value: boolean) {
     if (this.#history !== null) {
-      throw new DTypeError(
+      throw new AutogradError(
         "requiresGrad can only be set on a leaf tensor (one not computed by an op)",
       );
     }
@@ -300,122 +262,57 @@ export class Tensor implements Variable<Tensor>, Drawable {
     return IsClose.apply(this, b);
   }
 
-  // Reductions --------------------------------------------------------------------------------
+  // Reductions (reductions.ts) ----------------------------------------------------------------
 
   /** Σ over `dim` (all elements when omitted, giving shape `[]`); `keepdim` keeps it as size 1. */
   sum(dim?: number, keepdim = false): Tensor {
-    return this.#reduce("sum", Sum, dim, keepdim);
+    return reductions.sum(this, dim, keepdim);
   }
   /** The mean over `dim` (or of all elements). */
   mean(dim?: number, keepdim = false): Tensor {
-    const count =
-      dim === undefined ? this.size : (this.shape[normalizeDim(dim, this.ndim, "mean")] ?? 1);
-    return this.sum(dim, keepdim).div(count);
+    return reductions.mean(this, dim, keepdim);
   }
   /** The max over `dim` (or of all elements); the gradient is split between ties. */
   max(dim?: number, keepdim = false): Tensor {
-    return this.#reduce("max", Max, dim, keepdim);
+    return reductions.max(this, dim, keepdim);
   }
   /**
    * Index of the (first) max along `dim`, or into the flattened tensor when `dim` is omitted,
    * as a float tensor (minitorch has no integer dtype). Not differentiable.
    */
   argmax(dim?: number, keepdim = false): Tensor {
-    return noGrad(() => {
-      if (dim === undefined) {
-        const flat = this.reshape(-1).argmax(0, true);
-        return keepdim ? flat.view(this.shape.map(() => 1)) : flat.view([]);
-      }
-      const d = normalizeDim(dim, this.ndim, "argmax");
-      if (this.ndim === 0) return this.zerosLike();
-      const n = this.ndim === 0 ? 1 : this.shape[d];
-      const isMax = zipOp("eq", this, reduceOp("max", this, d));
-      // index along d where the max is, and n (past the end) elsewhere; the min is the first max.
-      const positions = Array.from({ length: n }, (_, i) => i);
-      const index = Tensor.fromValues(
-        positions,
-        [n, ...this.shape.slice(d + 1).map(() => 1)],
-        this.dtype,
-        this.backend,
-      );
-      const candidates = zipOp(
-        "add",
-        zipOp("mul", isMax, index),
-        zipOp(
-          "mul",
-          zipOp("sub", isMax.onesLike(), isMax),
-          Tensor.full([], n, this.dtype, this.backend),
-        ),
-      );
-      const first = reduceOp("min", candidates, d);
-      return keepdim ? first : first.view(this.shape.filter((_, i) => i !== d));
-    });
+    return reductions.argmax(this, dim, keepdim);
   }
 
-  #reduce(name: string, fn: typeof Sum, dim: number | undefined, keepdim: boolean): Tensor {
-    if (dim === undefined) {
-      const all = fn.apply<Tensor>(this.reshape(-1), { dim: 0 });
-      return all.view(keepdim ? this.shape.map(() => 1) : []);
-    }
-    const d = normalizeDim(dim, this.ndim, name);
-    const kept = fn.apply<Tensor>(this, { dim: d });
-    return keepdim || this.ndim === 0 ? kept : kept.view(this.shape.filter((_, i) => i !== d));
-  }
-
-  // Views and copies --------------------------------------------------------------------------
+  // Views and copies (views.ts) ---------------------------------------------------------------
 
   /** Reorder dims: `permute(1, 0)` transposes a matrix (a view). */
-  permute(...order: ShapeArgs): Tensor {
-    const dims = shapeFromArgs(order).map((d) => normalizeDim(d, this.ndim, "permute"));
-    return Permute.apply(this, dims);
+  permute(...order: views.ShapeArgs): Tensor {
+    return views.permute(this, order);
   }
   /** Swap two dims (a view). */
   transpose(dim0: number, dim1: number): Tensor {
-    const a = normalizeDim(dim0, this.ndim, "transpose");
-    const b = normalizeDim(dim1, this.ndim, "transpose");
-    const order = this.shape.map((_, i) => (i === a ? b : i === b ? a : i));
-    return Permute.apply(this, order);
+    return views.transpose(this, dim0, dim1);
   }
   /** The same elements with a new shape (a view; one dim may be −1). Needs a contiguous tensor. */
-  view(...shape: ShapeArgs): Tensor {
-    const requested = shapeFromArgs(shape);
-    if (!this.isContiguous()) {
-      throw new ShapeError(
-        `view: a tensor of shape ${formatShape(this.shape)} with strides ${formatShape(this.layout.strides)} is not contiguous; call .contiguous() first, or use .reshape()`,
-      );
-    }
-    return ViewFn.apply(this, inferShape(requested, this.size, "view"));
+  view(...shape: views.ShapeArgs): Tensor {
+    return views.view(this, shape);
   }
   /** `view` when possible, else a contiguous copy with the new shape. */
-  reshape(...shape: ShapeArgs): Tensor {
-    const target = inferShape(shapeFromArgs(shape), this.size, "reshape");
-    return this.isContiguous() ? this.view(target) : this.contiguous().view(target);
+  reshape(...shape: views.ShapeArgs): Tensor {
+    return views.reshape(this, shape);
   }
   /** Broadcast to a bigger shape without copying (−1 keeps a dim's size). */
-  expand(...shape: ShapeArgs): Tensor {
-    const requested = shapeFromArgs(shape);
-    const shift = requested.length - this.ndim;
-    const target = requested.map((d, i) => (d === -1 && i >= shift ? this.shape[i - shift] : d));
-    if (target.some((d) => !Number.isInteger(d) || d < 0)) {
-      throw new ShapeError(
-        `expand: cannot expand shape ${formatShape(this.shape)} to ${formatShape(requested)} (-1 only keeps an existing dim)`,
-      );
-    }
-    if (sameShape(target, this.shape)) return this;
-    return Expand.apply(this, target);
+  expand(...shape: views.ShapeArgs): Tensor {
+    return views.expand(this, shape);
   }
   /** Insert a dim of size 1 at `dim`. */
   unsqueeze(dim: number): Tensor {
-    const d = normalizeDim(dim, this.ndim + 1, "unsqueeze");
-    const shape = this.shape;
-    shape.splice(d, 0, 1);
-    return this.reshape(shape);
+    return views.unsqueeze(this, dim);
   }
   /** Remove dims of size 1 (all of them, or just `dim`). */
   squeeze(dim?: number): Tensor {
-    if (dim === undefined) return this.reshape(this.shape.filter((s) => s !== 1));
-    const d = normalizeDim(dim, this.ndim, "squeeze");
-    return this.shape[d] === 1 ? this.reshape(this.shape.filter((_, i) => i !== d)) : this;
+    return views.squeeze(this, dim);
   }
   /** This tensor if already contiguous, else a contiguous copy. */
   contiguous(): Tensor {
@@ -441,55 +338,21 @@ export class Tensor implements Variable<Tensor>, Drawable {
     return new Tensor(this.storage, expandLayout(this.layout, shape));
   }
 
-  // Linear algebra ----------------------------------------------------------------------------
+  // Linear algebra (linalg.ts) ---------------------------------------------------------------
 
   /** Matrix product with PyTorch's rules: 1-D operands are vectors, batch dims broadcast. */
   matmul(b: Tensor): Tensor {
-    if (this.ndim === 0 || b.ndim === 0) {
-      throw new ShapeError(
-        `matmul: both operands need at least 1 dim, got ${formatShape(this.shape)} and ${formatShape(b.shape)}`,
-      );
-    }
-    const a2 = this.ndim === 1 ? this.unsqueeze(0) : this;
-    const b2 = b.ndim === 1 ? b.unsqueeze(-1) : b;
-    let out = MatMul.apply<Tensor>(a2, b2);
-    if (this.ndim === 1) out = out.squeeze(-2);
-    if (b.ndim === 1) out = out.squeeze(-1);
-    return out;
+    return linalg.matmul(this, b);
   }
 
-  // Autograd ----------------------------------------------------------------------------------
+  // Autograd (autograd.ts) --------------------------------------------------------------------
 
   /**
    * Backpropagate from this tensor. A one-element tensor seeds with 1; any other needs `grad`, a
    * tensor of its shape (d(something)/d(this)).
    */
   backward(grad?: TensorLike): void {
-    if (!this.#requiresGrad) {
-      throw new DTypeError(
-        "backward: this tensor does not require grad (no input had requiresGrad: true)",
-      );
-    }
-    let seed: Tensor;
-    if (grad === undefined) {
-      if (this.size !== 1) {
-        throw new ShapeError(
-          `backward: a gradient can be implied only for a one-element tensor, but this one has shape ${formatShape(this.shape)}; pass backward(grad) with that shape`,
-        );
-      }
-      seed = this.onesLike();
-    } else {
-      seed =
-        typeof grad === "number"
-          ? Tensor.full(this.shape, grad, this.dtype, this.backendImpl)
-          : grad;
-      if (!sameShape(seed.shape, this.shape)) {
-        throw new ShapeError(
-          `backward: grad has shape ${formatShape(seed.shape)} but the tensor has shape ${formatShape(this.shape)}`,
-        );
-      }
-    }
-    backpropagate(this, seed);
+    autograd.backward(this, grad);
   }
 
   accumulateDerivative(d: Tensor): void {
@@ -512,41 +375,27 @@ export class Tensor implements Variable<Tensor>, Drawable {
     this.grad = null;
   }
 
-  // Reading and moving ------------------------------------------------------------------------
+  // Reading and moving (reading.ts) -----------------------------------------------------------
 
   /** The values in row-major logical order (views included). Works on every backend. */
-  async data(): Promise<HostArray> {
-    const source = this.#packed();
-    const all = await source.backendImpl.download(source.storage.buffer);
-    return all.length === this.size ? all : all.slice(0, this.size);
+  data(): Promise<HostArray> {
+    return reading.readAsync(this);
   }
-
   /** The values in row-major logical order, synchronously (CPU backends; GPU: `await t.data()`). */
   dataSync(): HostArray {
-    return this.#readSync("dataSync");
+    return reading.readSync(this, "dataSync");
   }
-
   /** The values as nested arrays, synchronously (CPU backends; GPU ones need `await t.data()`). */
   toArray(): Nested {
-    return nest(this.#readSync("toArray"), this.shape);
+    return nest(reading.readSync(this, "toArray"), this.shape);
   }
-
   /** The value of a one-element tensor, synchronously (CPU backends). */
   item(): number {
-    if (this.size !== 1) {
-      throw new ShapeError(
-        `item: needs a one-element tensor, got shape ${formatShape(this.shape)}`,
-      );
-    }
-    return this.#readSync("item")[0];
+    return reading.item(this);
   }
-
   /** A copy on another backend (this tensor when it is already there). Gradients do not follow. */
-  async to(name: string): Promise<Tensor> {
-    const target = await loadBackend(name);
-    if (target.name === this.backend) return this;
-    const values = await this.data();
-    return Tensor.fromValues(values, this.shape, this.dtype, target.name);
+  to(name: string): Promise<Tensor> {
+    return reading.copyTo(this, name);
   }
 
   /** Release this tensor's hold on its storage; the buffer is freed when no view uses it. */
@@ -567,52 +416,10 @@ export class Tensor implements Variable<Tensor>, Drawable {
 
   /** What a graph node shows (see `mt.viz.toDot`). */
   summary(): NodeSummary {
-    const label = this.#history?.fn.name ?? (this.#requiresGrad ? "leaf" : "const");
-    const describe = (t: Tensor) =>
-      `${formatShape(t.shape)} ${t.backendImpl.synchronousRead ? formatTensor(t.#readSync("summary"), t.shape, 3) : t.dtype}`;
-    return {
-      label,
-      value: describe(this),
-      derivative: this.grad === null ? null : describe(this.grad),
-    };
+    return reading.summarize(this);
   }
 
   toString(): string {
-    if (!this.backendImpl.synchronousRead) {
-      return `tensor(shape ${formatShape(this.shape)}, ${this.dtype}, ${this.backend})`;
-    }
-    const dtype = this.dtype === "float32" ? "" : `, dtype=${this.dtype}`;
-    return `tensor(${formatTensor(this.#readSync("toString"), this.shape)}${dtype})`;
+    return reading.display(this);
   }
-
-  /** The storage holding exactly this tensor's values in order: itself, or a packed copy. */
-  #packed(): Tensor {
-    const exact =
-      this.isContiguous() && this.layout.offset === 0 && this.storage.size === this.size;
-    return exact ? this : copyOp(this);
-  }
-
-  #readSync(op: string): HostArray {
-    if (!this.backendImpl.synchronousRead) {
-      throw new BackendError(
-        `${op}: the ${this.backend} backend reads asynchronously; use await t.data() instead`,
-      );
-    }
-    const source = this.#packed();
-    return source.backendImpl.downloadSync(source.storage.buffer);
-  }
-}
-
-/**
- * Run `fn` and dispose every tensor it created except the ones it returns (alone, in an array or
- * in an object) — as tf.tidy. A training step wrapped in `tidy` frees its activations and
- * gradients at once; optimizers `keep` the state they create.
- */
-export function tidy<T>(fn: () => T): T {
-  return runTidy(fn, (x: unknown): x is Tensor => x instanceof Tensor);
-}
-
-/** Exempt a tensor created inside `tidy` from being disposed by it. */
-export function keep(t: Tensor): Tensor {
-  return keepTensor(t);
 }

@@ -1,32 +1,33 @@
 import { DTypeError } from "../errors.js";
-
-/** What `tidy` needs of a tensor: to release it. */
-interface Disposable {
-  dispose(): void;
-}
+// A cycle (tensor.ts imports `track`), safe because neither module uses the other while it loads:
+// `Tensor` is read only when `tidy` runs, `track` only when a tensor is made.
+import { Tensor } from "./tensor.js";
 
 /** Open `tidy` scopes, innermost last: each holds the tensors created while it was innermost. */
-const scopes: Set<Disposable>[] = [];
+const scopes: Set<Tensor>[] = [];
 /** Tensors that `keep` exempted from every scope. */
-const kept = new WeakSet<Disposable>();
+const kept = new WeakSet<Tensor>();
 
 /** Called by every new tensor: the innermost `tidy` scope, if any, will dispose it. */
-export function track(t: Disposable): void {
+export function track(t: Tensor): void {
   scopes[scopes.length - 1]?.add(t);
 }
 
-/** Exempt `t` from the enclosing `tidy` scopes (optimizers keep the state they create). */
-export function keep<T extends Disposable>(t: T): T {
+/**
+ * Exempt a tensor created inside `tidy` from being disposed by it, and by every enclosing scope
+ * (optimizers keep the state they create).
+ */
+export function keep(t: Tensor): Tensor {
   kept.add(t);
   for (const scope of scopes) scope.delete(t);
   return t;
 }
 
 /** The tensors inside a result: itself, or the members of an array or plain object. */
-function returned(result: unknown, isTensor: (x: unknown) => x is Disposable): Set<Disposable> {
-  const found = new Set<Disposable>();
+function returned(result: unknown): Set<Tensor> {
+  const found = new Set<Tensor>();
   const visit = (x: unknown, depth: number): void => {
-    if (isTensor(x)) found.add(x);
+    if (x instanceof Tensor) found.add(x);
     else if (depth < 3 && Array.isArray(x)) for (const y of x) visit(y, depth + 1);
     else if (depth < 3 && typeof x === "object" && x !== null)
       for (const y of Object.values(x)) visit(y, depth + 1);
@@ -37,11 +38,12 @@ function returned(result: unknown, isTensor: (x: unknown) => x is Disposable): S
 
 /**
  * Run `fn` and dispose every tensor it created, except those it returns (alone, or in an array
- * or object) and those passed to `keep`: a training step in `tidy` frees its intermediates and
- * gradients at once, instead of waiting for the garbage collector. Synchronous, like `noGrad`.
+ * or object) and those passed to `keep` — as tf.tidy: a training step in `tidy` frees its
+ * intermediates and gradients at once, instead of waiting for the garbage collector. Synchronous,
+ * like `noGrad`.
  */
-export function runTidy<T>(fn: () => T, isTensor: (x: unknown) => x is Disposable): T {
-  const scope = new Set<Disposable>();
+export function tidy<T>(fn: () => T): T {
+  const scope = new Set<Tensor>();
   scopes.push(scope);
   let result: T;
   try {
@@ -52,7 +54,7 @@ export function runTidy<T>(fn: () => T, isTensor: (x: unknown) => x is Disposabl
   if (result instanceof Promise) {
     throw new DTypeError("tidy: the function returned a Promise; pass a synchronous function");
   }
-  const survivors = returned(result, isTensor);
+  const survivors = returned(result);
   for (const t of scope) {
     if (survivors.has(t) || kept.has(t)) continue;
     t.dispose();

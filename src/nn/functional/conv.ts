@@ -4,7 +4,14 @@ import type { ConvGeometry } from "../../backend/backend.js";
 import { convOutputSize } from "../../backend/checks.js";
 import { BackendError, DataError, DTypeError, ShapeError } from "../../errors.js";
 import { formatShape, type Shape } from "../../strided/shape.js";
-import { copyOp, foldOp, matmulOp, reduceOp, unfoldOp, zipOp } from "../../tensor/kernels.js";
+import {
+  copyOp,
+  foldOp,
+  matmulOp,
+  reduceOp,
+  unfoldOp,
+  zipOp,
+} from "../../tensor/history_free_ops.js";
 import { Tensor } from "../../tensor/tensor.js";
 
 /** Options of `conv2d` (and `Conv2d`): one number applies to both height and width. */
@@ -50,12 +57,26 @@ function reshaped(t: Tensor, shape: Shape): Tensor {
 }
 
 /**
+ * What Convolution saves: the unfolded input (for dW) and the [O, C·k] weight (for dx), each null
+ * when that gradient is not wanted, the input and weight shapes, and the parameters.
+ */
+type ConvContext = Context<
+  [cols: Tensor | null, w2: Tensor | null, xShape: Shape, wShape: Shape, p: ConvParams]
+>;
+
+/**
  * Convolution (cross-correlation, as PyTorch's) as im2col + one batched matmul:
  * cols = unfold(x) [N, C·k, L]; out[n] = W [O, C·k] · cols[n] + b, viewed as [N, O, OH, OW].
  * Backward: dW = Σₙ g[n] · cols[n]ᵀ, dx = fold(Wᵀ · g), db = Σ over n and L of g.
  */
 class Convolution extends AutogradFunction {
-  static override forward(ctx: Context, p: ConvParams, x: Tensor, w: Tensor, b?: Tensor): Tensor {
+  static override forward(
+    ctx: ConvContext,
+    p: ConvParams,
+    x: Tensor,
+    w: Tensor,
+    b?: Tensor,
+  ): Tensor {
     const image = asImage(x, p.rank);
     const [n, , h, width] = image.shape;
     const [oh, ow] = convOutputSize(p.g, h, width);
@@ -86,14 +107,8 @@ class Convolution extends AutogradFunction {
     return viewOf(y, p.rank === 2 ? [n, o, oh, ow] : [n, o, ow]);
   }
 
-  static override backward(ctx: Context, gOut: Tensor): (Tensor | null)[] {
-    const [cols, w2, xShape, wShape, p] = ctx.savedValues as [
-      Tensor | null,
-      Tensor | null,
-      Shape,
-      Shape,
-      ConvParams,
-    ];
+  static override backward(ctx: ConvContext, gOut: Tensor): (Tensor | null)[] {
+    const [cols, w2, xShape, wShape, p] = ctx.savedValues;
     const [needX, needW, needB] = ctx.needsInputGrad;
     const [n, o] = gOut.shape;
     const length = gOut.size / (n * o);

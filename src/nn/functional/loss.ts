@@ -3,7 +3,7 @@ import { AutogradFunction } from "../../autodiff/function.js";
 import { noGrad } from "../../autodiff/grad_mode.js";
 import { DataError, DTypeError, ShapeError } from "../../errors.js";
 import { formatShape, sameShape } from "../../strided/shape.js";
-import { mapOp, zipOp } from "../../tensor/kernels.js";
+import { mapOp, zipOp } from "../../tensor/history_free_ops.js";
 import { Tensor } from "../../tensor/tensor.js";
 import { logSoftmax } from "./softmax.js";
 
@@ -113,13 +113,16 @@ function clampedLog(p: Tensor): Tensor {
   return zipOp("sub", mapOp("relu", zipOp("add", mapOp("log", p), hundred)), hundred);
 }
 
+/** BinaryCrossEntropy saves its inputs and their clamped logs ln p, ln(1 − p). */
+type BinaryCrossEntropyContext = Context<[p: Tensor, t: Tensor, logP: Tensor, log1mP: Tensor]>;
+
 /**
  * Elementwise −(t·ln p + (1 − t)·ln(1 − p)) with the logs clamped at −100, as one Function.
  * Backward uses PyTorch's formula ∂/∂p = (p − t) / max(p(1 − p), 1e−12), which stays finite at
  * p = 0 or 1, and ∂/∂t = ln(1 − p) − ln p (clamped logs).
  */
 class BinaryCrossEntropy extends AutogradFunction {
-  static override forward(ctx: Context, p: Tensor, t: Tensor): Tensor {
+  static override forward(ctx: BinaryCrossEntropyContext, p: Tensor, t: Tensor): Tensor {
     const one = Tensor.full([], 1, p.dtype, p.backendImpl);
     const logP = clampedLog(p);
     const log1mP = clampedLog(zipOp("sub", one, p));
@@ -127,8 +130,8 @@ class BinaryCrossEntropy extends AutogradFunction {
     // −(t·ln p + (1 − t)·ln(1 − p)) = −(ln(1 − p) + t·(ln p − ln(1 − p)))
     return mapOp("neg", zipOp("add", log1mP, zipOp("mul", t, zipOp("sub", logP, log1mP))));
   }
-  static override backward(ctx: Context, g: Tensor): (Tensor | null)[] {
-    const [p, t, logP, log1mP] = ctx.savedValues as [Tensor, Tensor, Tensor, Tensor];
+  static override backward(ctx: BinaryCrossEntropyContext, g: Tensor): (Tensor | null)[] {
+    const [p, t, logP, log1mP] = ctx.savedValues;
     const [needP, needT] = ctx.needsInputGrad;
     let dp: Tensor | null = null;
     if (needP) {

@@ -3,7 +3,14 @@ import { AutogradFunction } from "../../autodiff/function.js";
 import type { ConvGeometry } from "../../backend/backend.js";
 import { DataError, ShapeError } from "../../errors.js";
 import { formatShape, type Shape } from "../../strided/shape.js";
-import { copyOp, foldOp, matmulOp, reduceOp, unfoldOp, zipOp } from "../../tensor/kernels.js";
+import {
+  copyOp,
+  foldOp,
+  matmulOp,
+  reduceOp,
+  unfoldOp,
+  zipOp,
+} from "../../tensor/history_free_ops.js";
 import { Tensor } from "../../tensor/tensor.js";
 
 /** A pooling window: one size for both dims, or [height, width]. */
@@ -59,19 +66,25 @@ function fromWindowRows(rows: Tensor, g: ConvGeometry, shape: Shape): Tensor {
   return foldOp(cols, g, [1, 1, n * c * h, w]).reshapeView(shape);
 }
 
+/** Windows saves the input's shape and the window. */
+type WindowsContext = Context<[shape: Shape, g: ConvGeometry]>;
+
 /** x [N, C, H, W] → its windows window-major, [kh·kw, N, C, H/kh, W/kw]; backward is `fold`. */
 class Windows extends AutogradFunction {
-  static override forward(ctx: Context, x: Tensor, p: { geometry: ConvGeometry }): Tensor {
+  static override forward(ctx: WindowsContext, x: Tensor, p: { geometry: ConvGeometry }): Tensor {
     const g = p.geometry;
     const [n, c, h, w] = x.shape;
     ctx.saveForBackward(x.shape, g);
     return windowRows(x, g).reshapeView([g.kh * g.kw, n, c, h / g.kh, w / g.kw]);
   }
-  static override backward(ctx: Context, grad: Tensor): Tensor {
-    const [shape, g] = ctx.savedValues as [Shape, ConvGeometry];
+  static override backward(ctx: WindowsContext, grad: Tensor): Tensor {
+    const [shape, g] = ctx.savedValues;
     return fromWindowRows(grad, g, shape);
   }
 }
+
+/** MaxPool2d saves the input's shape, the window, the window-major rows and their maxima. */
+type MaxPoolContext = Context<[shape: Shape, g: ConvGeometry, rows: Tensor, out: Tensor]>;
 
 /**
  * Max pooling as one Function over the window-major rows: forward is unfold + a max over dim 0;
@@ -79,7 +92,7 @@ class Windows extends AutogradFunction {
  * is a [1, kh·kw] matmul of ones with the max mask), and folds it back.
  */
 class MaxPool2d extends AutogradFunction {
-  static override forward(ctx: Context, x: Tensor, p: { geometry: ConvGeometry }): Tensor {
+  static override forward(ctx: MaxPoolContext, x: Tensor, p: { geometry: ConvGeometry }): Tensor {
     const g = p.geometry;
     const [n, c, h, w] = x.shape;
     const rows = windowRows(x, g);
@@ -87,8 +100,8 @@ class MaxPool2d extends AutogradFunction {
     ctx.saveForBackward(x.shape, g, rows, out);
     return out.reshapeView([n, c, h / g.kh, w / g.kw]);
   }
-  static override backward(ctx: Context, grad: Tensor): Tensor {
-    const [shape, g, rows, out] = ctx.savedValues as [Shape, ConvGeometry, Tensor, Tensor];
+  static override backward(ctx: MaxPoolContext, grad: Tensor): Tensor {
+    const [shape, g, rows, out] = ctx.savedValues;
     const isMax = zipOp("eq", rows, out);
     const ones = Tensor.full([1, g.kh * g.kw], 1, rows.dtype, rows.backendImpl);
     const ties = matmulOp(ones, isMax);

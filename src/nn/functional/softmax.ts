@@ -1,7 +1,7 @@
 import type { Context } from "../../autodiff/context.js";
 import { AutogradFunction } from "../../autodiff/function.js";
 import { normalizeDim } from "../../strided/shape.js";
-import { mapOp, reduceOp, zipOp } from "../../tensor/kernels.js";
+import { mapOp, reduceOp, zipOp } from "../../tensor/history_free_ops.js";
 import type { Tensor } from "../../tensor/tensor.js";
 
 /**
@@ -17,14 +17,18 @@ function shifted(x: Tensor, dim: number): Tensor {
  * ∂L/∂x = s ⊙ (g − Σ g ⊙ s), instead of the graph of the composed ops.
  */
 class Softmax extends AutogradFunction {
-  static override forward(ctx: Context, x: Tensor, p: { dim: number }): Tensor {
+  static override forward(
+    ctx: Context<[s: Tensor, dim: number]>,
+    x: Tensor,
+    p: { dim: number },
+  ): Tensor {
     const e = mapOp("exp", shifted(x, p.dim));
     const out = zipOp("div", e, reduceOp("sum", e, p.dim));
     ctx.saveForBackward(out, p.dim);
     return out;
   }
-  static override backward(ctx: Context, g: Tensor): Tensor {
-    const [s, dim] = ctx.savedValues as [Tensor, number];
+  static override backward(ctx: Context<[s: Tensor, dim: number]>, g: Tensor): Tensor {
+    const [s, dim] = ctx.savedValues;
     const dot = reduceOp("sum", zipOp("mul", g, s), dim);
     return zipOp("mul", s, zipOp("sub", g, dot));
   }
@@ -35,15 +39,19 @@ class Softmax extends AutogradFunction {
  * ∂L/∂x = g − softmax(x) ⊙ Σ g, with softmax(x) = exp(output) (every output is ≤ 0, so no overflow).
  */
 class LogSoftmax extends AutogradFunction {
-  static override forward(ctx: Context, x: Tensor, p: { dim: number }): Tensor {
+  static override forward(
+    ctx: Context<[out: Tensor, dim: number]>,
+    x: Tensor,
+    p: { dim: number },
+  ): Tensor {
     const z = shifted(x, p.dim);
     const logSum = mapOp("log", reduceOp("sum", mapOp("exp", z), p.dim));
     const out = zipOp("sub", z, logSum);
     ctx.saveForBackward(out, p.dim);
     return out;
   }
-  static override backward(ctx: Context, g: Tensor): Tensor {
-    const [out, dim] = ctx.savedValues as [Tensor, number];
+  static override backward(ctx: Context<[out: Tensor, dim: number]>, g: Tensor): Tensor {
+    const [out, dim] = ctx.savedValues;
     const total = reduceOp("sum", g, dim);
     return zipOp("sub", g, zipOp("mul", mapOp("exp", out), total));
   }

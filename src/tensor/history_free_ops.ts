@@ -13,12 +13,24 @@ import { denseOrder, layoutInOrder } from "../strided/tensor_data.js";
 import { Tensor } from "./tensor.js";
 
 /**
- * History-free tensor ops: allocate the output on the inputs' backend and run one backend kernel.
- * The autograd Functions' forward and backward are written with these; they check what the
- * backend must be able to assume (same backend, same dtype, fitting shapes) and name the op.
+ * History-free tensor ops: each allocates its output on the inputs' backend and runs one backend
+ * kernel, and none records autograd history, whatever the grad mode — the layer below Tensor's
+ * methods. The autograd Functions' forward and backward are written with these, and so are the
+ * parts of `nn/` and `optim/` that must not build a graph (in-place updates, state copies). They
+ * check what the backend must be able to assume (same backend, same dtype, fitting shapes) and
+ * name the op.
  */
 
+/** Throw a DTypeError naming `op` unless `x` is a Tensor: JavaScript callers can pass anything. */
+export function checkOperand(op: string, x: unknown): asserts x is Tensor {
+  if (!(x instanceof Tensor)) {
+    throw new DTypeError(`${op}: expected a Tensor or a number, got ${typeof x} (${String(x)})`);
+  }
+}
+
 function checkPair(op: string, a: Tensor, b: Tensor): void {
+  checkOperand(op, a);
+  checkOperand(op, b);
   if (a.backend !== b.backend) {
     throw new BackendError(
       `${op}: tensors on different backends (${a.backend} and ${b.backend}); move one with await t.to("${a.backend}")`,
