@@ -76,6 +76,30 @@ export class AutogradFunction {
 }
 
 /**
+ * A Function of one input from its two rules, y = forward(a) and ∂L/∂a = backward(a, ∂L/∂y): forward
+ * saves a for backward. Scalar's and Tensor's unary ops are made by it (on numbers, on Tensors);
+ * `name` is what graph drawings and error messages show ("Exp", "ReLU"…).
+ */
+export function unaryFunction<T>(
+  name: string,
+  forward: (a: T) => T,
+  backward: (a: T, d: T) => T,
+): typeof AutogradFunction {
+  const fn = class extends AutogradFunction {
+    static override forward(ctx: Context<[a: T]>, a: T): T {
+      ctx.saveForBackward(a);
+      return forward(a);
+    }
+    static override backward(ctx: Context<[a: T]>, d: T): T {
+      const [a] = ctx.savedValues;
+      return backward(a, d);
+    }
+  };
+  Object.defineProperty(fn, "name", { value: name });
+  return fn;
+}
+
+/**
  * One step of the chain rule: given the derivative of a result, the derivatives of its inputs,
  * fitted to each input and paired with it. Constant inputs are skipped.
  */

@@ -52,15 +52,18 @@ export class Flatten extends Module {
   }
 }
 
-/** 2-D max pooling over non-overlapping windows (stride = kernel), as a Module; see `maxpool2d`. */
-export class MaxPool2d extends Module {
+/** What the 2-D pooling layers share: the window they pool over (stride = kernel). */
+abstract class Pool2d extends Module {
   readonly kernelSize: KernelSize;
 
   constructor(kernelSize: KernelSize) {
     super();
     this.kernelSize = kernelSize;
   }
+}
 
+/** 2-D max pooling over non-overlapping windows (stride = kernel), as a Module; see `maxpool2d`. */
+export class MaxPool2d extends Pool2d {
   /** x [N, C, H, W] → [N, C, H/kh, W/kw]. */
   forward(x: Tensor): Tensor {
     return maxpool2d(x, this.kernelSize);
@@ -68,14 +71,7 @@ export class MaxPool2d extends Module {
 }
 
 /** 2-D average pooling over non-overlapping windows (stride = kernel), as a Module; see `avgpool2d`. */
-export class AvgPool2d extends Module {
-  readonly kernelSize: KernelSize;
-
-  constructor(kernelSize: KernelSize) {
-    super();
-    this.kernelSize = kernelSize;
-  }
-
+export class AvgPool2d extends Pool2d {
   /** x [N, C, H, W] → [N, C, H/kh, W/kw]. */
   forward(x: Tensor): Tensor {
     return avgpool2d(x, this.kernelSize);

@@ -2,7 +2,7 @@ import { DataError } from "../errors.js";
 import type { Parameter } from "../nn/parameter.js";
 import { zipInto } from "../tensor/history_free_ops.js";
 import { Tensor } from "../tensor/tensor.js";
-import { disposeAll, scratch, zipScalarInto } from "./inplace.js";
+import { decayedGradient, disposeAll, scratch, zipScalarInto } from "./inplace.js";
 import {
   Optimizer,
   requireFraction,
@@ -101,9 +101,7 @@ export class Adam extends Optimizer {
       if (this.weightDecay !== 0 && this.decoupled) {
         zipScalarInto("mul", theta, theta, 1 - this.lr * this.weightDecay);
       } else if (this.weightDecay !== 0) {
-        decayed = scratch(theta);
-        zipScalarInto("mul", decayed, theta, this.weightDecay);
-        zipInto("add", decayed, decayed, grad);
+        decayed = decayedGradient(grad, theta, this.weightDecay);
         g = decayed;
       }
       // m ← β1·m + (1−β1)·g

@@ -23,6 +23,17 @@ export function zipScalarInto(op: BinaryOp, target: Tensor, a: Tensor, c: number
   }
 }
 
+/**
+ * g + λ·θ, L2 weight decay folded into the gradient, in a fresh scratch buffer (the caller frees
+ * it): what SGD and Adam (not AdamW) step with when weightDecay is set.
+ */
+export function decayedGradient(grad: Tensor, theta: Tensor, weightDecay: number): Tensor {
+  const decayed = scratch(theta);
+  zipScalarInto("mul", decayed, theta, weightDecay);
+  zipInto("add", decayed, decayed, grad);
+  return decayed;
+}
+
 /** Frees every scratch buffer of one update (each may be absent). */
 export function disposeAll(temporaries: readonly (Tensor | null)[]): void {
   for (const t of temporaries) t?.dispose();

@@ -3,7 +3,7 @@ import type { Parameter } from "../nn/parameter.js";
 import { Scalar } from "../scalar/scalar.js";
 import { copyOp, zipInto } from "../tensor/history_free_ops.js";
 import type { Tensor } from "../tensor/tensor.js";
-import { disposeAll, scratch, zipScalarInto } from "./inplace.js";
+import { decayedGradient, disposeAll, scratch, zipScalarInto } from "./inplace.js";
 import {
   Optimizer,
   requireFraction,
@@ -106,9 +106,7 @@ export class SGD extends Optimizer {
     try {
       let g = grad;
       if (this.weightDecay !== 0) {
-        decayed = scratch(theta);
-        zipScalarInto("mul", decayed, theta, this.weightDecay);
-        zipInto("add", decayed, decayed, grad);
+        decayed = decayedGradient(grad, theta, this.weightDecay);
         g = decayed;
       }
       if (this.momentum !== 0) {

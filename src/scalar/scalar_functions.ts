@@ -1,10 +1,11 @@
 import type { Context } from "../autodiff/context.js";
-import { AutogradFunction } from "../autodiff/function.js";
+import { AutogradFunction, unaryFunction } from "../autodiff/function.js";
 import * as op from "../operators.js";
 
 /**
  * The Scalar ops, one Function each: forward on numbers from `operators.ts`, backward with the
- * matching `*Back` derivative. Scalar's methods (`add`, `sub`, `div`, …) are built from these.
+ * matching `*Back` derivative (the unary ones made by `unaryFunction` from that pair). Scalar's
+ * methods (`add`, `sub`, `div`, …) are built from these.
  */
 
 /** a + b; ∂/∂a = ∂/∂b = 1. */
@@ -30,16 +31,7 @@ export class Mul extends AutogradFunction {
 }
 
 /** 1 / a; d/da = −1/a². */
-export class Inv extends AutogradFunction {
-  static override forward(ctx: Context<[a: number]>, a: number): number {
-    ctx.saveForBackward(a);
-    return op.inv(a);
-  }
-  static override backward(ctx: Context<[a: number]>, d: number): number {
-    const [a] = ctx.savedValues;
-    return op.invBack(a, d);
-  }
-}
+export const Inv = unaryFunction("Inv", op.inv, op.invBack);
 
 /** −a; d/da = −1. */
 export class Neg extends AutogradFunction {
@@ -52,72 +44,39 @@ export class Neg extends AutogradFunction {
 }
 
 /** σ(a) = 1 / (1 + e^−a); d/da = σ(a)(1 − σ(a)). */
-export class Sigmoid extends AutogradFunction {
-  static override forward(ctx: Context<[a: number]>, a: number): number {
-    ctx.saveForBackward(a);
-    return op.sigmoid(a);
-  }
-  static override backward(ctx: Context<[a: number]>, d: number): number {
-    const [a] = ctx.savedValues;
-    return op.sigmoidBack(a, d);
-  }
-}
+export const Sigmoid = unaryFunction("Sigmoid", op.sigmoid, op.sigmoidBack);
 
 /** max(a, 0); d/da = 1 for a > 0, else 0. */
-export class ReLU extends AutogradFunction {
-  static override forward(ctx: Context<[a: number]>, a: number): number {
-    ctx.saveForBackward(a);
-    return op.relu(a);
-  }
-  static override backward(ctx: Context<[a: number]>, d: number): number {
-    const [a] = ctx.savedValues;
-    return op.reluBack(a, d);
-  }
-}
+export const ReLU = unaryFunction("ReLU", op.relu, op.reluBack);
 
 /** ln a; d/da = 1/a. */
-export class Log extends AutogradFunction {
-  static override forward(ctx: Context<[a: number]>, a: number): number {
-    ctx.saveForBackward(a);
-    return op.log(a);
-  }
-  static override backward(ctx: Context<[a: number]>, d: number): number {
-    const [a] = ctx.savedValues;
-    return op.logBack(a, d);
-  }
-}
+export const Log = unaryFunction("Log", op.log, op.logBack);
 
 /** eᵃ; d/da = eᵃ. */
-export class Exp extends AutogradFunction {
-  static override forward(ctx: Context<[a: number]>, a: number): number {
-    ctx.saveForBackward(a);
-    return op.exp(a);
-  }
-  static override backward(ctx: Context<[a: number]>, d: number): number {
-    const [a] = ctx.savedValues;
-    return op.expBack(a, d);
-  }
+export const Exp = unaryFunction("Exp", op.exp, op.expBack);
+
+/** Comparisons are piecewise constant, so their derivative is 0 wherever it exists. */
+function comparison(
+  name: string,
+  compare: (a: number, b: number) => number,
+): typeof AutogradFunction {
+  const fn = class extends AutogradFunction {
+    static override forward(_ctx: Context, a: number, b: number): number {
+      return compare(a, b);
+    }
+    static override backward(_ctx: Context, _d: number): number[] {
+      return [0, 0];
+    }
+  };
+  Object.defineProperty(fn, "name", { value: name });
+  return fn;
 }
 
-/** 1 if a < b else 0; piecewise constant, so its derivative is 0 wherever it exists. */
-export class LT extends AutogradFunction {
-  static override forward(_ctx: Context, a: number, b: number): number {
-    return op.lt(a, b);
-  }
-  static override backward(_ctx: Context, _d: number): number[] {
-    return [0, 0];
-  }
-}
+/** 1 if a < b else 0; derivative 0. */
+export const LT = comparison("LT", op.lt);
 
 /** 1 if a = b else 0; derivative 0. */
-export class EQ extends AutogradFunction {
-  static override forward(_ctx: Context, a: number, b: number): number {
-    return op.eq(a, b);
-  }
-  static override backward(_ctx: Context, _d: number): number[] {
-    return [0, 0];
-  }
-}
+export const EQ = comparison("EQ", op.eq);
 
 /** Pow saves its operands and its result. */
 type PowContext = Context<[a: number, b: number, out: number]>;

@@ -40,6 +40,8 @@ export type ReduceOp = "sum" | "max" | "min";
 export interface UnaryRow {
   readonly fn: (a: number) => number;
   readonly wgsl: string;
+  /** What graph drawings and error messages call its autograd Function: "Exp", "ReLU"… */
+  readonly name: string;
   readonly back: BinaryOp;
 }
 
@@ -81,13 +83,13 @@ fn mt_pow(a: f32, b: f32) -> f32 {
 `;
 
 export const unaryOps: Record<UnaryOp, UnaryRow> = {
-  neg: { fn: op.neg, wgsl: "-a", back: "negBack" },
-  exp: { fn: op.exp, wgsl: "exp(a)", back: "expBack" },
-  log: { fn: op.log, wgsl: "log(a)", back: "logBack" },
-  sigmoid: { fn: op.sigmoid, wgsl: "mt_sigmoid(a)", back: "sigmoidBack" },
-  relu: { fn: op.relu, wgsl: "select(0.0, a, a > 0.0)", back: "reluBack" },
-  tanh: { fn: Math.tanh, wgsl: "tanh(a)", back: "tanhBack" },
-  inv: { fn: op.inv, wgsl: "1.0 / a", back: "invBack" },
+  neg: { fn: op.neg, wgsl: "-a", name: "Neg", back: "negBack" },
+  exp: { fn: op.exp, wgsl: "exp(a)", name: "Exp", back: "expBack" },
+  log: { fn: op.log, wgsl: "log(a)", name: "Log", back: "logBack" },
+  sigmoid: { fn: op.sigmoid, wgsl: "mt_sigmoid(a)", name: "Sigmoid", back: "sigmoidBack" },
+  relu: { fn: op.relu, wgsl: "select(0.0, a, a > 0.0)", name: "ReLU", back: "reluBack" },
+  tanh: { fn: Math.tanh, wgsl: "tanh(a)", name: "Tanh", back: "tanhBack" },
+  inv: { fn: op.inv, wgsl: "1.0 / a", name: "Inv", back: "invBack" },
 };
 
 export const binaryOps: Record<BinaryOp, BinaryRow> = {

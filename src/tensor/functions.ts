@@ -1,5 +1,5 @@
 import type { Context } from "../autodiff/context.js";
-import { AutogradFunction } from "../autodiff/function.js";
+import { AutogradFunction, unaryFunction } from "../autodiff/function.js";
 import type { DType } from "../backend/backend.js";
 import { type UnaryOp, unaryOps } from "../strided/ops.js";
 import { type Shape, sameShape } from "../strided/shape.js";
@@ -28,34 +28,17 @@ export function unbroadcast(grad: Tensor, shape: Shape): Tensor {
 }
 
 /** One Function per unary op of the table; its backward is the op's `back` row. */
-function unaryFunction(op: UnaryOp): typeof AutogradFunction {
-  const fn = class extends AutogradFunction {
-    static override forward(ctx: Context<[a: Tensor]>, a: Tensor): Tensor {
-      ctx.saveForBackward(a);
-      return mapOp(op, a);
-    }
-    static override backward(ctx: Context<[a: Tensor]>, g: Tensor): Tensor {
-      const [a] = ctx.savedValues;
-      return zipOp(unaryOps[op].back, a, g);
-    }
-  };
-  // Graph drawings and error messages name the op: "Exp", "ReLU"…
-  const names: Record<UnaryOp, string> = {
-    neg: "Neg",
-    exp: "Exp",
-    log: "Log",
-    sigmoid: "Sigmoid",
-    relu: "ReLU",
-    tanh: "Tanh",
-    inv: "Inv",
-  };
-  Object.defineProperty(fn, "name", { value: names[op] });
-  return fn;
+function tensorUnaryFunction(op: UnaryOp): typeof AutogradFunction {
+  return unaryFunction<Tensor>(
+    unaryOps[op].name,
+    (a) => mapOp(op, a),
+    (a, g) => zipOp(unaryOps[op].back, a, g),
+  );
 }
 
 /** The unary Functions, by op. */
 export const unaryFunctions = Object.fromEntries(
-  (Object.keys(unaryOps) as UnaryOp[]).map((op) => [op, unaryFunction(op)]),
+  (Object.keys(unaryOps) as UnaryOp[]).map((op) => [op, tensorUnaryFunction(op)]),
 ) as Record<UnaryOp, typeof AutogradFunction>;
 
 /** a + b */

@@ -37,6 +37,23 @@ export const WASM_RESERVED_BYTES = 65536;
 type Ptr = number;
 
 /**
+ * The operands both matmul kernels take first, in the AssemblyScript sources' order: A, B and C,
+ * the sizes, and how A and B are laid out (see `matmul_f32`).
+ */
+type MatmulOperands = [
+  a: Ptr,
+  b: Ptr,
+  c: Ptr,
+  M: number,
+  N: number,
+  K: number,
+  transA: number,
+  transB: number,
+  lda: number,
+  ldb: number,
+];
+
+/**
  * The kernels' exports, as JS sees them (wasm i32 / f32 arguments are JS numbers): matmul's, and
  * the elementwise ones the SIMD table (`simd_table.ts`) lists.
  */
@@ -51,37 +68,13 @@ export interface WasmKernels extends ElementwiseKernels {
    *   stored as Bᵀ (N×K, contiguous: ldb = K).
    * The result is the same bit for bit whichever layout the operands come in.
    */
-  matmul_f32(
-    a: Ptr,
-    b: Ptr,
-    c: Ptr,
-    M: number,
-    N: number,
-    K: number,
-    transA: number,
-    transB: number,
-    lda: number,
-    ldb: number,
-    scratch: Ptr,
-  ): void;
+  matmul_f32(...args: [...MatmulOperands, scratch: Ptr]): void;
   /**
    * Rows [rowStart, rowEnd) of C = A · B only (one row range per thread, each with its own
    * scratch); operands as for `matmul_f32`.
    */
   matmul_f32_rows(
-    a: Ptr,
-    b: Ptr,
-    c: Ptr,
-    M: number,
-    N: number,
-    K: number,
-    transA: number,
-    transB: number,
-    lda: number,
-    ldb: number,
-    rowStart: number,
-    rowEnd: number,
-    scratch: Ptr,
+    ...args: [...MatmulOperands, rowStart: number, rowEnd: number, scratch: Ptr]
   ): void;
   /** Scratch bytes matmul needs for these sizes, any row range: 4·(min(K,256)·(⌈min(N,512)/8⌉·8 + ⌈min(M,64)/4⌉·4) + 32) ≤ 589,952. */
   matmul_f32_scratch_bytes(M: number, N: number, K: number): number;

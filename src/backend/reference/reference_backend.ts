@@ -75,23 +75,7 @@ export class ReferenceBackend implements Backend<HostArray> {
   /** out[i] = op(a[i]), with `a` broadcast to `out`. */
   map(op: UnaryOp, out: View<HostArray>, a: View<HostArray>): void {
     const { fn } = rowOf(unaryOps, op, "map");
-    const name = `map(${op})`;
-    checkView(name, "out", out);
-    checkView(name, "input", a);
-    if (!broadcastsTo(a.shape, out.shape)) {
-      throw new ShapeError(
-        `${name}: shape ${formatShape(a.shape)} does not broadcast to ${formatShape(out.shape)}`,
-      );
-    }
-    const outIndex = new Array<number>(out.shape.length).fill(0);
-    const aIndex = new Array<number>(a.shape.length).fill(0);
-    const size = shapeSize(out.shape);
-    for (let i = 0; i < size; i++) {
-      toIndex(i, out.shape, outIndex);
-      broadcastIndex(outIndex, out.shape, a.shape, aIndex);
-      const value = a.buffer[indexToPosition(aIndex, a.strides, a.offset)];
-      out.buffer[indexToPosition(outIndex, out.strides, out.offset)] = fn(value);
-    }
+    mapStrided(`map(${op})`, fn, out, a);
   }
 
   /** out[i] = op(a[i], b[i]), with `a` and `b` each broadcast to `out` (NumPy rules). */
@@ -179,22 +163,7 @@ export class ReferenceBackend implements Backend<HostArray> {
 
   /** out[i] = a[i], with `a` broadcast to `out`: materialises permuted or expanded views. */
   copy(out: View<HostArray>, a: View<HostArray>): void {
-    checkView("copy", "out", out);
-    checkView("copy", "input", a);
-    if (!broadcastsTo(a.shape, out.shape)) {
-      throw new ShapeError(
-        `copy: shape ${formatShape(a.shape)} does not broadcast to ${formatShape(out.shape)}`,
-      );
-    }
-    const outIndex = new Array<number>(out.shape.length).fill(0);
-    const aIndex = new Array<number>(a.shape.length).fill(0);
-    const size = shapeSize(out.shape);
-    for (let i = 0; i < size; i++) {
-      toIndex(i, out.shape, outIndex);
-      broadcastIndex(outIndex, out.shape, a.shape, aIndex);
-      out.buffer[indexToPosition(outIndex, out.strides, out.offset)] =
-        a.buffer[indexToPosition(aIndex, a.strides, a.offset)];
-    }
+    mapStrided("copy", (x) => x, out, a);
   }
 
   /** im2col of a [N, C, H, W] into out [N, C·kh·kw, OH·OW] (see conv.ts). */
@@ -205,6 +174,34 @@ export class ReferenceBackend implements Backend<HostArray> {
   /** col2im, unfold's adjoint: out [N, C, H, W] ← the sums of cols' entries (see conv.ts). */
   fold(out: View<HostArray>, cols: View<HostArray>, g: ConvGeometry): void {
     foldReference(out, cols, g);
+  }
+}
+
+/**
+ * out[i] = fn(a[i]), with `a` broadcast to `out`: the loop of map, and of copy (fn the identity).
+ * `name` is the op as errors show it.
+ */
+function mapStrided(
+  name: string,
+  fn: (x: number) => number,
+  out: View<HostArray>,
+  a: View<HostArray>,
+): void {
+  checkView(name, "out", out);
+  checkView(name, "input", a);
+  if (!broadcastsTo(a.shape, out.shape)) {
+    throw new ShapeError(
+      `${name}: shape ${formatShape(a.shape)} does not broadcast to ${formatShape(out.shape)}`,
+    );
+  }
+  const outIndex = new Array<number>(out.shape.length).fill(0);
+  const aIndex = new Array<number>(a.shape.length).fill(0);
+  const size = shapeSize(out.shape);
+  for (let i = 0; i < size; i++) {
+    toIndex(i, out.shape, outIndex);
+    broadcastIndex(outIndex, out.shape, a.shape, aIndex);
+    const value = a.buffer[indexToPosition(aIndex, a.strides, a.offset)];
+    out.buffer[indexToPosition(outIndex, out.strides, out.offset)] = fn(value);
   }
 }
 

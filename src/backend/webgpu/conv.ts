@@ -2,6 +2,7 @@ import type { View } from "../../strided/tensor_data.js";
 import type { ConvGeometry } from "../backend.js";
 import { checkConv, checkView } from "../checks.js";
 import { type GpuBuffer, type GpuContext, workgroupsFor } from "./gpu_context.js";
+import { threadEntry } from "./wgsl_params.js";
 
 /**
  * unfold (im2col) and fold (col2im) on the GPU, one thread per OUTPUT element in both directions:
@@ -32,9 +33,7 @@ const unfoldSource = `${PARAMS}
 @group(0) @binding(1) var<storage, read_write> cols: array<f32>;
 @group(0) @binding(2) var<storage, read> image: array<f32>;
 
-@compute @workgroup_size(${THREADS})
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let t = gid.x + gid.y * (nwg.x * ${THREADS}u);
+${threadEntry(THREADS, "t")}
   if (t >= p.total) { return; }
   // t = (b · rows + row) · L + l, row = (ch · kh + i) · kw + j, l = y0 · OW + x0.
   let l = t % (p.oh * p.ow);
@@ -59,9 +58,7 @@ const foldSource = `${PARAMS}
 @group(0) @binding(1) var<storage, read_write> image: array<f32>;
 @group(0) @binding(2) var<storage, read> cols: array<f32>;
 
-@compute @workgroup_size(${THREADS})
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let t = gid.x + gid.y * (nwg.x * ${THREADS}u);
+${threadEntry(THREADS, "t")}
   if (t >= p.total) { return; }
   let x = t % p.w;
   let y = (t / p.w) % p.h;

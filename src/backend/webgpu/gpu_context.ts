@@ -30,7 +30,7 @@ const MAX_PENDING = 256;
 /**
  * Workgroup counts for `n` threads in workgroups of `size`, spread over x and y when one
  * dimension would exceed 65,535: the kernel computes its linear index as
- * `gid.x + gid.y * (nx · size)` and returns when it is ≥ n.
+ * `gid.x + gid.y * (nx · size)` (`threadEntry` writes that line) and returns when it is ≥ n.
  */
 export function workgroupsFor(n: number, size: number): [number, number] {
   const groups = Math.max(1, Math.ceil(n / size));

@@ -1,6 +1,6 @@
 import { wgslPrelude } from "../../strided/ops.js";
 import { WORKGROUP_SIZE } from "./wgsl_layout.js";
-import { dimAt, dimsFields } from "./wgsl_params.js";
+import { dimAt, dimsFields, threadEntry } from "./wgsl_params.js";
 
 /**
  * WGSL sources of the elementwise kernels (map, zip, copy), generated from an op's expression in
@@ -81,12 +81,6 @@ function opFunction(expr: string, inputs: number): string {
   return `fn op(${args}) -> f32 {\n  return ${expr};\n}`;
 }
 
-/** The linear thread index over a (possibly 2-D) grid of workgroups (see `workgroupsFor`). */
-const LINEAR_INDEX = `let i = gid.x + gid.y * (nwg.x * ${WORKGROUP_SIZE}u);`;
-
-const ENTRY = `@compute @workgroup_size(${WORKGROUP_SIZE})
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {`;
-
 function flat4Body(spec: ElementwiseSpec): string {
   const loads = spec.access.map((access, k) => {
     const array = spec.aliased[k] ? "dst" : `src${k}`;
@@ -96,8 +90,7 @@ function flat4Body(spec: ElementwiseSpec): string {
     return `let x${k} = vec4<f32>(${one});`;
   });
   const component = (c: string) => `op(${spec.access.map((_, k) => `x${k}.${c}`).join(", ")})`;
-  return `  ${LINEAR_INDEX}
-  let e = i * 4u;
+  return `  let e = i * 4u;
   if (e >= p.n) { return; }
   ${loads.join("\n  ")}
   let r = vec4<f32>(${["x", "y", "z", "w"].map(component).join(", ")});
@@ -118,8 +111,7 @@ function flatBody(spec: ElementwiseSpec): string {
     const array = spec.aliased[k] ? "dst" : `src${k}`;
     return access === "flat" ? `${array}[p.o${k} + i]` : `${array}[p.o${k}]`;
   });
-  return `  ${LINEAR_INDEX}
-  if (i >= p.n) { return; }
+  return `  if (i >= p.n) { return; }
   dst[p.o + i] = op(${args.join(", ")});`;
 }
 
@@ -128,8 +120,7 @@ function stridedBody(spec: ElementwiseSpec): string {
   const positions = inputs.map((k) => `var q${k} = p.o${k};`).join(" ");
   const steps = inputs.map((k) => `q${k} += j * ${dimAt(`s${k}`, "d")};`).join(" ");
   const args = inputs.map((k) => `${spec.aliased[k] ? "dst" : `src${k}`}[q${k}]`);
-  return `  ${LINEAR_INDEX}
-  if (i >= p.n) { return; }
+  return `  if (i >= p.n) { return; }
   // Peel the multi-index off the ordinal, innermost dim first, stepping every operand.
   var rest = i;
   var q = p.o; ${positions}
@@ -159,6 +150,6 @@ export function elementwiseSource(spec: ElementwiseSpec): string {
     bindings(spec, element, vector ? "vec4<f32>" : "f32"),
     wgslPrelude,
     opFunction(spec.expr, inputs),
-    `${ENTRY}\n${body}\n}\n`,
+    `${threadEntry(WORKGROUP_SIZE, "i")}\n${body}\n}\n`,
   ].join("\n");
 }

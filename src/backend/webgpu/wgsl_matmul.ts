@@ -1,3 +1,5 @@
+import { threadEntry } from "./wgsl_params.js";
+
 /**
  * WGSL sources of the matmul kernels, generated from one template so that every tiling shares the
  * same logic (the configuration testable on a compatibility device covers the one a real GPU runs).
@@ -347,9 +349,7 @@ export const simpleMatmulSource = `${PARAMS}
 @group(0) @binding(2) var<storage, read> a: array<f32>;
 @group(0) @binding(3) var<storage, read> b: array<f32>;
 
-@compute @workgroup_size(${SIMPLE_THREADS})
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * (nwg.x * ${SIMPLE_THREADS}u);
+${threadEntry(SIMPLE_THREADS, "i")}
   if (i >= p.total) { return; }
   let col = i % p.m;
   let rest = i / p.m;

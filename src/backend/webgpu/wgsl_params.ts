@@ -40,3 +40,15 @@ export function dimsFields(names: readonly string[]): string {
 export function dimAt(field: string, k: string): string {
   return `p.${field}[${k} >> 2u][${k} & 3u]`;
 }
+
+/**
+ * The head of a kernel run as one thread per item: `main` over workgroups of `threads` threads, up
+ * to the line `let <index> = …` that gives the thread's linear index over the (possibly 2-D) grid
+ * `workgroupsFor` dispatches. The body follows (it returns when the index is past the end) and
+ * closes the brace.
+ */
+export function threadEntry(threads: number, index: string): string {
+  return `@compute @workgroup_size(${threads})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let ${index} = gid.x + gid.y * (nwg.x * ${threads}u);`;
+}

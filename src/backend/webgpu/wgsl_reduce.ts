@@ -1,6 +1,6 @@
 import { wgslPrelude } from "../../strided/ops.js";
 import { WORKGROUP_SIZE } from "./wgsl_layout.js";
-import { dimAt, dimsFields } from "./wgsl_params.js";
+import { dimAt, dimsFields, threadEntry } from "./wgsl_params.js";
 
 /**
  * WGSL sources of the reduction kernels, generated from a reduce row of the op table
@@ -73,9 +73,7 @@ const POSITIONS = `let o = w % p.m;
   }`;
 
 function threadBody(spec: ReduceSpec, input: string): string {
-  return `@compute @workgroup_size(${WORKGROUP_SIZE})
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let w = gid.x + gid.y * (nwg.x * ${WORKGROUP_SIZE}u);
+  return `${threadEntry(WORKGROUP_SIZE, "w")}
   if (w >= p.n) { return; }
   ${POSITIONS}
   var acc: f32 = ${spec.identity};
