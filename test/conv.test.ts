@@ -5,7 +5,7 @@ import * as mt from "../src/index.js";
 import { foldOp, unfoldOp } from "../src/tensor/history_free_ops.js";
 import { loadedBackendNames, usable } from "./backends.js";
 import { expectClose, type Tolerance } from "./close.js";
-import { product } from "./shape_oracles.js";
+import { type ConvProblem, convOutSize, convProblemArb, product } from "./shape_oracles.js";
 
 /**
  * conv1d / conv2d on every backend that loads here, against a direct convolution written here as
@@ -40,8 +40,8 @@ function directConv2d(
   [sh, sw]: readonly [number, number],
   [ph, pw]: readonly [number, number],
 ): { out: number[]; scale: number[]; shape: number[] } {
-  const oh = Math.floor((h + 2 * ph - kh) / sh) + 1;
-  const ow = Math.floor((w + 2 * pw - kw) / sw) + 1;
+  const oh = convOutSize(h, kh, sh, ph);
+  const ow = convOutSize(w, kw, sw, pw);
   const out: number[] = [];
   const scale: number[] = [];
   for (let b = 0; b < n; b++)
@@ -126,25 +126,55 @@ function laidOut(
 
 const layouts: Layout[] = ["contiguous", "channels-last", "batch-expanded"];
 
-/** Random conv2d problems: shapes, kernel no larger than the padded input, stride, padding. */
-const conv2dCase = fc
-  .record({
-    n: fc.integer({ min: 1, max: 3 }),
-    c: fc.integer({ min: 1, max: 3 }),
-    o: fc.integer({ min: 1, max: 4 }),
-    h: fc.integer({ min: 1, max: 7 }),
-    w: fc.integer({ min: 1, max: 7 }),
-    kh: fc.integer({ min: 1, max: 4 }),
-    kw: fc.integer({ min: 1, max: 4 }),
-    sh: fc.integer({ min: 1, max: 3 }),
-    sw: fc.integer({ min: 1, max: 3 }),
-    ph: fc.integer({ min: 0, max: 2 }),
-    pw: fc.integer({ min: 0, max: 2 }),
-    bias: fc.boolean(),
-    layout: fc.constantFrom(...layouts),
-    seed: fc.nat(),
-  })
-  .filter((p) => p.kh <= p.h + 2 * p.ph && p.kw <= p.w + 2 * p.pw);
+/** A convolution to test: its geometry, out channels, a bias or not, the input's layout, a seed. */
+type ConvCase = ConvProblem & { o: number; bias: boolean; layout: Layout; seed: number };
+
+/** Random convolutions within `max` (see convProblemArb). */
+function convCaseArb(max: ConvProblem): fc.Arbitrary<ConvCase> {
+  return fc
+    .record({
+      problem: convProblemArb(max),
+      o: fc.integer({ min: 1, max: 4 }),
+      bias: fc.boolean(),
+      layout: fc.constantFrom(...layouts),
+      seed: fc.nat(),
+    })
+    .map(({ problem, ...rest }) => ({ ...problem, ...rest }));
+}
+
+const conv2dCase = convCaseArb({
+  n: 3,
+  c: 3,
+  h: 7,
+  w: 7,
+  kh: 4,
+  kw: 4,
+  sh: 3,
+  sw: 3,
+  ph: 2,
+  pw: 2,
+});
+
+/**
+ * conv1d and conv2d, each checked as a conv2d problem: conv1d's has height 1 (kernel height 1,
+ * stride 1, no padding along it), a dim its tensors leave out.
+ */
+const convs = [
+  {
+    name: "conv2d",
+    cases: conv2dCase,
+    dims: (shape: number[]) => shape,
+    run: (x: mt.Tensor, w: mt.Tensor, b: mt.Tensor | null, p: ConvCase) =>
+      mt.nn.functional.conv2d(x, w, b, { stride: [p.sh, p.sw], padding: [p.ph, p.pw] }),
+  },
+  {
+    name: "conv1d",
+    cases: convCaseArb({ n: 3, c: 3, h: 1, w: 10, kh: 1, kw: 5, sh: 1, sw: 3, ph: 0, pw: 2 }),
+    dims: ([n, c, , l]: number[]) => [n, c, l],
+    run: (x: mt.Tensor, w: mt.Tensor, b: mt.Tensor | null, p: ConvCase) =>
+      mt.nn.functional.conv1d(x, w, b, { stride: p.sw, padding: p.pw }),
+  },
+];
 
 describe.each(loadedBackendNames)("convolution on the %s backend", (backend) => {
   const { impl, sync } = usable(backend);
@@ -154,93 +184,41 @@ describe.each(loadedBackendNames)("convolution on the %s backend", (backend) => 
   /** A test that needs float64 and synchronous reads (gradcheck, `item`, `dataSync`). */
   const itSync = it.runIf(sync);
 
-  it("conv2d matches a direct convolution on any layout, stride and padding", async () => {
-    await fc.assert(
-      fc.asyncProperty(conv2dCase, async (p) => {
-        const xShape = [p.n, p.c, p.h, p.w];
-        const wShape = [p.o, p.c, p.kh, p.kw];
-        const { tensor: x, logical } = laidOut(
-          valuesFor(p.seed, product(xShape)),
-          xShape,
-          p.layout,
-          opts,
-        );
-        const wValues = valuesFor(p.seed + 1, product(wShape));
-        const bValues = p.bias ? valuesFor(p.seed + 2, p.o) : null;
-        const weight = mt.Tensor.fromValues(wValues, wShape, "float32", backend);
-        const bias =
-          bValues === null ? null : mt.Tensor.fromValues(bValues, [p.o], "float32", backend);
-        const y = mt.nn.functional.conv2d(x, weight, bias, {
-          stride: [p.sh, p.sw],
-          padding: [p.ph, p.pw],
-        });
-        const expected = directConv2d(
-          logical,
-          xShape,
-          wValues,
-          wShape,
-          bValues,
-          [p.sh, p.sw],
-          [p.ph, p.pw],
-        );
-        expect(y.shape).toEqual(expected.shape);
-        expect(y.backend).toBe(backend);
-        expectClose(await y.data(), expected.out, withinRounding(expected.scale));
-      }),
-      { numRuns: 60 },
-    );
-  });
-
-  it("conv1d matches a direct convolution on any layout, stride and padding", async () => {
-    const conv1dCase = fc
-      .record({
-        n: fc.integer({ min: 1, max: 3 }),
-        c: fc.integer({ min: 1, max: 3 }),
-        o: fc.integer({ min: 1, max: 4 }),
-        l: fc.integer({ min: 1, max: 10 }),
-        k: fc.integer({ min: 1, max: 5 }),
-        stride: fc.integer({ min: 1, max: 3 }),
-        padding: fc.integer({ min: 0, max: 2 }),
-        bias: fc.boolean(),
-        layout: fc.constantFrom(...layouts),
-        seed: fc.nat(),
-      })
-      .filter((p) => p.k <= p.l + 2 * p.padding);
-    await fc.assert(
-      fc.asyncProperty(conv1dCase, async (p) => {
-        const xShape = [p.n, p.c, p.l];
-        const wShape = [p.o, p.c, p.k];
-        const { tensor: x, logical } = laidOut(
-          valuesFor(p.seed, product(xShape)),
-          xShape,
-          p.layout,
-          opts,
-        );
-        const wValues = valuesFor(p.seed + 1, product(wShape));
-        const bValues = p.bias ? valuesFor(p.seed + 2, p.o) : null;
-        const weight = mt.Tensor.fromValues(wValues, wShape, "float32", backend);
-        const bias =
-          bValues === null ? null : mt.Tensor.fromValues(bValues, [p.o], "float32", backend);
-        const y = mt.nn.functional.conv1d(x, weight, bias, {
-          stride: p.stride,
-          padding: p.padding,
-        });
-        // A 1-D convolution is the 2-D one over a height of 1.
-        const expected = directConv2d(
-          logical,
-          [p.n, p.c, 1, p.l],
-          wValues,
-          [p.o, p.c, 1, p.k],
-          bValues,
-          [1, p.stride],
-          [0, p.padding],
-        );
-        expect(y.shape).toEqual([p.n, p.o, expected.shape[3]]);
-        expectClose(await y.data(), expected.out, withinRounding(expected.scale));
-      }),
-      { numRuns: 60 },
-    );
-  });
+  for (const { name, cases, dims, run } of convs) {
+    it(`${name} matches a direct convolution on any layout, stride and padding`, async () => {
+      await fc.assert(
+        fc.asyncProperty(cases, async (p) => {
+          const xShape = [p.n, p.c, p.h, p.w];
+          const wShape = [p.o, p.c, p.kh, p.kw];
+          const { tensor: x, logical } = laidOut(
+            valuesFor(p.seed, product(xShape)),
+            dims(xShape),
+            p.layout,
+            opts,
+          );
+          const wValues = valuesFor(p.seed + 1, product(wShape));
+          const bValues = p.bias ? valuesFor(p.seed + 2, p.o) : null;
+          const weight = mt.Tensor.fromValues(wValues, dims(wShape), "float32", backend);
+          const bias =
+            bValues === null ? null : mt.Tensor.fromValues(bValues, [p.o], "float32", backend);
+          const y = run(x, weight, bias, p);
+          const expected = directConv2d(
+            logical,
+            xShape,
+            wValues,
+            wShape,
+            bValues,
+            [p.sh, p.sw],
+            [p.ph, p.pw],
+          );
+          expect(y.shape).toEqual(dims(expected.shape));
+          expect(y.backend).toBe(backend);
+          expectClose(await y.data(), expected.out, withinRounding(expected.scale));
+        }),
+        { numRuns: 60 },
+      );
+    });
+  }
 
   it("unfold reads each window (zero padding outside), and fold is its adjoint", async () => {
     await fc.assert(
@@ -254,8 +232,8 @@ describe.each(loadedBackendNames)("convolution on the %s backend", (backend) => 
           { backend, dtype: wide },
         );
         const cols = unfoldOp(x, g);
-        const oh = Math.floor((p.h + 2 * p.ph - p.kh) / p.sh) + 1;
-        const ow = Math.floor((p.w + 2 * p.pw - p.kw) / p.sw) + 1;
+        const oh = convOutSize(p.h, p.kh, p.sh, p.ph);
+        const ow = convOutSize(p.w, p.kw, p.sw, p.pw);
         const rows = p.c * p.kh * p.kw;
         expect(cols.shape).toEqual([p.n, rows, oh * ow]);
         const colValues = await cols.data();

@@ -55,8 +55,8 @@ const playwright = await findChromium("playground tests");
     return { page, log };
   }
 
-  it("trains on xor until the accuracy passes 90%", { timeout: 120_000 }, async () => {
-    const { page, log } = await open("#train");
+  /** On the Train page: pick xor, press Start, and wait until the accuracy passes 90%. */
+  async function trainXor(page: Page): Promise<void> {
     await page.selectOption("#dataset", "xor");
     await page.click("#start");
     await page.waitForFunction(
@@ -64,6 +64,11 @@ const playwright = await findChromium("playground tests");
       null,
       { timeout: 90_000 },
     );
+  }
+
+  it("trains on xor until the accuracy passes 90%", { timeout: 120_000 }, async () => {
+    const { page, log } = await open("#train");
+    await trainXor(page);
     const accuracy = await page.textContent("#accuracy");
     expect(Number.parseFloat(accuracy ?? "0"), log.join("\n")).toBeGreaterThanOrEqual(90);
     expect(Number(await page.textContent("#epoch"))).toBeGreaterThan(0);
@@ -176,13 +181,7 @@ const playwright = await findChromium("playground tests");
       const log: string[] = [];
       page.on("pageerror", (e) => log.push(`[pageerror] ${e.message}`));
       await page.goto(`http://127.0.0.1:${port}/#train`);
-      await page.selectOption("#dataset", "xor");
-      await page.click("#start");
-      await page.waitForFunction(
-        () => Number.parseFloat(document.querySelector("#accuracy")?.textContent ?? "0") >= 90,
-        null,
-        { timeout: 90_000 },
-      );
+      await trainXor(page);
       await page.goto(`http://127.0.0.1:${port}/#autodiff`);
       await page.waitForSelector("#graph g.node");
       expect(log).toEqual([]);

@@ -152,8 +152,10 @@ type Expr =
   | { kind: "x" }
   | { kind: "y" }
   | { kind: "const"; value: number }
-  | { kind: "unary"; op: "neg" | "sigmoid" | "tanhish"; a: Expr }
-  | { kind: "binary"; op: "add" | "sub" | "mul"; a: Expr; b: Expr };
+  | { kind: "unary"; op: UnaryName; a: Expr }
+  | { kind: "binary"; op: BinaryName; a: Expr; b: Expr };
+type UnaryName = "neg" | "sigmoid" | "tanhish";
+type BinaryName = "add" | "sub" | "mul";
 
 const exprArb: fc.Arbitrary<Expr> = fc.letrec<{ expr: Expr }>((tie) => ({
   expr: fc.oneof(
@@ -175,50 +177,53 @@ const exprArb: fc.Arbitrary<Expr> = fc.letrec<{ expr: Expr }>((tie) => ({
   ),
 })).expr;
 
-function evalScalar(e: Expr, x: Scalar, y: Scalar): Scalar {
+/** How to evaluate an Expr over values of type T: the variables, constants and each op. */
+interface Algebra<T> {
+  readonly x: T;
+  readonly y: T;
+  constant(value: number): T;
+  readonly unary: Record<UnaryName, (a: T) => T>;
+  readonly binary: Record<BinaryName, (a: T, b: T) => T>;
+}
+
+/** The value of `e` in algebra `on`. */
+function evaluate<T>(e: Expr, on: Algebra<T>): T {
   switch (e.kind) {
     case "x":
-      return x;
+      return on.x;
     case "y":
-      return y;
+      return on.y;
     case "const":
-      return new Scalar(e.value, { requiresGrad: false });
-    case "unary": {
-      const a = evalScalar(e.a, x, y);
-      if (e.op === "neg") return a.neg();
-      if (e.op === "sigmoid") return a.sigmoid();
-      // 2σ(2a) − 1 = tanh(a): exercises exp-free composition of several ops.
-      return a.mul(2).sigmoid().mul(2).sub(1);
-    }
-    case "binary": {
-      const a = evalScalar(e.a, x, y);
-      const b = evalScalar(e.b, x, y);
-      return e.op === "add" ? a.add(b) : e.op === "sub" ? a.sub(b) : a.mul(b);
-    }
+      return on.constant(e.value);
+    case "unary":
+      return on.unary[e.op](evaluate(e.a, on));
+    case "binary":
+      return on.binary[e.op](evaluate(e.a, on), evaluate(e.b, on));
   }
 }
 
-function evalNumber(e: Expr, x: number, y: number): number {
-  switch (e.kind) {
-    case "x":
-      return x;
-    case "y":
-      return y;
-    case "const":
-      return e.value;
-    case "unary": {
-      const a = evalNumber(e.a, x, y);
-      if (e.op === "neg") return -a;
-      if (e.op === "sigmoid") return 1 / (1 + Math.exp(-a));
-      return Math.tanh(a);
-    }
-    case "binary": {
-      const a = evalNumber(e.a, x, y);
-      const b = evalNumber(e.b, x, y);
-      return e.op === "add" ? a + b : e.op === "sub" ? a - b : a * b;
-    }
-  }
-}
+/** Expressions on Scalars, which record the graph backward walks. */
+const onScalars = (x: Scalar, y: Scalar): Algebra<Scalar> => ({
+  x,
+  y,
+  constant: (value) => new Scalar(value, { requiresGrad: false }),
+  unary: {
+    neg: (a) => a.neg(),
+    sigmoid: (a) => a.sigmoid(),
+    // 2σ(2a) − 1 = tanh(a): exercises exp-free composition of several ops.
+    tanhish: (a) => a.mul(2).sigmoid().mul(2).sub(1),
+  },
+  binary: { add: (a, b) => a.add(b), sub: (a, b) => a.sub(b), mul: (a, b) => a.mul(b) },
+});
+
+/** The same expressions on plain numbers. */
+const onNumbers = (x: number, y: number): Algebra<number> => ({
+  x,
+  y,
+  constant: (value) => value,
+  unary: { neg: (a) => -a, sigmoid: (a) => 1 / (1 + Math.exp(-a)), tanhish: Math.tanh },
+  binary: { add: (a, b) => a + b, sub: (a, b) => a - b, mul: (a, b) => a * b },
+});
 
 describe("random compositions", () => {
   it("backward agrees with central differences in both variables", () => {
@@ -227,11 +232,11 @@ describe("random compositions", () => {
       fc.property(exprArb, unit, unit, (e, xv, yv) => {
         const x = new Scalar(xv);
         const y = new Scalar(yv);
-        const out = evalScalar(e, x, y);
-        expectClose(out.data, evalNumber(e, xv, yv), { relOrAbs: 1e-9 });
+        const out = evaluate(e, onScalars(x, y));
+        expectClose(out.data, evaluate(e, onNumbers(xv, yv)), { relOrAbs: 1e-9 });
         if (!out.requiresGrad) return; // an expression of constants only
         out.backward();
-        const f = (u: number, v: number) => evalNumber(e, u, v);
+        const f = (u: number, v: number) => evaluate(e, onNumbers(u, v));
         expectClose(x.derivative ?? 0, centralDifference(f, [xv, yv], 0), { relOrAbs: 1e-3 });
         expectClose(y.derivative ?? 0, centralDifference(f, [xv, yv], 1), { relOrAbs: 1e-3 });
       }),

@@ -129,3 +129,47 @@ export function applyPartner(shape: Shape, spec: PartnerSpec): number[] {
 export function smallerShapeArb(big: Shape): fc.Arbitrary<number[]> {
   return partnerArb(big.length).map((spec) => applyPartner(big, spec));
 }
+
+/**
+ * A conv2d problem's geometry: n images of c channels, h×w each, and a kernel of kh×kw moved by
+ * a stride of sh×sw over the image padded by ph×pw zeros.
+ */
+export interface ConvProblem {
+  readonly n: number;
+  readonly c: number;
+  readonly h: number;
+  readonly w: number;
+  readonly kh: number;
+  readonly kw: number;
+  readonly sh: number;
+  readonly sw: number;
+  readonly ph: number;
+  readonly pw: number;
+}
+
+/**
+ * Random conv2d geometries with each field in [1, max] (padding in [0, max]), the kernel no larger
+ * than the padded image. A max of 1 (padding 0) holds a dim fixed: h, kh, sh = 1 and ph = 0 make
+ * the problem of a 1-D convolution.
+ */
+export function convProblemArb(max: ConvProblem): fc.Arbitrary<ConvProblem> {
+  const upTo = (limit: number, min = 1) => fc.integer({ min, max: limit });
+  return fc
+    .record({
+      n: upTo(max.n),
+      c: upTo(max.c),
+      h: upTo(max.h),
+      w: upTo(max.w),
+      kh: upTo(max.kh),
+      kw: upTo(max.kw),
+      sh: upTo(max.sh),
+      sw: upTo(max.sw),
+      ph: upTo(max.ph, 0),
+      pw: upTo(max.pw, 0),
+    })
+    .filter((g) => g.kh <= g.h + 2 * g.ph && g.kw <= g.w + 2 * g.pw);
+}
+
+/** Output positions along one dim of a convolution: ⌊(size + 2·pad − kernel) / stride⌋ + 1. */
+export const convOutSize = (size: number, kernel: number, stride: number, pad: number) =>
+  Math.floor((size + 2 * pad - kernel) / stride) + 1;

@@ -90,6 +90,8 @@ function firstMismatch(got: ArrayLike<number>, want: ArrayLike<number>): string 
 
 const edgeSizes = [1, 3, 4, 5, 7, 8, 9, 15, 16, 17, 63, 64, 65];
 const size = fc.oneof(fc.constantFrom(...edgeSizes), fc.integer({ min: 1, max: 200 }));
+/** A product's sizes [M, N, K]: C (M×N) = A (M×K) · B (K×N). */
+const mnk = fc.tuple(size, size, size);
 const length = fc.oneof(fc.constantFrom(0, ...edgeSizes), fc.integer({ min: 0, max: 1000 }));
 const seed = fc.integer({ min: 0, max: 2 ** 31 });
 // Offsets are 16-byte aligned, or off by 4/8/12 bytes: no kernel requires alignment.
@@ -275,47 +277,33 @@ describe.each(variants)("wasm kernels (%s)", (variant) => {
     expect(exported.sort()).toEqual([...named, ...ELEMENTWISE_KERNELS].sort());
   });
 
-  it("computes elementwise a ∘ b exactly, in place too", () => {
+  it.each([
+    ["a ∘ b", pointerKernels],
+    ["a ∘ s and s ∘ a", scalarKernels],
+  ])("computes elementwise %s exactly, in place too", (_, kernels) => {
     fc.assert(
       fc.property(
-        fc.constantFrom(...pointerKernels),
+        fc.constantFrom(...kernels),
         length,
         seed,
         misalign,
         fc.boolean(),
-        ({ name, kernel, fn }, n, s, off, inPlace) => {
+        fc.constantFrom(0, -0, 1, -2.5, 0.1, Infinity, Number.NaN),
+        ({ name, kernel, form, fn }, n, s, off, inPlace, sv) => {
           layout.reset();
           const pa = layout.alloc(n, off);
-          const pb = layout.alloc(n);
+          // The second operand: an array b (its pointer), or the scalar, read as f32 at every i.
+          const second = form === "zip" ? layout.alloc(n) : sv;
           const pout = inPlace ? pa : layout.alloc(n, (16 - off) % 16);
           const a = Array.from(fillSpecial(pa, n, s));
-          const b = Array.from(fillSpecial(pb, n, s + 1));
-          const want = a.map((x, i) => Math.fround(fn(x, b[i])));
-          k[kernel](pa, pb, pout, n);
-          expect(firstMismatch(view(pout, n), want), name).toBeUndefined();
-          expectGuards(pout, n);
-        },
-      ),
-      { numRuns: 120 },
-    );
-  });
-
-  it("computes elementwise a ∘ s and s ∘ a exactly", () => {
-    fc.assert(
-      fc.property(
-        fc.constantFrom(...scalarKernels),
-        length,
-        seed,
-        misalign,
-        fc.constantFrom(0, -0, 1, -2.5, 0.1, Infinity, Number.NaN),
-        ({ name, kernel, form, fn }, n, s, off, sv) => {
-          layout.reset();
-          const pa = layout.alloc(n, off);
-          const pout = layout.alloc(n);
-          const a = Array.from(fillSpecial(pa, n, s));
-          const s32 = Math.fround(sv);
-          const want = a.map((x) => Math.fround(form === "scalar" ? fn(x, s32) : fn(s32, x)));
-          k[kernel](pa, sv, pout, n);
+          const b =
+            form === "zip"
+              ? Array.from(fillSpecial(second, n, s + 1))
+              : new Array<number>(n).fill(Math.fround(sv));
+          const want = a.map((x, i) =>
+            Math.fround(form === "scalarFirst" ? fn(b[i], x) : fn(x, b[i])),
+          );
+          k[kernel](pa, second, pout, n);
           expect(firstMismatch(view(pout, n), want), name).toBeUndefined();
           expectGuards(pout, n);
         },
@@ -354,7 +342,7 @@ describe.each(variants)("wasm kernels (%s)", (variant) => {
 
   it("matmul_f32 matches a double-precision product", () => {
     fc.assert(
-      fc.property(size, size, size, seed, (M, N, K, s) => {
+      fc.property(mnk, seed, ([M, N, K], s) => {
         checkMatmul(k, layout, M, N, K, s);
       }),
       { numRuns: 40 },
@@ -363,18 +351,9 @@ describe.each(variants)("wasm kernels (%s)", (variant) => {
 
   it("matmul_f32 reads A and B row-major or transposed, with any leading dimension", () => {
     fc.assert(
-      fc.property(
-        size,
-        size,
-        size,
-        seed,
-        operandLayout,
-        operandLayout,
-        misalign,
-        (M, N, K, s, a, b, off) => {
-          checkMatmul(k, layout, M, N, K, s, { a, b, off });
-        },
-      ),
+      fc.property(mnk, seed, operandLayout, operandLayout, misalign, ([M, N, K], s, a, b, off) => {
+        checkMatmul(k, layout, M, N, K, s, { a, b, off });
+      }),
       { numRuns: 120 },
     );
   });
@@ -398,15 +377,13 @@ describe.each(variants)("wasm kernels (%s)", (variant) => {
   it("matmul_f32_rows writes exactly its row range", () => {
     fc.assert(
       fc.property(
-        size,
-        size,
-        size,
+        mnk,
         seed,
         fc.nat(),
         fc.nat(),
         operandLayout,
         operandLayout,
-        (M, N, K, s, x, y, a, b) => {
+        ([M, N, K], s, x, y, a, b) => {
           const r0 = Math.min(x % (M + 1), y % (M + 1));
           const r1 = Math.max(x % (M + 1), y % (M + 1));
           checkMatmul(k, layout, M, N, K, s, { rows: [r0, r1], a, b });

@@ -1,6 +1,5 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { ConvGeometry } from "../src/backend/backend.js";
 import { referenceBackend } from "../src/backend/reference/reference_backend.js";
 import type { GpuBuffer } from "../src/backend/webgpu/gpu_context.js";
 import { type MatmulOptions, matmulWith } from "../src/backend/webgpu/matmul.js";
@@ -25,6 +24,7 @@ import {
   releaseAll,
   rng,
 } from "./gpu_views.js";
+import { type ConvProblem, convOutSize, convProblemArb } from "./shape_oracles.js";
 
 /**
  * The webgpu backend's matmul and unfold/fold kernels against the reference backend (the
@@ -296,30 +296,42 @@ describe.skipIf(gpu === null)("webgpu matmul", () => {
 
 // --- unfold / fold ------------------------------------------------------------------------------
 
-const geometry = fc
+type GeometryCase = ConvProblem & { seed: number };
+
+const geometry: fc.Arbitrary<GeometryCase> = fc
   .record({
-    n: fc.integer({ min: 1, max: 2 }),
-    c: fc.integer({ min: 1, max: 3 }),
-    h: fc.integer({ min: 1, max: 9 }),
-    w: fc.integer({ min: 1, max: 9 }),
-    kh: fc.integer({ min: 1, max: 5 }),
-    kw: fc.integer({ min: 1, max: 5 }),
-    sh: fc.integer({ min: 1, max: 2 }),
-    sw: fc.integer({ min: 1, max: 2 }),
-    ph: fc.integer({ min: 0, max: 2 }),
-    pw: fc.integer({ min: 0, max: 2 }),
+    problem: convProblemArb({ n: 2, c: 3, h: 9, w: 9, kh: 5, kw: 5, sh: 2, sw: 2, ph: 2, pw: 2 }),
     seed: fc.integer({ min: 0, max: 2 ** 31 }),
   })
-  .filter((g) => g.h + 2 * g.ph >= g.kh && g.w + 2 * g.pw >= g.kw);
+  .map(({ problem, seed }) => ({ ...problem, seed }));
 
 /** The shape unfold produces for geometry `g`: [N, C·kh·kw, OH·OW]. */
 function colsShape(g: GeometryCase): number[] {
-  const oh = Math.floor((g.h + 2 * g.ph - g.kh) / g.sh) + 1;
-  const ow = Math.floor((g.w + 2 * g.pw - g.kw) / g.sw) + 1;
+  const oh = convOutSize(g.h, g.kh, g.sh, g.ph);
+  const ow = convOutSize(g.w, g.kw, g.sw, g.pw);
   return [g.n, g.c * g.kh * g.kw, oh * ow];
 }
 
-type GeometryCase = ConvGeometry & { n: number; c: number; h: number; w: number; seed: number };
+/**
+ * Runs unfold or fold of `input` into `output` (both holding random values from `r`) on the GPU
+ * and on the reference backend; returns both outputs' buffers, whole (see readBoth).
+ */
+async function unfoldOrFold(
+  backend: WebGpuBackend,
+  op: "unfold" | "fold",
+  output: Placed,
+  input: Placed,
+  g: GeometryCase,
+  r: () => number,
+): Promise<[number[], number[]]> {
+  const a = upload(backend, input, r);
+  const out = upload(backend, output, r);
+  backend[op](out.gpu, a.gpu, g);
+  referenceBackend[op](out.host, a.host, g);
+  const both = await readBoth(backend, out.gpu.buffer, out.host.buffer);
+  releaseAll(backend);
+  return both;
+}
 
 describe.skipIf(gpu === null)("webgpu unfold and fold", () => {
   const backend = gpu!;
@@ -329,13 +341,7 @@ describe.skipIf(gpu === null)("webgpu unfold and fold", () => {
       fc.asyncProperty(geometry, async (g) => {
         const r = rng(g.seed);
         const image = randomPlace([g.n, g.c, g.h, g.w], r, 0);
-        const cols = place(colsShape(g));
-        const a = upload(backend, image, r);
-        const out = upload(backend, cols, r);
-        backend.unfold(out.gpu, a.gpu, g);
-        referenceBackend.unfold(out.host, a.host, g);
-        const [got, want] = await readBoth(backend, out.gpu.buffer, out.host.buffer);
-        releaseAll(backend);
+        const [got, want] = await unfoldOrFold(backend, "unfold", place(colsShape(g)), image, g, r);
         expect(got).toEqual(want);
       }),
       { numRuns: 25, seed: 7 },
@@ -349,12 +355,7 @@ describe.skipIf(gpu === null)("webgpu unfold and fold", () => {
         const cols = randomPlace(colsShape(g), r, 0);
         const imageShape = [g.n, g.c, g.h, g.w];
         const image = r() < 0.5 ? place(imageShape) : randomPlace(imageShape, r, 0);
-        const c = upload(backend, cols, r);
-        const out = upload(backend, image, r);
-        backend.fold(out.gpu, c.gpu, g);
-        referenceBackend.fold(out.host, c.host, g);
-        const [got, want] = await readBoth(backend, out.gpu.buffer, out.host.buffer);
-        releaseAll(backend);
+        const [got, want] = await unfoldOrFold(backend, "fold", image, cols, g, r);
         expectClose(got, want, withinRel(1e-5), `fold ${JSON.stringify(g)}`);
       }),
       { numRuns: 25, seed: 11 },

@@ -4,14 +4,15 @@ import { loadedBackends, readsSyncInFloat64, skippedBackends } from "../backends
 import { expectClose, type Tolerance } from "../close.js";
 import { SUMS } from "../op_cases.js";
 import { nest, range } from "../shape_oracles.js";
-import type { Operand } from "./operands.js";
+import { type Operand, viewOf } from "./operands.js";
 
 /**
  * The cross-backend conformance suite (the files of this folder, one per concern): a `describe`
  * per backend this build knows (`mt.backendNames`), each running the same properties. Every
- * tensor in a backend's block lives on that backend, values are read with `await t.data()` (the
- * one read that works everywhere), and every expectation is computed in plain JS over row-major
- * arrays, from the float32-rounded inputs — never with minitorch itself.
+ * tensor in a backend's block lives on that backend (the suite's expectations check that results
+ * and gradients stay there), values are read with `await t.data()` (the one read that works
+ * everywhere), and every expectation is computed in plain JS over row-major arrays, from the
+ * float32-rounded inputs — never with minitorch itself.
  *
  * Gradients are checked twice: against derivative formulas written in the tests, and numerically —
  * `mt.testing.gradcheck` (float64 central differences) where the backend reads synchronously and
@@ -36,17 +37,31 @@ export interface Suite {
   readonly grad: mt.TensorOptions;
   /** A constant tensor on this backend holding row-major `values`. */
   host(values: readonly number[], shape: Shape): Tensor;
-  /** Whether float64 central differences can run here (float64 storage, synchronous reads). */
-  readonly canGradcheck: boolean;
   /**
-   * Check fn's gradients numerically at the operands' leaf values: gradcheck in float64 where
-   * this backend can, else against the reference backend's gradients for the same values.
+   * What checkNumerically compares with here, for test names: float64 central differences where
+   * they can run (float64 storage, synchronous reads), else the reference backend's gradients.
+   */
+  readonly numerically: string;
+  /**
+   * Check the gradients of fn, given the operands' views of leaves holding their leaf values,
+   * numerically with respect to those leaves: gradcheck in float64 where this backend can, else
+   * against the reference backend's gradients for the same values.
    */
   checkNumerically(
-    fn: (...leaves: Tensor[]) => Tensor,
+    fn: (...views: Tensor[]) => Tensor,
     operands: readonly Operand[],
     what: string,
   ): Promise<void>;
+  /** `t` lives on this backend, has `shape` and holds `want` (row-major) within `tol`. */
+  expectValues(
+    t: Tensor,
+    shape: Shape,
+    want: readonly number[],
+    tol: Tolerance,
+    what: string,
+  ): Promise<void>;
+  /** `leaf` has a gradient on this backend, of its own shape, holding `want` within `tol`. */
+  expectGrad(leaf: Tensor, want: readonly number[], tol: Tolerance, what: string): Promise<void>;
 }
 
 /**
@@ -106,46 +121,34 @@ function suiteOn(name: mt.BackendName, backend: mt.Backend): Suite {
     opts: { backend: name },
     grad,
     host: (values, shape) => mt.tensor(nest(values, shape), { backend: name }),
-    canGradcheck,
+    numerically: canGradcheck ? "gradcheck (float64)" : "the reference backend's gradients",
     async checkNumerically(fn, operands, what) {
+      const ofLeaves = (...leaves: Tensor[]) => fn(...leaves.map((l, i) => viewOf(l, operands[i])));
       if (canGradcheck) {
         const inputs = operands.map((o) =>
           mt.tensor(nest(o.leafValues, o.leafShape), { ...grad, dtype: "float64" }),
         );
-        expect(mt.testing.gradcheck(fn, inputs), what).toBe(true);
+        expect(mt.testing.gradcheck(ofLeaves, inputs), what).toBe(true);
         return;
       }
-      const ours = await gradsOn(name, fn, operands);
-      const theirs = await gradsOn("reference", fn, operands);
+      const ours = await gradsOn(name, ofLeaves, operands);
+      const theirs = await gradsOn("reference", ofLeaves, operands);
       ours.forEach((g, i) => {
         expectClose(g, theirs[i], SUMS, `${what}, input ${i} vs reference`);
       });
     },
+    async expectValues(t, shape, want, tol, what) {
+      expect(t.backend, `${what}: backend`).toBe(name);
+      expect(t.shape, `${what}: shape`).toEqual(shape);
+      expectClose(await t.data(), want, tol, what);
+    },
+    async expectGrad(leaf, want, tol, what) {
+      const g = leaf.grad;
+      expect(g, `${what}: grad`).not.toBeNull();
+      if (g === null) return;
+      expect(g.backend, `${what}: grad backend`).toBe(name);
+      expect(g.shape, `${what}: grad shape`).toEqual(leaf.shape);
+      expectClose(await g.data(), want, tol, `${what} (grad)`);
+    },
   };
-}
-
-/** `t` has `shape` and holds `want` (row-major) within `tol`. */
-export async function expectValues(
-  t: Tensor,
-  shape: Shape,
-  want: readonly number[],
-  tol: Tolerance,
-  what: string,
-): Promise<void> {
-  expect(t.shape, `${what}: shape`).toEqual(shape);
-  expectClose(await t.data(), want, tol, what);
-}
-
-/** `leaf` has a gradient of its own shape holding `want` within `tol`. */
-export async function expectGrad(
-  leaf: Tensor,
-  want: readonly number[],
-  tol: Tolerance,
-  what: string,
-): Promise<void> {
-  const g = leaf.grad;
-  expect(g, `${what}: grad`).not.toBeNull();
-  if (g === null) return;
-  expect(g.shape, `${what}: grad shape`).toEqual(leaf.shape);
-  expectClose(await g.data(), want, tol, `${what} (grad)`);
 }

@@ -30,13 +30,14 @@ export const ALL_LAYOUTS: readonly LayoutKind[] = [
 ];
 
 /**
- * An input: a leaf tensor of `leafShape` holding `leafValues`, seen through
- * `leaf.expand(expandTo).permute(perm)` (each step optional) as a tensor of `shape`.
- * `source[i]` is the leaf element that logical element i reads.
+ * An input: a logical tensor of `shape` holding `values` (row-major), held by a leaf tensor of
+ * `leafShape` holding `leafValues`, seen through `leaf.expand(expandTo).permute(perm)` (each step
+ * optional). `source[i]` is the leaf element that logical element i reads.
  */
 export interface Operand {
   readonly layout: LayoutKind;
   readonly shape: number[];
+  readonly values: number[];
   readonly leafShape: number[];
   readonly leafValues: number[];
   readonly expandTo: number[] | null;
@@ -58,7 +59,7 @@ function makeOperand(
   shape: number[],
   perm: number[],
   spec: PartnerSpec,
-  values: (n: number) => number[],
+  valuesOf: (n: number) => number[],
 ): Operand {
   const permuted = layout === "permuted" || layout === "expanded+permuted";
   const expanded = layout === "expanded" || layout === "expanded+permuted";
@@ -75,20 +76,17 @@ function makeOperand(
     if (expanded) q = readBroadcast(q, leafShape);
     return ordinalOf(q, leafShape);
   });
+  const leafValues = valuesOf(product(leafShape));
   return {
     layout,
     shape,
+    values: source.map((j) => leafValues[j]),
     leafShape,
-    leafValues: values(product(leafShape)),
+    leafValues,
     expandTo: expanded ? inner : null,
     perm: permuted ? perm : null,
     source,
   };
-}
-
-/** The logical (row-major) values of an operand. */
-export function logical(o: Operand): number[] {
-  return o.source.map((j) => o.leafValues[j]);
 }
 
 /** A gradient with respect to the logical view, summed back onto the leaf. */

@@ -11,14 +11,7 @@ import {
   range,
   readBroadcast,
 } from "../shape_oracles.js";
-import {
-  describeEachBackend,
-  expectGrad,
-  expectValues,
-  GRADCHECK_RUNS,
-  RUNS,
-  weights,
-} from "./harness.js";
+import { describeEachBackend, GRADCHECK_RUNS, RUNS, weights } from "./harness.js";
 import {
   ALL_LAYOUTS,
   allDims,
@@ -29,10 +22,8 @@ import {
   build,
   each,
   type LayoutKind,
-  logical,
   type Operand,
   toLeaf,
-  viewOf,
 } from "./operands.js";
 
 /**
@@ -232,84 +223,81 @@ function arbViewCase(op: ViewOp, maxRank = 4, maxDim = 4): fc.Arbitrary<ViewCase
   return arbShape(0, maxRank, maxDim).chain(viewCases[op]);
 }
 
-describeEachBackend(
-  "views and layouts",
-  ({ name, opts, grad, host, canGradcheck, checkNumerically }) => {
-    it("data() of any view lists its elements in row-major logical order", async () => {
-      await fc.assert(
-        fc.asyncProperty(arbAnyOperand(each(anyValue)), async (o) => {
-          const { view } = build(o, opts);
-          expect(view.backend).toBe(name);
-          await expectValues(view, o.shape, logical(o), EXACT, `${o.layout} ${o.shape}`);
-        }),
-        { numRuns: RUNS },
-      );
-    });
+describeEachBackend("views and layouts", (suite) => {
+  const { opts, grad, host, numerically, checkNumerically, expectValues, expectGrad } = suite;
 
-    it.each(viewOps)("%s of any layout shows the right elements", async (op) => {
-      await fc.assert(
-        fc.asyncProperty(arbViewCase(op), async ({ input, spec }) => {
-          const { view } = build(input, opts);
-          const out = applyView(view, spec);
-          const want = viewHost(input.shape, spec);
-          const x = logical(input);
-          const values = want.src.map((i) => x[i]);
-          await expectValues(out, want.shape, values, EXACT, `${op} ${input.layout}`);
-          if (spec.op === "contiguous") expect(out.isContiguous()).toBe(true);
-        }),
-        { numRuns: RUNS },
-      );
-    });
+  it("data() of any view lists its elements in row-major logical order", async () => {
+    await fc.assert(
+      fc.asyncProperty(arbAnyOperand(each(anyValue)), async (o) => {
+        const { view } = build(o, opts);
+        await expectValues(view, o.shape, o.values, EXACT, `${o.layout} ${o.shape}`);
+      }),
+      { numRuns: RUNS },
+    );
+  });
 
-    it("contiguous() of a permuted or expanded view is a contiguous copy in logical order", async () => {
-      const layouts: readonly LayoutKind[] = ["permuted", "expanded", "expanded+permuted"];
-      await fc.assert(
-        fc.asyncProperty(arbAnyOperand(each(anyValue), { layouts }), async (o) => {
-          const { leaf, view } = build(o, opts);
-          const c = view.contiguous();
-          expect(c.isContiguous()).toBe(true);
-          await expectValues(c, o.shape, logical(o), EXACT, `contiguous of ${o.layout}`);
-          // The source is untouched.
-          await expectValues(leaf, o.leafShape, o.leafValues, EXACT, "leaf");
-        }),
-        { numRuns: RUNS },
-      );
-    });
+  it.each(viewOps)("%s of any layout shows the right elements", async (op) => {
+    await fc.assert(
+      fc.asyncProperty(arbViewCase(op), async ({ input, spec }) => {
+        const { view } = build(input, opts);
+        const out = applyView(view, spec);
+        const want = viewHost(input.shape, spec);
+        const x = input.values;
+        const values = want.src.map((i) => x[i]);
+        await expectValues(out, want.shape, values, EXACT, `${op} ${input.layout}`);
+        if (spec.op === "contiguous") expect(out.isContiguous()).toBe(true);
+      }),
+      { numRuns: RUNS },
+    );
+  });
 
-    it("unsqueeze counts negative dims from the end of the result (a regression)", () => {
-      const x = host([1, 2, 3, 4, 5, 6], [2, 3]);
-      expect(x.unsqueeze(-1).shape).toEqual([2, 3, 1]);
-      expect(x.unsqueeze(-2).shape).toEqual([2, 1, 3]);
-      expect(x.unsqueeze(-3).shape).toEqual([1, 2, 3]);
-    });
+  it("contiguous() of a permuted or expanded view is a contiguous copy in logical order", async () => {
+    const layouts: readonly LayoutKind[] = ["permuted", "expanded", "expanded+permuted"];
+    await fc.assert(
+      fc.asyncProperty(arbAnyOperand(each(anyValue), { layouts }), async (o) => {
+        const { leaf, view } = build(o, opts);
+        const c = view.contiguous();
+        expect(c.isContiguous()).toBe(true);
+        await expectValues(c, o.shape, o.values, EXACT, `contiguous of ${o.layout}`);
+        // The source is untouched.
+        await expectValues(leaf, o.leafShape, o.leafValues, EXACT, "leaf");
+      }),
+      { numRuns: RUNS },
+    );
+  });
 
-    it.each(viewOps)("%s: the gradient flows back to the elements shown", async (op) => {
-      await fc.assert(
-        fc.asyncProperty(arbViewCase(op), async ({ input, spec }) => {
-          const { leaf, view } = build(input, grad);
-          const out = applyView(view, spec);
-          const w = weights(out.size);
-          out.backward(host(w, out.shape));
-          const { src } = viewHost(input.shape, spec);
-          const g = new Array<number>(input.source.length).fill(0);
-          src.forEach((i, k) => {
-            g[i] += w[k];
-          });
-          await expectGrad(leaf, toLeaf(input, g), SUMS, `${op} of ${input.layout} ${input.shape}`);
-        }),
-        { numRuns: RUNS },
-      );
-    });
+  it("unsqueeze counts negative dims from the end of the result (a regression)", () => {
+    const x = host([1, 2, 3, 4, 5, 6], [2, 3]);
+    expect(x.unsqueeze(-1).shape).toEqual([2, 3, 1]);
+    expect(x.unsqueeze(-2).shape).toEqual([2, 1, 3]);
+    expect(x.unsqueeze(-3).shape).toEqual([1, 2, 3]);
+  });
 
-    const numerically = canGradcheck ? "gradcheck (float64)" : "the reference backend's gradients";
-    it.each(viewOps)(`%s: the gradient matches ${numerically}`, async (op) => {
-      await fc.assert(
-        fc.asyncProperty(arbViewCase(op, 3, 3), async ({ input, spec }) => {
-          const fn = (x: Tensor) => applyView(viewOf(x, input), spec);
-          await checkNumerically(fn, [input], `${op} of ${input.layout} ${input.shape}`);
-        }),
-        { numRuns: GRADCHECK_RUNS },
-      );
-    });
-  },
-);
+  it.each(viewOps)("%s: the gradient flows back to the elements shown", async (op) => {
+    await fc.assert(
+      fc.asyncProperty(arbViewCase(op), async ({ input, spec }) => {
+        const { leaf, view } = build(input, grad);
+        const out = applyView(view, spec);
+        const w = weights(out.size);
+        out.backward(host(w, out.shape));
+        const { src } = viewHost(input.shape, spec);
+        const g = new Array<number>(input.source.length).fill(0);
+        src.forEach((i, k) => {
+          g[i] += w[k];
+        });
+        await expectGrad(leaf, toLeaf(input, g), SUMS, `${op} of ${input.layout} ${input.shape}`);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it.each(viewOps)(`%s: the gradient matches ${numerically}`, async (op) => {
+    await fc.assert(
+      fc.asyncProperty(arbViewCase(op, 3, 3), async ({ input, spec }) => {
+        const fn = (x: Tensor) => applyView(x, spec);
+        await checkNumerically(fn, [input], `${op} of ${input.layout} ${input.shape}`);
+      }),
+      { numRuns: GRADCHECK_RUNS },
+    );
+  });
+});
