@@ -7,7 +7,7 @@ import type { ConvGeometry } from "./backend.js";
  * The cheap checks a backend runs at the top of each op, so a caller's mistake is a `ShapeError`
  * naming the op and the shapes instead of NaNs read past a buffer's end, writes silently dropped
  * by a typed array, or (on a GPU, where an out-of-range read returns 0 or a clamped element) silently
- * wrong numbers. Each costs O(ndim), never O(size). The reference backend defines them; every
+ * wrong numbers. Each costs O(ndim), never O(size). They sit beside the contract because every
  * backend runs the same ones, so they fail alike.
  */
 
