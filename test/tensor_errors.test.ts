@@ -164,6 +164,9 @@ describe("dtype, value and autograd errors", () => {
     expectError(() => m23().add(text), mt.DTypeError, "add", "string");
     expectError(() => m23().mul(nothing), mt.DTypeError, "mul", "null");
     expectError(() => m23().matmul(nothing), mt.DTypeError, "matmul", "null");
+    // matmul takes no number (as torch.matmul): the message must not offer one.
+    const three: mt.Tensor = JSON.parse("3");
+    expectError(() => m23().matmul(three), mt.DTypeError, "matmul: expected a Tensor, got number");
   });
 
   it("a ragged nested array is a ShapeError saying where", () => {

@@ -85,16 +85,47 @@ export function unaryFunction<T>(
   forward: (a: T) => T,
   backward: (a: T, d: T) => T,
 ): typeof AutogradFunction {
-  const fn = class extends AutogradFunction {
-    static override forward(ctx: Context<[a: T]>, a: T): T {
-      ctx.saveForBackward(a);
-      return forward(a);
-    }
-    static override backward(ctx: Context<[a: T]>, d: T): T {
-      const [a] = ctx.savedValues;
-      return backward(a, d);
-    }
-  };
+  return named(
+    name,
+    class extends AutogradFunction {
+      static override forward(ctx: Context<[a: T]>, a: T): T {
+        ctx.saveForBackward(a);
+        return forward(a);
+      }
+      static override backward(ctx: Context<[a: T]>, d: T): T {
+        const [a] = ctx.savedValues;
+        return backward(a, d);
+      }
+    },
+  );
+}
+
+/**
+ * A comparison of two inputs, y = compare(a, b) as 1/0: piecewise constant, so the derivative of
+ * each input is 0 wherever it exists; `zeroLike(d)` is that 0 in the form of ∂L/∂y (0 for Scalars,
+ * a tensor of zeros for Tensors).
+ */
+export function comparisonFunction<T>(
+  name: string,
+  compare: (a: T, b: T) => T,
+  zeroLike: (d: T) => T,
+): typeof AutogradFunction {
+  return named(
+    name,
+    class extends AutogradFunction {
+      static override forward(_ctx: Context, a: T, b: T): T {
+        return compare(a, b);
+      }
+      static override backward(_ctx: Context, d: T): T[] {
+        const zero = zeroLike(d);
+        return [zero, zero];
+      }
+    },
+  );
+}
+
+/** `fn` named `name`, as graph drawings and error messages show it (a class expression has none). */
+function named(name: string, fn: typeof AutogradFunction): typeof AutogradFunction {
   Object.defineProperty(fn, "name", { value: name });
   return fn;
 }

@@ -1,5 +1,5 @@
 import type { Context } from "../autodiff/context.js";
-import { AutogradFunction, unaryFunction } from "../autodiff/function.js";
+import { AutogradFunction, comparisonFunction, unaryFunction } from "../autodiff/function.js";
 import * as op from "../operators.js";
 
 /**
@@ -55,28 +55,11 @@ export const Log = unaryFunction("Log", op.log, op.logBack);
 /** eᵃ; d/da = eᵃ. */
 export const Exp = unaryFunction("Exp", op.exp, op.expBack);
 
-/** Comparisons are piecewise constant, so their derivative is 0 wherever it exists. */
-function comparison(
-  name: string,
-  compare: (a: number, b: number) => number,
-): typeof AutogradFunction {
-  const fn = class extends AutogradFunction {
-    static override forward(_ctx: Context, a: number, b: number): number {
-      return compare(a, b);
-    }
-    static override backward(_ctx: Context, _d: number): number[] {
-      return [0, 0];
-    }
-  };
-  Object.defineProperty(fn, "name", { value: name });
-  return fn;
-}
-
-/** 1 if a < b else 0; derivative 0. */
-export const LT = comparison("LT", op.lt);
+/** 1 if a < b else 0; piecewise constant, so its derivative is 0 wherever it exists. */
+export const LT = comparisonFunction("LT", op.lt, () => 0);
 
 /** 1 if a = b else 0; derivative 0. */
-export const EQ = comparison("EQ", op.eq);
+export const EQ = comparisonFunction("EQ", op.eq, () => 0);
 
 /** Pow saves its operands and its result. */
 type PowContext = Context<[a: number, b: number, out: number]>;

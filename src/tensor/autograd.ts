@@ -1,9 +1,9 @@
 import { backpropagate } from "../autodiff/backpropagate.js";
 import type { History, VariableKind } from "../autodiff/variable.js";
-import { AutogradError, DTypeError, ShapeError } from "../errors.js";
+import { AutogradError, ShapeError } from "../errors.js";
 import { formatShape, sameShape } from "../strided/shape.js";
 import { unbroadcast } from "./functions.js";
-import { zipOp } from "./history_free_ops.js";
+import { checkOperand, zipOp } from "./history_free_ops.js";
 import { Tensor, type TensorLike } from "./tensor.js";
 
 /**
@@ -15,13 +15,9 @@ import { Tensor, type TensorLike } from "./tensor.js";
 /** How Function.apply builds Tensors: forward gets the tensors themselves (it runs in noGrad). */
 export const tensorKind: VariableKind = {
   lift(x: TensorLike, like: Tensor): Tensor {
-    if (x instanceof Tensor) return x;
-    if (typeof x !== "number") {
-      throw new DTypeError(
-        `Tensor op: expected a Tensor or a number, got ${typeof x} (${String(x)})`,
-      );
-    }
-    return Tensor.full([], x, like.dtype, like.backendImpl);
+    if (typeof x === "number") return Tensor.full([], x, like.dtype, like.backendImpl);
+    checkOperand("Tensor op", x);
+    return x;
   },
   unwrap(v: Tensor): Tensor {
     return v;

@@ -1,5 +1,5 @@
 import type { Context } from "../autodiff/context.js";
-import { AutogradFunction, unaryFunction } from "../autodiff/function.js";
+import { AutogradFunction, comparisonFunction, unaryFunction } from "../autodiff/function.js";
 import type { DType } from "../backend/backend.js";
 import { type UnaryOp, unaryOps } from "../strided/ops.js";
 import { type Shape, sameShape } from "../strided/shape.js";
@@ -113,17 +113,11 @@ export class Pow extends AutogradFunction {
 
 /** Comparisons are piecewise constant: derivative 0 wherever it exists. */
 function comparison(op: "lt" | "gt" | "eq" | "isClose", name: string): typeof AutogradFunction {
-  const fn = class extends AutogradFunction {
-    static override forward(_ctx: Context, a: Tensor, b: Tensor): Tensor {
-      return zipOp(op, a, b);
-    }
-    static override backward(_ctx: Context, g: Tensor): Tensor[] {
-      const zero = g.zerosLike();
-      return [zero, zero];
-    }
-  };
-  Object.defineProperty(fn, "name", { value: name });
-  return fn;
+  return comparisonFunction<Tensor>(
+    name,
+    (a, b) => zipOp(op, a, b),
+    (g) => g.zerosLike(),
+  );
 }
 
 export const LT = comparison("lt", "LT");

@@ -21,10 +21,17 @@ import { Tensor } from "./tensor.js";
  * name the op.
  */
 
-/** Throw a DTypeError naming `op` unless `x` is a Tensor: JavaScript callers can pass anything. */
-export function checkOperand(op: string, x: unknown): asserts x is Tensor {
+/**
+ * Throw a DTypeError naming `op` unless `x` is a Tensor: JavaScript callers can pass anything.
+ * `accepted` says what the op takes (elementwise ops lift numbers before they get here).
+ */
+export function checkOperand(
+  op: string,
+  x: unknown,
+  accepted = "a Tensor or a number",
+): asserts x is Tensor {
   if (!(x instanceof Tensor)) {
-    throw new DTypeError(`${op}: expected a Tensor or a number, got ${typeof x} (${String(x)})`);
+    throw new DTypeError(`${op}: expected ${accepted}, got ${typeof x} (${String(x)})`);
   }
 }
 

@@ -11,7 +11,7 @@ import type { Tensor } from "./tensor.js";
  * dim removed from the result), and the dims before the last two are batch dims that broadcast.
  */
 export function matmul(a: Tensor, b: Tensor): Tensor {
-  checkOperand("matmul", b);
+  checkOperand("matmul", b, "a Tensor");
   if (a.ndim === 0 || b.ndim === 0) {
     throw new ShapeError(
       `matmul: both operands need at least 1 dim, got ${formatShape(a.shape)} and ${formatShape(b.shape)}`,
