@@ -4,6 +4,7 @@
 // counted — prints the five largest files, and exits 1 naming every file over the limit.
 import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
+import ts from "typescript";
 
 const LIMIT = 400;
 const root = join(import.meta.dirname, "..");
@@ -18,62 +19,30 @@ function sources(dir) {
 }
 
 /**
- * Lines that hold something other than white space and comments. A small scanner, not a regex, so
- * that `//` or `/*` inside a string or a template literal (WGSL, the worker program) is code.
+ * Lines that hold a token. TypeScript's own parser finds the tokens, so comments are trivia and
+ * everything in a string, a template literal (WGSL, the worker program) or a regular expression is
+ * code, whatever characters it holds; a token spanning lines counts each of them that is not blank.
  */
 function linesOfCode(text) {
-  let count = 0;
-  let lineHasCode = false;
-  let state = "code"; // code | line-comment | block-comment | ' | " | `
-  const templateDepth = []; // brace depth at which each open `${` returns to its template
-  let braces = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    const next = text[i + 1];
-    if (c === "\n") {
-      if (lineHasCode) count++;
-      lineHasCode = false;
-      if (state === "line-comment") state = "code";
-      continue;
+  const file = ts.createSourceFile("budget.ts", text, ts.ScriptTarget.Latest, true);
+  const rows = text.split("\n");
+  const lines = new Set();
+  const visit = (node) => {
+    // A node's JSDoc comments come back as its children: they are comments, not code.
+    const children = node.getChildren(file).filter((child) => !ts.isJSDoc(child));
+    if (children.length > 0) {
+      for (const child of children) visit(child);
+      return;
     }
-    if (state === "line-comment") continue;
-    if (state === "block-comment") {
-      if (c === "*" && next === "/") {
-        state = "code";
-        i++;
-      }
-      continue;
+    if (node.kind === ts.SyntaxKind.EndOfFileToken) return;
+    const first = file.getLineAndCharacterOfPosition(node.getStart(file)).line;
+    const last = file.getLineAndCharacterOfPosition(node.getEnd()).line;
+    for (let line = first; line <= last; line++) {
+      if (line === first || rows[line].trim() !== "") lines.add(line);
     }
-    if (state === "'" || state === '"' || state === "`") {
-      lineHasCode ||= !/\s/.test(c);
-      if (c === "\\") i++;
-      else if (state === "`" && c === "$" && next === "{") {
-        templateDepth.push(braces);
-        state = "code";
-        i++;
-      } else if (c === state) state = "code";
-      continue;
-    }
-    if (c === "/" && next === "/") {
-      state = "line-comment";
-      continue;
-    }
-    if (c === "/" && next === "*") {
-      state = "block-comment";
-      i++;
-      continue;
-    }
-    if (!/\s/.test(c)) lineHasCode = true;
-    if (c === "'" || c === '"' || c === "`") state = c;
-    else if (c === "{") braces++;
-    else if (c === "}") {
-      if (templateDepth.length > 0 && templateDepth.at(-1) === braces) {
-        templateDepth.pop();
-        state = "`";
-      } else braces--;
-    }
-  }
-  return lineHasCode ? count + 1 : count;
+  };
+  visit(file);
+  return lines.size;
 }
 
 const counts = sources(join(root, "src"))
