@@ -32,6 +32,7 @@ export * as scalar from "./scalar/index.js";
 export { Scalar, type ScalarLike, type ScalarOptions } from "./scalar/scalar.js";
 export {
   arange,
+  collectGarbage,
   full,
   functions,
   getBackend,

@@ -40,7 +40,7 @@ export function eq(x: number, y: number): number {
   return x === y ? 1.0 : 0.0;
 }
 
-/** Larger of the two: max(x, y). */
+/** Larger of the two: max(x, y); NaN if either is NaN (Math.max's rule, and torch.maximum's). */
 export function max(x: number, y: number): number {
   return Math.max(x, y);
 }
@@ -62,9 +62,12 @@ export function sigmoid(x: number): number {
   return e / (1.0 + e);
 }
 
-/** Rectified linear unit: relu(x) = x if x > 0, else 0. */
+/**
+ * Rectified linear unit: relu(x) = x if x > 0, else 0 — and NaN for NaN, as PyTorch's relu (a
+ * clamp at 0) gives: a NaN must not turn into an ordinary-looking 0.
+ */
 export function relu(x: number): number {
-  return x > 0 ? x : 0.0;
+  return x > 0 || Number.isNaN(x) ? x : 0.0;
 }
 
 /** Natural logarithm: ln x. */
@@ -96,9 +99,13 @@ export function invBack(x: number, d: number): number {
   return -d / (x * x);
 }
 
-/** Derivative of relu times d: d if x > 0, else 0 (the subgradient 0 is taken at x = 0). */
+/**
+ * Derivative of relu times d: 0 if x ≤ 0 (the subgradient 0 is taken at x = 0), else d — d at
+ * x = NaN too, as PyTorch's threshold_backward(grad, relu(x), 0) passes grad wherever the output
+ * is not ≤ 0. A value, not d · [x > 0], so a NaN d stays out of the x ≤ 0 positions.
+ */
 export function reluBack(x: number, d: number): number {
-  return x > 0 ? d : 0.0;
+  return x <= 0 ? 0.0 : d;
 }
 
 /** Derivative of sigmoid times d: d · σ(x) · (1 − σ(x)). */

@@ -138,6 +138,19 @@ const playwright = await findChromium("browser tests");
     });
   }
 
+  // The memory pressure a page's V8 cannot see: a plain loop frees what it drops (memory_page.js).
+  it("holds a plain training loop's memory flat in a page", {
+    timeout: PAGE_TIMEOUT_MS + 30_000,
+  }, async () => {
+    const { __result, __error, log } = await runPage(true, "memory_page");
+    expect(__error, report("the page threw", { __error }, log)).toBeUndefined();
+    const r = __result as unknown as { made: number; peak: number; end: number };
+    const why = report("memory", r, log);
+    // 2,000 steps drop several hundred MiB; live memory stays within a few collection budgets.
+    expect(r.made, why).toBeGreaterThan(300 * 2 ** 20);
+    expect(r.peak, why).toBeLessThan(200 * 2 ** 20);
+  });
+
   // WebGPU in the page (navigator.gpu): Chromium's own software Vulkan (SwiftShader) stands in for
   // a GPU, so the same WGSL runs as on Dawn in Node.
   it("runs the webgpu backend through navigator.gpu", {

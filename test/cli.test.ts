@@ -1,5 +1,8 @@
+import { existsSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { cli, lastJson } from "./cli_helpers.js";
+import { cli, hasBin, lastJson, memoryLimitModule, runBuilt } from "./cli_helpers.js";
 
 describe("minitorch CLI: help and bad input", async () => {
   it("prints help for the program and each command", async () => {
@@ -26,7 +29,7 @@ describe("minitorch CLI: help and bad input", async () => {
 
     const model = await cli(["train", "xor", "--model", "cnn"]);
     expect(model.code).toBe(2);
-    expect(model.stderr).toContain('unknown model "cnn"; choose one of scalar, tensor');
+    expect(model.stderr).toContain('unknown --model "cnn"; choose one of scalar, tensor');
 
     const flag = await cli(["train", "xor", "--speed", "3"]);
     expect(flag.code).toBe(2);
@@ -127,6 +130,101 @@ describe("minitorch train --backend", () => {
   it("rejects an unknown backend with the valid names", async () => {
     const run = await cli(["train", "xor", "--backend", "tpu"]);
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('unknown backend "tpu"; choose one of reference, cpu');
+    expect(run.stderr).toContain('unknown --backend "tpu"; choose one of reference, cpu');
+  });
+});
+
+describe.skipIf(!hasBin)("exit codes and messages of the built command", () => {
+  const dir = mkdtempSync(join(tmpdir(), "minitorch-cli-"));
+
+  it("exits 2 for a bad flag or value of every command, naming it and the command's help", async () => {
+    const out = join(dir, "never-written");
+    const mnist = ["train", "mnist", "--out", out];
+    const cases: [string[], string, string][] = [
+      [[...mnist, "--epochs", "0"], '--epochs must be an integer ≥ 1, got "0"', "train mnist"],
+      [[...mnist, "--speed", "3"], "unknown option '--speed'", "train mnist"],
+      [[...mnist, "--epochs"], "--epochs", "train mnist"],
+      [
+        [...mnist, "--batch-size", "many"],
+        '--batch-size must be a number, got "many"',
+        "train mnist",
+      ],
+      [[...mnist, "--lr", "-1"], '--lr must be greater than 0, got "-1"', "train mnist"],
+      [[...mnist, "--optimizer", "rms"], 'unknown --optimizer "rms"', "train mnist"],
+      [[...mnist, "--dataset", "cifar"], 'unknown --dataset "cifar"', "train mnist"],
+      [[...mnist, "--backend", "tpu"], 'unknown --backend "tpu"', "train mnist"],
+      [[...mnist, "--shift", "0.5"], '--shift must be an integer ≥ 0, got "0.5"', "train mnist"],
+      [["train", "mnist", "--out", ""], '--out needs a path, got ""', "train mnist"],
+      [[...mnist, "extra"], "train mnist takes no further arguments, got extra", "train mnist"],
+      [["train", "xor", "--lr", "fast"], '--lr must be a number, got "fast"', "train"],
+      [["train", "xor", "--model", "cnn"], 'unknown --model "cnn"', "train"],
+      [["train", "moons"], 'unknown dataset "moons"', "train"],
+      [["predict", "--top", "0", "a.png"], '--top must be an integer ≥ 1, got "0"', "predict"],
+      [["predict", "--backend", "tpu", "a.png"], 'unknown --backend "tpu"', "predict"],
+      [["predict", "--model", "", "a.png"], '--model needs a path, got ""', "predict"],
+      [["predict"], "predict needs at least one image", "predict"],
+      [["graph", "x", "--x", "one"], '--x must be a number, got "one"', "graph"],
+      [["graph", "x", "--z", "1"], "unknown option '--z'", "graph"],
+      [["fly"], 'unknown command "fly"', ""],
+    ];
+    const check = (
+      run: { code: number | null; stderr: string },
+      [argv, message, command]: (typeof cases)[number],
+    ) => {
+      const help = command === "" ? "minitorch --help" : `minitorch ${command} --help`;
+      expect(run.code, argv.join(" ")).toBe(2);
+      expect(run.stderr).toContain(message);
+      expect(run.stderr).toContain(`Run '${help}' for usage.`);
+    };
+    for (const c of cases) check(await cli(c[0]), c);
+    // The built command, on two cases of each command (a process start costs ~0.4 s).
+    const sample = cases.filter((c, i) => i - cases.findIndex((d) => d[2] === c[2]) < 2);
+    const runs = await Promise.all(sample.map(([argv]) => runBuilt(argv, { dir })));
+    for (const [i, c] of sample.entries()) check(runs[i], c);
+    // Flags are checked before anything is written.
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it("exits 1 for data and runtime errors, in one line naming the file, without the usage hint", async () => {
+    const out = join(dir, "out");
+    const cases: [string[], string][] = [
+      [
+        ["train", "mnist", "--data", join(dir, "nowhere"), "--out", out],
+        `minitorch: --data ${join(dir, "nowhere")}: no such folder\n`,
+      ],
+      [
+        ["predict", "--model", join(dir, "none.safetensors"), "a.png"],
+        `minitorch: --model ${join(dir, "none.safetensors")}: no such file ('minitorch train mnist' writes runs/mnist/model.safetensors)\n`,
+      ],
+    ];
+    for (const [argv, message] of cases) {
+      const run = await runBuilt(argv, { dir });
+      expect(run.code, argv.join(" ")).toBe(1);
+      expect(run.stderr).toBe(message);
+    }
+  });
+
+  it("stops a toy run whose loss turns non-finite, naming the epoch and --lr", async () => {
+    for (const model of ["scalar", "tensor"]) {
+      const argv = ["train", "xor", "--model", model, "--lr", "1e30", "--epochs", "50"];
+      const run = await runBuilt(argv, { dir });
+      expect(run.code, model).toBe(1);
+      expect(run.stderr).toMatch(
+        /^minitorch: training diverged: the loss became (NaN|Infinity) in epoch \d+; try a lower --lr \(now 1e\+30\)\n$/,
+      );
+      expect(run.stdout).not.toMatch(/correct, loss/);
+    }
+  });
+
+  it("says what to lower when the cpu backend runs out of memory", async () => {
+    const run = await runBuilt(["train", "xor", "--model", "tensor", "--hidden", "2000"], {
+      dir,
+      // The backend's memory capped at 20 MB: hidden 2000 needs 16 MB per weight matrix.
+      env: { NODE_OPTIONS: `--import ${memoryLimitModule(dir)}`, FAULT_MEMORY_BYTES: "20000000" },
+    });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(
+      /^minitorch: cpu backend: out of memory allocating \d+ bytes .*; lower --hidden \(now 2000\) or --points \(now 50\)\n$/,
+    );
   });
 });

@@ -1,14 +1,11 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { gzipSync } from "node:zlib";
 import { PNG } from "pngjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadBackend } from "../src/backend/registry.js";
 import { loadMnist } from "../src/data/mnist.js";
-import { cli, lastJson } from "./cli_helpers.js";
+import { cli, hasBin, lastJson, runBuilt, writeIdxDigits } from "./cli_helpers.js";
 
 /**
  * `minitorch train mnist` and `minitorch predict` end to end, on a few hundred real digits written
@@ -19,19 +16,6 @@ import { cli, lastJson } from "./cli_helpers.js";
 
 const TRAIN = 640;
 const TEST = 200;
-const bin = fileURLToPath(new URL("../dist/cli/main.js", import.meta.url));
-
-/** An IDX file: magic 0 0 8 ndims, big-endian u32 dims, then the bytes. */
-function idx(dims: number[], data: Uint8Array): Uint8Array {
-  const header = new DataView(new ArrayBuffer(4 + 4 * dims.length));
-  header.setUint8(2, 0x08);
-  header.setUint8(3, dims.length);
-  for (const [i, d] of dims.entries()) header.setUint32(4 + 4 * i, d);
-  const out = new Uint8Array(header.byteLength + data.length);
-  out.set(new Uint8Array(header.buffer), 0);
-  out.set(data, header.byteLength);
-  return out;
-}
 
 let dir = "";
 let data = "";
@@ -39,26 +23,7 @@ let data = "";
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "minitorch-mnist-"));
   data = join(dir, "data");
-  const { train, test } = await loadMnist();
-  const write = (prefix: string, from: typeof train, count: number, gzip: boolean): void => {
-    const pixels = Uint8Array.from(from.images.subarray(0, count * 784), (v) =>
-      Math.round(v * 255),
-    );
-    const images = idx([count, 28, 28], pixels);
-    const labels = idx([count], from.labels.subarray(0, count));
-    const ext = gzip ? ".gz" : "";
-    mkdirSync(data, { recursive: true });
-    writeFileSync(
-      join(data, `${prefix}-images-idx3-ubyte${ext}`),
-      gzip ? gzipSync(images) : images,
-    );
-    writeFileSync(
-      join(data, `${prefix}-labels-idx1-ubyte${ext}`),
-      gzip ? gzipSync(labels) : labels,
-    );
-  };
-  write("train", train, TRAIN, true);
-  write("t10k", test, TEST, false);
+  await writeIdxDigits(data, TRAIN, TEST);
 });
 
 const args = (out: string, epochs: number): string[] => [
@@ -94,7 +59,7 @@ describe("minitorch train mnist", () => {
   it("refuses to resume a checkpoint made with other settings, naming them", async () => {
     const out = join(dir, "learn");
     const run = await cli([...args(out, 4), "--lr", "0.01", "--resume"]);
-    expect(run.code).toBe(2);
+    expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/other settings \(lr 0\.001 → 0\.01\)/);
   });
 
@@ -106,54 +71,45 @@ describe("minitorch train mnist", () => {
       new Uint8Array([200, 0, 0, 0, 0, 0, 0, 0, 123]),
     );
     const run = await cli([...args(out, 2), "--resume"]);
-    expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/checkpoint\.safetensors/);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(
+      /^minitorch: --resume: \S*checkpoint\.safetensors: not a valid safetensors file/,
+    );
   });
 });
 
-/** Runs the built command; resolves with its stdout once it exits. */
-function runBuilt(argv: string[], onLine?: (line: string, child: ChildProcess) => void) {
-  // One thread: a split sum rounds differently from an unsplit one, and whether a sum is split
-  // depends on timing, so bit-for-bit comparisons between runs need a fixed schedule.
-  const child = spawn(process.execPath, [bin, ...argv], {
-    env: { ...process.env, MINITORCH_THREADS: "1" },
-  });
-  let stdout = "";
-  child.stdout.on("data", (chunk: Buffer) => {
-    const text = chunk.toString();
-    stdout += text;
-    for (const line of text.split("\n")) if (line !== "") onLine?.(line, child);
-  });
-  return new Promise<{ code: number | null; signal: string | null; stdout: string }>((resolve) =>
-    child.on("exit", (code, signal) => resolve({ code, signal, stdout })),
-  );
-}
-
-describe.skipIf(!existsSync(bin))("killing a run mid-epoch (the built command)", () => {
+describe.skipIf(!hasBin)("killing a run mid-epoch (the built command)", () => {
   it("--resume continues from the last checkpoint and ends where an uninterrupted run ends", async () => {
     const whole = join(dir, "whole");
     const cut = join(dir, "cut");
-    const straight = await runBuilt(args(whole, 3));
+    const straight = await runBuilt(args(whole, 3), { dir });
     expect(straight.code, straight.stdout).toBe(0);
 
     // Kill it as soon as epoch 1 is reported: epoch 2 is then under way.
-    const killed = await runBuilt(args(cut, 3), (line, child) => {
-      if (line.startsWith("epoch 1/3")) child.kill("SIGKILL");
+    const killed = await runBuilt(args(cut, 3), {
+      dir,
+      onLine: (line, child) => {
+        if (line.startsWith("epoch 1/3")) child.kill("SIGKILL");
+      },
     });
     expect(killed.signal).toBe("SIGKILL");
     expect(existsSync(join(cut, "model.safetensors"))).toBe(false);
 
-    const resumed = await runBuilt([...args(cut, 3), "--resume"]);
+    const resumed = await runBuilt([...args(cut, 3), "--resume"], { dir });
     expect(resumed.code, resumed.stdout).toBe(0);
     expect(resumed.stdout).toMatch(/resumed after epoch [12] from/);
     expect(resumed.stdout).not.toMatch(/^epoch 1\/3/m);
+    // The killed run's lock was left behind: recognised as stale, taken over, released at the end.
+    expect(resumed.stderr).toContain(`held by pid ${killed.pid}`);
+    expect(resumed.stderr).toContain("no longer running; taking it over");
+    expect(existsSync(join(cut, ".lock"))).toBe(false);
     const a = readFileSync(join(whole, "model.safetensors"));
     const b = readFileSync(join(cut, "model.safetensors"));
     expect(Buffer.compare(a, b), "the weights differ from the uninterrupted run's").toBe(0);
   });
 });
 
-describe.skipIf(!existsSync(bin))("minitorch predict", () => {
+describe.skipIf(!hasBin)("minitorch predict", () => {
   it("prints the top classes of PNGs with probabilities, mostly right", async () => {
     const model = join(dir, "learn", "model.safetensors");
     // Ten test digits as white-on-black 56×56 PNGs (predict scales them back to 28×28).
@@ -195,7 +151,7 @@ describe.skipIf(!existsSync(bin))("minitorch predict", () => {
     const bad = join(dir, "not-a-model.safetensors");
     writeFileSync(bad, "hello");
     const run = await cli(["predict", "--model", bad, join(dir, "digit0.png")]);
-    expect(run.code).toBe(2);
+    expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/not-a-model\.safetensors/);
   });
 });

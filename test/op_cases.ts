@@ -47,6 +47,13 @@ const exponent = fc.double({ min: -2, max: 2, noNaN: true });
 const grid = fc.integer({ min: -6, max: 6 }).map((k) => k * 0.004);
 /** Few distinct values: ties for max and argmax, and relu at exactly 0. */
 export const smallInts = fc.integer({ min: -2, max: 2 });
+/** NaN and the infinities, now and then among `values`. */
+function orSpecial(values: fc.Arbitrary<number>): fc.Arbitrary<number> {
+  return fc.oneof(
+    { arbitrary: values, weight: 3 },
+    fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY),
+  );
+}
 
 /** A value for the WebGPU kernel tests, drawn from their seeded generator. */
 export type Sample = (r: Rand) => number;
@@ -65,6 +72,14 @@ export function eighths(r: Rand, lo: number, hi: number): number {
 export const gpuAnyValue: Sample = (r) => eighths(r, -3, 3);
 /** Nonzero, |v| in [0.25, 4], either sign. */
 const gpuAwayFromZero: Sample = (r) => (r() < 0.5 ? -1 : 1) * eighths(r, 0.25, 4);
+/** Small integers, or now and then NaN or an infinity (for the NaN-aware rows). */
+const gpuSpecial: Sample = (r) => {
+  const u = r();
+  if (u < 0.1) return Number.NaN;
+  if (u < 0.15) return Number.POSITIVE_INFINITY;
+  if (u < 0.2) return Number.NEGATIVE_INFINITY;
+  return int(r, -2, 2);
+};
 /** Saturating inputs too (sigmoid, tanh). */
 const gpuWide: Sample = (r) => eighths(r, -12, 12);
 
@@ -183,7 +198,15 @@ export interface DerivativeCase extends BinaryRow {
   readonly of: UnaryOp;
 }
 
-export type BinaryCase = MethodCase | DerivativeCase;
+/**
+ * A binary row that only minitorch's own functions run (no Tensor method, not a derivative): the
+ * tests run it as the kernel.
+ */
+export interface KernelCase extends BinaryRow {
+  readonly kind: "kernel";
+}
+
+export type BinaryCase = MethodCase | DerivativeCase | KernelCase;
 
 const zero = () => 0;
 
@@ -303,6 +326,22 @@ export const binaryCases: Record<BinaryOp, BinaryCase> = {
     (a, b) => a.isClose(b),
     (a, b) => Math.abs(a - b) < 1e-2,
   ),
+  eqNan: {
+    kind: "kernel",
+    f: (a, b) => (a === b || (Number.isNaN(a) && Number.isNaN(b)) ? 1 : 0),
+    left: orSpecial(smallInts),
+    right: orSpecial(smallInts),
+    tol: EXACT,
+    gpu: { values: [gpuSpecial, gpuSpecial], tol: BITWISE },
+  },
+  keepWhere: {
+    kind: "kernel",
+    f: (a, m) => (m === 0 ? 0 : a),
+    left: orSpecial(anyValue),
+    right: fc.constantFrom(0, 1, -0.5),
+    tol: EXACT,
+    gpu: { values: [gpuSpecial, (r) => int(r, 0, 1)], tol: BITWISE },
+  },
   negBack: derivativeOf("neg"),
   expBack: derivativeOf("exp"),
   logBack: derivativeOf("log"),

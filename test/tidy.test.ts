@@ -37,7 +37,7 @@ describe.each(["reference", "cpu"] as const)("tidy and memory on %s", (backend) 
       return { leaked: tmp.add(1), tmp };
     });
     t.tmp.dispose();
-    expect(() => t.tmp.add(1)).toThrow(/disposed/);
+    expect(() => t.tmp.add(1)).toThrow(/released by dispose\(\)/);
     expect(t.leaked.dataSync()[0]).toBe(2);
   });
 

@@ -6,7 +6,7 @@ describe("toDot", () => {
   it("draws one node per value and one edge per input, with values and derivatives", () => {
     const x = new Scalar(3, { name: "x" });
     const y = x.mul(x).add(1); // x·x shares x: two edges from x into Mul
-    y.backward();
+    y.backward(1, { retainGraph: true }); // drawn afterwards: keep the graph
     const dot = toDot(y);
     const nodes = dot.split("\n").filter((l) => l.includes("[label="));
     const edges = dot.split("\n").filter((l) => l.includes("->"));

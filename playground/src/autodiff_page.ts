@@ -167,7 +167,8 @@ export function mountAutodiff(root: HTMLElement): void {
     try {
       const result = mt.evaluateExpression(parsed, values);
       // A constant expression (`2 * 3`) has nothing to differentiate: draw it without derivatives.
-      if (result.requiresGrad) result.backward();
+      // The graph is drawn after backward, so backward must not release it.
+      if (result.requiresGrad) result.backward(1, { retainGraph: true });
       clearError();
       showSummary(renderGraph(svg, result));
     } catch (e) {

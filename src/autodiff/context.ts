@@ -12,6 +12,8 @@ const NOTHING_SAVED: readonly unknown[] = Object.freeze([]);
  */
 export class Context<S extends readonly unknown[] = readonly unknown[]> {
   #saved: S | null = null;
+  #released = false;
+  #onRelease: (() => void)[] | null = null;
   /** True when no gradient will be asked for, so forward need not save anything. */
   readonly noGrad: boolean;
   /** `needsInputGrad[i]` is true when input i wants a derivative. */
@@ -25,6 +27,28 @@ export class Context<S extends readonly unknown[] = readonly unknown[]> {
   /** Keep values for backward; does nothing when no gradient will be computed. */
   saveForBackward(...values: S): void {
     if (!this.noGrad) this.#saved = values;
+  }
+
+  /**
+   * Drop the saved values once backward has used them, as PyTorch frees a graph's buffers: the
+   * tensors forward saved are then the program's alone, to keep or let go.
+   */
+  release(): void {
+    this.#saved = null;
+    this.#released = true;
+    for (const callback of this.#onRelease ?? []) callback();
+    this.#onRelease = null;
+  }
+
+  /** Run `callback` when `release` runs (the tensor layer frees what only this context held). */
+  onRelease(callback: () => void): void {
+    this.#onRelease ??= [];
+    this.#onRelease.push(callback);
+  }
+
+  /** Whether `release` ran: backward cannot run through this context again. */
+  get released(): boolean {
+    return this.#released;
   }
 
   /**

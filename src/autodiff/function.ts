@@ -69,7 +69,8 @@ export class AutogradFunction {
     const track = isGradEnabled() && needsInputGrad.some(Boolean);
     const ctx = new Context(!track, needsInputGrad);
     // forward runs without recording history, so it may use the public ops of its values freely.
-    const raw = noGrad(() => this.forward(ctx, ...forwardArgs));
+    const run = () => this.forward(ctx, ...forwardArgs);
+    const raw = noGrad(() => (kind.forward === undefined ? run() : kind.forward(ctx, run)));
     const history: History | null = track ? { fn: this, ctx, inputs } : null;
     return kind.wrap(raw, history) as V;
   }
@@ -136,6 +137,11 @@ function named(name: string, fn: typeof AutogradFunction): typeof AutogradFuncti
  */
 export function chainRule(history: History, dOut: unknown): [Variable, unknown][] {
   const { fn, ctx, inputs } = history;
+  if (ctx.released) {
+    throw new AutogradError(
+      `backward through ${fn.name} a second time: the first backward() released this graph's saved values; pass {retainGraph: true} to the first backward() to backpropagate through it again`,
+    );
+  }
   // Derivatives are values, not part of a graph (no higher-order gradients), as in PyTorch's
   // default backward.
   return noGrad(() => {

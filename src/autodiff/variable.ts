@@ -23,11 +23,15 @@ export interface Variable<D = unknown> {
   accumulateDerivative(d: D): void;
 }
 
-/** How one op produced a variable: the Function, its context, and the inputs it was applied to. */
+/**
+ * How one op produced a variable: the Function, its context, and the inputs it was applied to.
+ * `inputs` is emptied when backward releases the graph, so that a result the program keeps (a
+ * loss in a list) no longer keeps every tensor of the graph that made it alive.
+ */
 export interface History {
   readonly fn: FunctionClass;
   readonly ctx: Context;
-  readonly inputs: readonly Variable[];
+  inputs: readonly Variable[];
 }
 
 /**
@@ -40,6 +44,11 @@ export interface VariableKind {
    * made to match `like` (a tensor's dtype and backend).
    */
   lift(x: Variable | number, like: Variable): Variable;
+  /**
+   * Run a Function's forward (`run`) for an op on this family, if the family needs to see it
+   * (Tensors free the temporaries forward made); left out, `run` is simply called.
+   */
+  forward?(ctx: Context, run: () => unknown): unknown;
   /** The value without history, as a Function's `forward` receives it. */
   unwrap(v: Variable): unknown;
   /** A new variable of this family holding `raw`, with `history` (null: not tracked). */

@@ -32,8 +32,8 @@ export function positiveFlag(flag: string, raw: string | undefined, fallback: nu
   return value;
 }
 
-/** Require `value` to be one of `choices`, naming them all when it is not. */
-export function choiceFlag<T extends string>(
+/** Require a positional argument to be one of `choices`, naming them all when it is not. */
+export function choiceArgument<T extends string>(
   what: string,
   value: string,
   choices: readonly T[],
@@ -42,6 +42,29 @@ export function choiceFlag<T extends string>(
     throw new UsageError(`unknown ${what} "${value}"; choose one of ${choices.join(", ")}`);
   }
   return value as T;
+}
+
+/** Require the value of `--flag` to be one of `choices`, naming the flag and the choices. */
+export function choiceFlag<T extends string>(
+  flag: string,
+  raw: string | undefined,
+  fallback: T,
+  choices: readonly T[],
+): T {
+  return choiceArgument(`--${flag}`, raw ?? fallback, choices);
+}
+
+/** A flag naming a file or folder: the fallback when absent; an empty value is a UsageError. */
+export function pathFlag(flag: string, raw: string | undefined, fallback: string): string;
+export function pathFlag(flag: string, raw: string | undefined): string | undefined;
+export function pathFlag(
+  flag: string,
+  raw: string | undefined,
+  fallback?: string,
+): string | undefined {
+  if (raw === undefined) return fallback;
+  if (raw.trim() === "") throw new UsageError(`--${flag} needs a path, got "${raw}"`);
+  return raw;
 }
 
 /** The flag table `parseArgs` takes. */

@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { DataError } from "../errors.js";
 import { readSafetensors, save } from "../io/files.js";
 import { Tensor } from "../tensor/tensor.js";
+import { RunError, userMessage } from "./io.js";
 import type { EpochMetrics } from "./metrics_svg.js";
 import type { MnistSettings } from "./mnist_train.js";
 
@@ -61,17 +62,28 @@ const decisive: (keyof MnistSettings)[] = [
 ];
 
 /**
- * Reads the checkpoint at `path` to continue a run with `settings`: null when there is none (a
- * fresh start); a DataError when it is unreadable or was made with other settings (continuing it
- * would silently mix two runs), naming what differs. More epochs than the checkpoint's run had
- * is allowed: that is how a finished run is extended.
+ * The error of `--resume` where there is no checkpoint: resuming must not quietly start afresh
+ * (and overwrite what the user meant to continue, say after a typo in --out).
  */
-export async function readCheckpoint(
-  path: string,
-  settings: MnistSettings,
-): Promise<Checkpoint | null> {
-  if (!existsSync(path)) return null;
-  const { tensors, metadata } = await readSafetensors(path);
+export function missingCheckpoint(path: string): RunError {
+  return new RunError(
+    `--resume: there is no checkpoint at ${path} to continue from; run without --resume to start afresh`,
+  );
+}
+
+/**
+ * Reads the checkpoint at `path` to continue a run with `settings`: a RunError when there is
+ * none, a DataError when it is unreadable or was made with other settings (continuing it would
+ * silently mix two runs), naming what differs. More epochs than the checkpoint's run had is
+ * allowed: that is how a finished run is extended.
+ */
+export async function readCheckpoint(path: string, settings: MnistSettings): Promise<Checkpoint> {
+  if (!existsSync(path)) throw missingCheckpoint(path);
+  const { tensors, metadata } = await readSafetensors(path).catch((error: unknown) => {
+    throw error instanceof DataError
+      ? new DataError(`--resume: ${userMessage(error.message)}`)
+      : error;
+  });
   if (metadata?.format !== FORMAT) {
     throw new DataError(
       `--resume: ${path} is not a minitorch checkpoint (format "${metadata?.format}")`,

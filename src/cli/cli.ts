@@ -1,7 +1,8 @@
 import { MinitorchError } from "../errors.js";
 import { graphCommand } from "./graph_command.js";
-import { type CliIO, UsageError } from "./io.js";
+import { type CliIO, RunError, UsageError, userMessage } from "./io.js";
 import { predictCommand } from "./predict_command.js";
+import { errorCode, fileTrouble } from "./run_folder.js";
 import { trainCommand } from "./train_command.js";
 
 export const mainHelp = `Usage: minitorch <command> [options]
@@ -31,9 +32,27 @@ function isArgumentError(e: unknown): e is Error {
   return e instanceof Error && typeof code === "string" && code.startsWith("ERR_PARSE_ARGS");
 }
 
+/** The help a usage error points to: the command's own (`minitorch train mnist --help`, …). */
+function helpFor(command: string, args: readonly string[]): string {
+  if (!Object.hasOwn(commands, command)) return "minitorch --help";
+  return command === "train" && args[0] === "mnist"
+    ? "minitorch train mnist --help"
+    : `minitorch ${command} --help`;
+}
+
+/** A Node system error (EACCES, ENOSPC, … on a path) as one line, or undefined if it is not one. */
+function systemErrorLine(e: unknown): string | undefined {
+  const code = errorCode(e);
+  if (code === undefined || !/^E[A-Z]+$/.test(code)) return undefined;
+  const { syscall, path } = e as { syscall?: unknown; path?: unknown };
+  const what = typeof path === "string" ? ` ${path}` : "";
+  return `cannot ${typeof syscall === "string" ? syscall : "use"}${what}: ${fileTrouble(e)}`;
+}
+
 /**
  * Run the CLI on `argv` (without `node` and the script) and return the exit code: 0 on success,
- * 2 on bad input (with a message saying what is valid), 1 on any other failure.
+ * 2 on bad input — a flag or value — with the message and the command's help to run; 1 on any
+ * other failure (a file, the data, the run itself), as one line naming the file or option.
  */
 export async function runCli(
   argv: readonly string[],
@@ -58,12 +77,17 @@ export async function runCli(
     }
     return await run(args, io);
   } catch (e) {
-    if (e instanceof UsageError || isArgumentError(e) || e instanceof MinitorchError) {
-      const help = run === undefined ? "minitorch --help" : `minitorch ${command} --help`;
-      io.stderr(`minitorch: ${e.message}\nRun '${help}' for usage.\n`);
+    if (e instanceof UsageError || isArgumentError(e)) {
+      io.stderr(`minitorch: ${e.message}\nRun '${helpFor(command, args)}' for usage.\n`);
       return 2;
     }
-    io.stderr(`minitorch: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    const line =
+      e instanceof RunError || e instanceof MinitorchError
+        ? userMessage(e.message)
+        : systemErrorLine(e);
+    // Anything else is a bug: its stack trace is what a report needs.
+    const text = line ?? (e instanceof Error ? (e.stack ?? e.message) : String(e));
+    io.stderr(`minitorch: ${text}\n`);
     return 1;
   }
 }

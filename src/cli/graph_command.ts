@@ -55,7 +55,8 @@ export function graphCommand(args: string[], io: CliIO): number {
     // Show where: the expression, and a caret under the offending character.
     throw new UsageError(`${e.message}\n  ${source}\n  ${" ".repeat(e.position)}^`);
   }
-  if (out.requiresGrad) out.backward();
+  // The graph is drawn after backward, so backward must not release it.
+  if (out.requiresGrad) out.backward(1, { retainGraph: true });
   io.stdout(toDot(out));
   io.stderr(
     `value ${out.data}; ${expressionVariables(expression)

@@ -7,6 +7,10 @@ const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.ur
   version: string;
 };
 
+// The webgpu backend's driver notes (Dawn's "Couldn't load Vulkan: …" and the like) are noise to
+// someone training a network: hidden unless MINITORCH_DAWN_LOG=1 asks for them.
+process.env.MINITORCH_DAWN_LOG ??= "0";
+
 process.exitCode = await runCli(
   process.argv.slice(2),
   {

@@ -1,11 +1,15 @@
+import { existsSync, statSync } from "node:fs";
+import { basename } from "node:path";
 import type { BackendName } from "../backend/backend.js";
 import { backendNames, defaultBackendName } from "../backend/registry.js";
 import { loadFashionMnist, loadIdxDataset } from "../data/idx_files.js";
 import { loadMnist } from "../data/mnist.js";
+import { BackendError, MinitorchError } from "../errors.js";
 import { setBackend } from "../tensor/default_backend.js";
-import { choiceFlag, integerFlag, parseCommandArgs, positiveFlag } from "./args.js";
+import { choiceFlag, integerFlag, parseCommandArgs, pathFlag, positiveFlag } from "./args.js";
+import { missingCheckpoint } from "./checkpoint.js";
 import { formatConfusion } from "./confusion.js";
-import { type CliIO, UsageError } from "./io.js";
+import { type CliIO, RunError, UsageError, userMessage } from "./io.js";
 import type { EpochMetrics } from "./metrics_svg.js";
 import {
   type MnistData,
@@ -15,6 +19,7 @@ import {
   trainMnist,
 } from "./mnist_train.js";
 import { CLEAR_LINE, progressBar } from "./progress.js";
+import { RunFolder } from "./run_folder.js";
 
 /** Where the images come from. */
 export const imageDatasetNames = ["mnist", "fashion-mnist"] as const;
@@ -53,8 +58,9 @@ Options:
                        epoch (augmentation against overfitting; 0: off) (default: ${mnistDefaults.shift})
   --seed <n>           seed of the weights, the validation split and the batch order (default: ${mnistDefaults.seed})
   --out <dir>          where model.safetensors, checkpoint.safetensors and metrics.svg go
-                       (default: ${mnistDefaults.out})
-  --resume             continue from <out>/checkpoint.safetensors (written after every epoch)
+                       (default: ${mnistDefaults.out}); one run at a time: it is locked while in use
+  --resume             continue from <out>/checkpoint.safetensors (written after every epoch;
+                       an error when there is none)
   --json               end with one JSON line: {"dataset","backend","epochs","trainSize","testSize","testAccuracy","seconds"}
   -h, --help           show this help
 
@@ -92,21 +98,45 @@ const fashionClasses = [
 ];
 const digitClasses = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
 
-/** Loads the images a run asked for. */
+/** Loads the images a run asked for; a RunError naming the option that pointed at them. */
 async function loadData(dataset: ImageDatasetName, dir: string | undefined): Promise<MnistData> {
-  if (dir !== undefined) {
-    const [train, test] = await Promise.all([
-      loadIdxDataset(dir, "train"),
-      loadIdxDataset(dir, "test"),
-    ]);
-    return { train, test, classNames: dataset === "fashion-mnist" ? fashionClasses : digitClasses };
+  const classNames = dataset === "fashion-mnist" ? fashionClasses : digitClasses;
+  try {
+    if (dir !== undefined) {
+      const [train, test] = await Promise.all([
+        loadIdxDataset(dir, "train"),
+        loadIdxDataset(dir, "test"),
+      ]);
+      return { train, test, classNames };
+    }
+    if (dataset === "fashion-mnist") {
+      const [train, test] = await Promise.all([
+        loadFashionMnist("train"),
+        loadFashionMnist("test"),
+      ]);
+      return { train, test, classNames };
+    }
+    const { train, test } = await loadMnist();
+    return { train, test, classNames };
+  } catch (error) {
+    if (!(error instanceof MinitorchError)) throw error;
+    const source = dir !== undefined ? `--data ${dir}` : `--dataset ${dataset}`;
+    throw new RunError(`${source}: ${userMessage(error.message)}`);
   }
-  if (dataset === "fashion-mnist") {
-    const [train, test] = await Promise.all([loadFashionMnist("train"), loadFashionMnist("test")]);
-    return { train, test, classNames: fashionClasses };
-  }
-  const { train, test } = await loadMnist();
-  return { train, test, classNames: digitClasses };
+}
+
+/** `--data`'s folder must exist: said before anything is written or loaded. */
+function checkDataFolder(dir: string): void {
+  if (!existsSync(dir)) throw new RunError(`--data ${dir}: no such folder`);
+  if (!statSync(dir).isDirectory()) throw new RunError(`--data ${dir}: it is a file, not a folder`);
+}
+
+/** Out of memory (the cpu backend's BackendError) as a RunError saying what to lower. */
+function outOfMemory(error: unknown, batchSize: number): unknown {
+  if (!(error instanceof BackendError) || !/out of memory/.test(error.message)) return error;
+  return new RunError(
+    `${error.message}; lower --batch-size (now ${batchSize}): the memory a step needs grows with it (the LeNet itself is small)`,
+  );
 }
 
 const percent = (x: number): string => `${(100 * x).toFixed(2)}%`;
@@ -126,34 +156,77 @@ export async function mnistCommand(args: string[], io: CliIO): Promise<number> {
   if (positionals.length > 0) {
     throw new UsageError(`train mnist takes no further arguments, got ${positionals.join(" ")}`);
   }
-  const backend: BackendName = choiceFlag(
-    "backend",
-    values.backend ?? defaultBackendName,
-    backendNames,
-  );
-  const datasetName = choiceFlag("dataset", values.dataset ?? "mnist", imageDatasetNames);
-  const out = values.out ?? mnistDefaults.out;
-  const json = values.json ?? false;
-  await setBackend(backend);
-  const data = await loadData(datasetName, values.data);
-  const settings: MnistSettings = {
-    dataset: values.data ?? datasetName,
+  // Every flag is checked before anything is read or written.
+  const backend = choiceFlag("backend", values.backend, defaultBackendName, backendNames);
+  const datasetName = choiceFlag("dataset", values.dataset, "mnist", imageDatasetNames);
+  const dataDir = pathFlag("data", values.data);
+  const out = pathFlag("out", values.out, mnistDefaults.out);
+  const flags = {
     epochs: integerFlag("epochs", values.epochs, mnistDefaults.epochs, 1),
     batchSize: integerFlag("batch-size", values["batch-size"], mnistDefaults.batchSize, 1),
     lr: positiveFlag("lr", values.lr, mnistDefaults.lr),
     seed: integerFlag("seed", values.seed, mnistDefaults.seed, 0),
-    optimizer: choiceFlag("optimizer", values.optimizer ?? mnistDefaults.optimizer, optimizerNames),
-    validationSize: Math.floor(data.train.count / 16),
+    optimizer: choiceFlag("optimizer", values.optimizer, mnistDefaults.optimizer, optimizerNames),
     shift: integerFlag("shift", values.shift, mnistDefaults.shift, 0),
   };
+  const resume = values.resume ?? false;
+  const json = values.json ?? false;
+  // Then the files: a run that cannot write its results fails now, not after loading the data.
+  if (dataDir !== undefined) checkDataFolder(dataDir);
+  if (resume && !existsSync(runFiles(out).checkpoint)) {
+    throw missingCheckpoint(runFiles(out).checkpoint);
+  }
+  const folder = await RunFolder.open(
+    out,
+    Object.values(runFiles(out)).map((f) => basename(f)),
+  );
+  try {
+    if (folder.takenOver !== null) {
+      io.stderr(
+        `minitorch: ${out} was held by ${folder.takenOver}, which is no longer running; taking it over\n`,
+      );
+    }
+    return await train(io, { backend, datasetName, dataDir, out, flags, resume, json });
+  } finally {
+    await folder.release();
+  }
+}
+
+/** The run itself, once every flag is checked and `out` is held. */
+async function train(
+  io: CliIO,
+  run: {
+    backend: BackendName;
+    datasetName: ImageDatasetName;
+    dataDir: string | undefined;
+    out: string;
+    flags: Omit<MnistSettings, "dataset" | "validationSize">;
+    resume: boolean;
+    json: boolean;
+  },
+): Promise<number> {
+  const { backend, out, json } = run;
+  await setBackend(backend);
+  const data = await loadData(run.datasetName, run.dataDir);
+  const settings: MnistSettings = {
+    dataset: run.dataDir ?? run.datasetName,
+    ...run.flags,
+    validationSize: Math.floor(data.train.count / 16),
+  };
+  const fitSize = data.train.count - settings.validationSize;
+  if (settings.batchSize > fitSize) {
+    throw new UsageError(
+      `--batch-size ${settings.batchSize} is larger than the training set (${fitSize} images after ${settings.validationSize} are held out for validation); use at most ${fitSize}`,
+    );
+  }
   io.stdout(
-    `Training a LeNet on ${settings.dataset} (${data.train.count - settings.validationSize} train, ${settings.validationSize} validation, ${data.test.count} test) on the ${backend} backend: ${settings.optimizer} lr ${settings.lr}, batch ${settings.batchSize}, ${settings.epochs} epochs, seed ${settings.seed}\n`,
+    `Training a LeNet on ${settings.dataset} (${fitSize} train, ${settings.validationSize} validation, ${data.test.count} test) on the ${backend} backend: ${settings.optimizer} lr ${settings.lr}, batch ${settings.batchSize}, ${settings.epochs} epochs, seed ${settings.seed}\n`,
   );
   let lastLine = 0;
   const result = await trainMnist(data, settings, {
     backend,
     out,
-    resume: values.resume ?? false,
+    resume: run.resume,
     progress: {
       batch(epoch, batch, batches, loss, accuracy) {
         const suffix = `epoch ${epoch}/${settings.epochs}  loss ${loss.toFixed(4)}  acc ${percent(accuracy)}`;
@@ -170,6 +243,9 @@ export async function mnistCommand(args: string[], io: CliIO): Promise<number> {
         io.stdout(`${formatEpoch(metrics, settings.epochs)}\n`);
       },
     },
+  }).catch((error: unknown) => {
+    if (io.isTTY) io.stderr(CLEAR_LINE); // the message replaces the progress bar
+    throw outOfMemory(error, settings.batchSize);
   });
   if (result.resumedFrom > 0) {
     io.stdout(`(resumed after epoch ${result.resumedFrom} from ${runFiles(out).checkpoint})\n`);

@@ -1,4 +1,3 @@
-import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { noGrad } from "../autodiff/grad_mode.js";
 import type { BackendName } from "../backend/backend.js";
@@ -6,6 +5,7 @@ import { loadedBackend } from "../backend/registry.js";
 import { randomShift } from "../data/augment.js";
 import { DataLoader } from "../data/dataloader.js";
 import type { ImageDataset } from "../data/image_dataset.js";
+import { writeFileAtomic } from "../io/files.js";
 import { LeNet } from "../models/lenet.js";
 import { crossEntropy } from "../nn/functional/loss.js";
 import { Adam } from "../optim/adam.js";
@@ -16,8 +16,9 @@ import type { Tensor } from "../tensor/tensor.js";
 import { keep, tidy } from "../tensor/tidy.js";
 import { type Checkpoint, readCheckpoint, writeCheckpoint } from "./checkpoint.js";
 import { confusionMatrix } from "./confusion.js";
+import { RunError, userMessage } from "./io.js";
 import { type EpochMetrics, metricsSvg } from "./metrics_svg.js";
-import { saveModel } from "./model_file.js";
+import { firstNonFinite, saveModel } from "./model_file.js";
 
 /** The optimizers `minitorch train mnist` offers. */
 export const optimizerNames = ["adam", "sgd"] as const;
@@ -174,6 +175,27 @@ class EpochTotals {
 }
 
 /**
+ * The RunError of a run that diverged in `epoch`: what turned non-finite, what was kept (the
+ * checkpoint of the epoch before, if there is one — it is never overwritten with broken weights),
+ * and what to change.
+ */
+function diverged(
+  what: string,
+  epoch: number,
+  settings: MnistSettings,
+  checkpoint: string,
+): RunError {
+  const kept =
+    epoch > 1
+      ? `the checkpoint of epoch ${epoch - 1} stays in ${checkpoint}`
+      : "no checkpoint or model was written";
+  const sgd = settings.optimizer === "sgd" ? " or --optimizer adam" : "";
+  return new RunError(
+    `training diverged in epoch ${epoch}: ${what}; ${kept}. Try a lower --lr (now ${settings.lr})${sgd}`,
+  );
+}
+
+/**
  * Trains the LeNet on `data`: minibatches from a seeded DataLoader, cross-entropy loss, Adam (or
  * SGD with Nesterov momentum); after each epoch it measures validation accuracy and writes a
  * checkpoint (model + optimizer state + history, atomically) and the chart. With `resume` it
@@ -186,8 +208,8 @@ export async function trainMnist(
   options: { backend: BackendName; out: string; resume: boolean; progress: MnistProgress },
 ): Promise<MnistResult> {
   const { backend, out, progress } = options;
+  // The command made `out` and holds its lock (RunFolder).
   const files = runFiles(out);
-  await mkdir(out, { recursive: true });
   const started = performance.now();
   const { fit, validation } = holdOut(data.train, settings.validationSize, settings.seed);
 
@@ -197,13 +219,18 @@ export async function trainMnist(
   let history: EpochMetrics[] = [];
   let resumedFrom = 0;
   if (options.resume) {
-    const saved: Checkpoint | null = await readCheckpoint(files.checkpoint, settings);
-    if (saved !== null) {
+    const saved: Checkpoint = await readCheckpoint(files.checkpoint, settings);
+    try {
       model.loadStateDict(saved.model);
       optimizer.loadStateDict(saved.optimizer);
-      history = saved.history;
-      resumedFrom = saved.epoch;
+    } catch (error) {
+      if (!(error instanceof Error)) throw error;
+      throw new RunError(
+        `--resume: ${files.checkpoint} does not fit this run: ${userMessage(error.message)}`,
+      );
     }
+    history = saved.history;
+    resumedFrom = saved.epoch;
   }
 
   const loader = new DataLoader(fit, {
@@ -233,6 +260,10 @@ export async function trainMnist(
       batch += 1;
       if (batch % readEvery === 0 || batch === loader.length) {
         const { loss, accuracy } = await totals.read();
+        if (!Number.isFinite(loss)) {
+          const what = `the loss became ${loss} by batch ${batch} of ${loader.length}`;
+          throw diverged(what, epoch, settings, files.checkpoint);
+        }
         progress.batch(epoch, batch, loader.length, loss, accuracy);
       }
     }
@@ -250,6 +281,12 @@ export async function trainMnist(
       seconds: (performance.now() - epochStart) / 1000,
     };
     history.push(metrics);
+    // The loss can still be finite when the last step broke the weights: check them before
+    // they replace the last good checkpoint.
+    const broken = await firstNonFinite(model.stateDict());
+    if (broken !== null) {
+      throw diverged(`"${broken.name}" holds ${broken.what}`, epoch, settings, files.checkpoint);
+    }
     await writeCheckpoint(files.checkpoint, {
       epoch,
       settings,
@@ -257,7 +294,8 @@ export async function trainMnist(
       model: model.stateDict(),
       optimizer: optimizer.stateDict(),
     });
-    await writeFile(files.chart, metricsSvg(history, `minitorch LeNet on ${settings.dataset}`));
+    const chart = metricsSvg(history, `minitorch LeNet on ${settings.dataset}`);
+    await writeFileAtomic(files.chart, chart);
     progress.epoch(metrics);
   }
 

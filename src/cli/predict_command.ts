@@ -1,14 +1,15 @@
+import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { noGrad } from "../autodiff/grad_mode.js";
 import { backendNames, defaultBackendName } from "../backend/registry.js";
 import { digitFromPng } from "../data/png_digit.js";
-import { DataError } from "../errors.js";
 import { softmax } from "../nn/functional/softmax.js";
 import { tensor } from "../tensor/creation.js";
 import { setBackend } from "../tensor/default_backend.js";
-import { choiceFlag, integerFlag, parseCommandArgs } from "./args.js";
-import { type CliIO, UsageError } from "./io.js";
+import { choiceFlag, integerFlag, parseCommandArgs, pathFlag } from "./args.js";
+import { type CliIO, RunError, UsageError } from "./io.js";
 import { loadModel } from "./model_file.js";
+import { fileTrouble } from "./run_folder.js";
 
 export const predictHelp = `Usage: minitorch predict --model <model.safetensors> <image.png> [more.png …]
 
@@ -39,18 +40,27 @@ export async function predictCommand(args: string[], io: CliIO): Promise<number>
     io.stdout(predictHelp);
     return 0;
   }
-  if (positionals.length === 0)
+  if (positionals.length === 0) {
     throw new UsageError("predict needs at least one image (a PNG file)");
-  await setBackend(choiceFlag("backend", values.backend ?? defaultBackendName, backendNames));
-  const { model } = await loadModel(values.model ?? "runs/mnist/model.safetensors");
-  const classes = model.fc2.outFeatures;
-  const top = Math.min(integerFlag("top", values.top, 3, 1), classes);
+  }
+  // Every flag is checked before the model is read.
+  const backend = choiceFlag("backend", values.backend, defaultBackendName, backendNames);
+  const modelPath = pathFlag("model", values.model, "runs/mnist/model.safetensors");
+  const topFlag = integerFlag("top", values.top, 3, 1);
+  if (!existsSync(modelPath)) {
+    throw new RunError(
+      `--model ${modelPath}: no such file ('minitorch train mnist' writes runs/mnist/model.safetensors)`,
+    );
+  }
+  await setBackend(backend);
+  const { model } = await loadModel(modelPath);
+  const top = Math.min(topFlag, model.fc2.outFeatures);
   for (const file of positionals) {
     let bytes: Uint8Array;
     try {
       bytes = await readFile(file);
     } catch (error) {
-      throw new DataError(`cannot read ${file}: ${(error as Error).message}`);
+      throw new RunError(`cannot read ${file}: ${fileTrouble(error)}`);
     }
     const pixels = await digitFromPng(bytes, file);
     const output = noGrad(() =>

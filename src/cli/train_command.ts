@@ -1,9 +1,10 @@
 import type { BackendName } from "../backend/backend.js";
 import { backendNames, defaultBackendName } from "../backend/registry.js";
 import { datasetNames } from "../data/datasets.js";
+import { BackendError } from "../errors.js";
 import { setBackend } from "../tensor/default_backend.js";
-import { choiceFlag, integerFlag, parseCommandArgs, positiveFlag } from "./args.js";
-import { type CliIO, UsageError } from "./io.js";
+import { choiceArgument, choiceFlag, integerFlag, parseCommandArgs, positiveFlag } from "./args.js";
+import { type CliIO, RunError, UsageError } from "./io.js";
 import { mnistCommand } from "./mnist_command.js";
 import { CLEAR_LINE, progressBar } from "./progress.js";
 import {
@@ -13,11 +14,15 @@ import {
   type TrainOptions,
 } from "./train_options.js";
 import { trainScalar } from "./train_scalar.js";
-import { trainTensor } from "./train_tensor.js";
+import { trainTensorAsync } from "./train_tensor.js";
 
-const trainers: Record<ModelName, typeof trainScalar> = {
+/** The trainers; the tensor one reads its loss asynchronously, as a GPU backend requires. */
+const trainers: Record<
+  ModelName,
+  (options: TrainOptions, onEpoch: (r: EpochReport) => void) => EpochReport | Promise<EpochReport>
+> = {
   scalar: trainScalar,
-  tensor: trainTensor,
+  tensor: trainTensorAsync,
 };
 
 /** Defaults of `minitorch train`; with them the Scalar MLP reaches ≥ 49/50 on simple, diag, split, xor. */
@@ -76,11 +81,11 @@ export function parseTrainArgs(
     );
   }
   return {
-    model: choiceFlag("model", values.model ?? "scalar", modelNames),
-    backend: choiceFlag("backend", values.backend ?? defaultBackendName, backendNames),
+    model: choiceFlag("model", values.model, "scalar", modelNames),
+    backend: choiceFlag("backend", values.backend, defaultBackendName, backendNames),
     json: values.json ?? false,
     options: {
-      dataset: choiceFlag("dataset", positionals[0], datasetNames),
+      dataset: choiceArgument("dataset", positionals[0], datasetNames),
       points: integerFlag("points", values.points, trainDefaults.points, 2),
       hidden: integerFlag("hidden", values.hidden, trainDefaults.hidden, 1),
       lr: positiveFlag("lr", values.lr, trainDefaults.lr),
@@ -93,6 +98,33 @@ export function parseTrainArgs(
 function formatEpoch(r: EpochReport, epochs: number): string {
   const width = String(epochs).length;
   return `epoch ${String(r.epoch).padStart(width)}/${epochs}  loss ${r.loss.toFixed(4)}  correct ${r.correct}/${r.total}`;
+}
+
+/**
+ * Runs the trainer, stopping with a RunError when the loss stops being a finite number (the
+ * weights are then NaN or ±∞ and every later epoch is wasted) or memory runs out, saying what to
+ * change.
+ */
+async function train(
+  model: ModelName,
+  options: TrainOptions,
+  onEpoch: (r: EpochReport) => void,
+): Promise<EpochReport> {
+  try {
+    return await trainers[model](options, (r) => {
+      if (!Number.isFinite(r.loss)) {
+        throw new RunError(
+          `training diverged: the loss became ${r.loss} in epoch ${r.epoch}; try a lower --lr (now ${options.lr})`,
+        );
+      }
+      onEpoch(r);
+    });
+  } catch (error) {
+    if (!(error instanceof BackendError) || !/out of memory/.test(error.message)) throw error;
+    throw new RunError(
+      `${error.message}; lower --hidden (now ${options.hidden}) or --points (now ${options.points})`,
+    );
+  }
 }
 
 /** `minitorch train`: train, log every 10 epochs, and end with a summary (or JSON) line. */
@@ -110,7 +142,7 @@ export async function trainCommand(args: string[], io: CliIO): Promise<number> {
   io.stdout(
     `Training ${what} (hidden ${options.hidden}) on ${options.dataset} (${options.points} points), lr ${options.lr}, ${options.epochs} epochs, seed ${options.seed}\n`,
   );
-  const result = trainers[model](options, (r) => {
+  const result = await train(model, options, (r) => {
     const log = r.epoch % 10 === 0 || r.epoch === options.epochs;
     if (io.isTTY) {
       // Keep the bar on the last line: clear it, print any log line, redraw it.
@@ -121,6 +153,9 @@ export async function trainCommand(args: string[], io: CliIO): Promise<number> {
     } else if (log) {
       io.stdout(`${formatEpoch(r, options.epochs)}\n`);
     }
+  }).catch((error: unknown) => {
+    if (io.isTTY) io.stderr(CLEAR_LINE); // the message replaces the progress bar
+    throw error;
   });
   const msPerEpoch = (result.seconds * 1000) / result.epoch;
   io.stdout(

@@ -6,6 +6,13 @@
 import type { BackendName } from "../backend/backend.js";
 import { checkBackendName } from "../backend/registry.js";
 import { DataError } from "../errors.js";
+import {
+  checkedWhereUsed,
+  checkOptions,
+  isBoolean,
+  isFunction,
+  type OptionChecks,
+} from "../options.js";
 import { Random } from "../random.js";
 import { getBackend } from "../tensor/default_backend.js";
 import { Tensor } from "../tensor/tensor.js";
@@ -30,6 +37,16 @@ export interface DataLoaderOptions {
    */
   transform?: BatchTransform;
 }
+
+/** batchSize, seed and backend are checked in the constructor, with what they must be. */
+const loaderChecks: OptionChecks<DataLoaderOptions> = {
+  batchSize: checkedWhereUsed,
+  shuffle: isBoolean,
+  seed: checkedWhereUsed,
+  dropLast: isBoolean,
+  backend: checkedWhereUsed,
+  transform: isFunction,
+};
 
 /** Where a batch is, for a `transform`. */
 export interface BatchInfo {
@@ -89,7 +106,14 @@ export class DataLoader implements Iterable<Batch> {
 
   /** A loader over `dataset`; DataError for a batchSize that is not a positive integer. */
   constructor(dataset: ImageDataset, options: DataLoaderOptions) {
-    const { batchSize, shuffle = false, seed = 0, dropLast = false, backend, transform } = options;
+    const {
+      batchSize,
+      shuffle = false,
+      seed = 0,
+      dropLast = false,
+      backend,
+      transform,
+    } = checkOptions("DataLoader", options, loaderChecks);
     if (typeof batchSize !== "number" || !Number.isInteger(batchSize) || batchSize < 1) {
       throw new DataError(
         `DataLoader: batchSize must be a positive integer, got ${String(batchSize)}`,

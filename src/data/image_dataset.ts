@@ -3,6 +3,13 @@
  * one Uint8Array of labels — so a batch is a few `subarray` copies, never per-pixel objects.
  */
 import { DataError } from "../errors.js";
+import {
+  checkedWhereUsed,
+  checkOptions,
+  instanceOf,
+  isString,
+  type OptionChecks,
+} from "../options.js";
 
 /** What `new ImageDataset(...)` takes: the arrays (kept, not copied) and their geometry. */
 export interface ImageDatasetInit {
@@ -17,6 +24,16 @@ export interface ImageDatasetInit {
   /** Shown in messages and logs, e.g. "mnist/train". */
   name: string;
 }
+
+/** The sizes are checked in the constructor, against each other and the arrays' lengths. */
+const initChecks: OptionChecks<ImageDatasetInit> = {
+  images: instanceOf(Float32Array, "a Float32Array"),
+  labels: instanceOf(Uint8Array, "a Uint8Array"),
+  rows: checkedWhereUsed,
+  cols: checkedWhereUsed,
+  classes: checkedWhereUsed,
+  name: isString,
+};
 
 function checkSize(name: string, what: string, n: number): void {
   if (!Number.isInteger(n) || n < 1) {
@@ -46,7 +63,7 @@ export class ImageDataset {
 
   /** Wraps the arrays (no copy) after checking they agree with each other. */
   constructor(init: ImageDatasetInit) {
-    const { images, labels, rows, cols, name } = init;
+    const { images, labels, rows, cols, name } = checkOptions("ImageDataset", init, initChecks);
     const classes = init.classes ?? 10;
     checkSize(name, "rows", rows);
     checkSize(name, "cols", cols);

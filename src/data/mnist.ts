@@ -16,6 +16,7 @@
  * train, and finally shuffles the train list and then the test list, so neither is sorted by class.
  */
 import { DataError } from "../errors.js";
+import { checkOptions, isBoolean, isString, type OptionChecks } from "../options.js";
 import { Random } from "../random.js";
 import { nodeModule } from "./idx_files.js";
 import { ImageDataset } from "./image_dataset.js";
@@ -53,6 +54,8 @@ export interface LoadMnistOptions {
   /** Reuse (and keep) the process-wide parsed copy; default true. */
   cache?: boolean;
 }
+
+const mnistChecks: OptionChecks<LoadMnistOptions> = { packageDir: isString, cache: isBoolean };
 
 const cache = new Map<string, Promise<MnistSplits>>();
 
@@ -180,6 +183,7 @@ export function loadMnist(options: LoadMnistOptions = {}): Promise<MnistSplits> 
   let path: Path;
   let dir: string;
   try {
+    checkOptions("loadMnist", options, mnistChecks);
     fs = nodeModule<Fs>("node:fs", "loadMnist");
     path = nodeModule<Path>("node:path", "loadMnist");
     dir = path.resolve(options.packageDir ?? packageFolder(path));

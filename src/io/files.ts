@@ -8,6 +8,7 @@ import type * as FsPromises from "node:fs/promises";
 import type { BackendName } from "../backend/backend.js";
 import { loadBackend } from "../backend/registry.js";
 import { DataError } from "../errors.js";
+import { checkedWhereUsed, checkOptions, type OptionChecks } from "../options.js";
 import { builtin, nodeProcess } from "../platform.js";
 import type { Tensor } from "../tensor/tensor.js";
 import {
@@ -31,6 +32,10 @@ export interface LoadOptions {
   /** Backend of the loaded tensors (default: the current default backend). */
   backend?: BackendName;
 }
+
+/** Both are checked where they are used: the metadata's values, the backend's name. */
+const saveChecks: OptionChecks<SaveOptions> = { metadata: checkedWhereUsed };
+const loadChecks: OptionChecks<LoadOptions> = { backend: checkedWhereUsed };
 
 /** Node's promise-based fs, or a DataError saying what to use instead in a browser. */
 function fileSystem(op: string): typeof FsPromises {
@@ -56,27 +61,80 @@ function directoryOf(path: string): string {
   return cut < 0 ? "." : path.slice(0, cut) || "/";
 }
 
+/** Why a file-system call failed, in words, from its error code. */
+function reasonOf(
+  code: string | undefined,
+  error: unknown,
+  writing: boolean,
+  path: string,
+): string {
+  switch (code) {
+    case "ENOENT":
+      return writing ? `the directory ${directoryOf(path)} does not exist` : "no such file";
+    case "ENOTDIR":
+      return "a part of the path is not a directory";
+    case "EISDIR":
+      return "it is a directory";
+    case "EACCES":
+    case "EPERM":
+      return "permission denied";
+    case "ENOSPC":
+      return "no space left on the device";
+    case "EDQUOT":
+      return "the disk quota is used up";
+    case "EROFS":
+      return "the file system is read-only";
+    default:
+      return error instanceof Error ? error.message : String(error);
+  }
+}
+
 /** A file-system failure as a DataError naming the operation, the path and the cause. */
-function fileError(op: string, path: string, error: unknown): DataError {
+function fileError(op: string, path: string, error: unknown, writing = op === "save"): DataError {
   if (error instanceof DataError) return error;
-  const code = errorCode(error);
-  const reason =
-    code === "ENOENT" && op === "save"
-      ? `the directory ${directoryOf(path)} does not exist`
-      : code === "ENOENT"
-        ? "no such file"
-        : code === "ENOTDIR"
-          ? "a part of the path is not a directory"
-          : code === "EISDIR"
-            ? "it is a directory"
-            : code === "EACCES" || code === "EPERM"
-              ? "permission denied"
-              : error instanceof Error
-                ? error.message
-                : String(error);
-  return new DataError(
-    `mt.io.${op}: cannot ${op === "save" ? "write" : "read"} ${path}: ${reason}`,
-  );
+  const reason = reasonOf(errorCode(error), error, writing, path);
+  return new DataError(`mt.io.${op}: cannot ${writing ? "write" : "read"} ${path}: ${reason}`);
+}
+
+/**
+ * The name of a temporary file that becomes `path` once it is complete: `path.tmp-<pid>-<random>`.
+ * The pid lets a later run tell a leftover of a killed writer (its pid no longer running) from a
+ * write in progress.
+ */
+export function temporaryPath(path: string): string {
+  const pid = nodeProcess()?.pid ?? 0;
+  return `${path}.tmp-${pid}-${Math.random().toString(36).slice(2, 10)}`;
+}
+
+/** Matches a name made by `temporaryPath`; group 1 is the writer's pid. */
+export const TEMPORARY_FILE = /\.tmp-(\d+)-[0-9a-z]+$/;
+
+/**
+ * Writes `data` to `path` atomically: to a temporary file first (see `temporaryPath`), flushed,
+ * then renamed over `path`, so a crash leaves the old file or the new one, never half of one.
+ * Failures are a DataError naming `op`, the path and the cause (ENOSPC: no space left, …).
+ */
+export async function writeFileAtomic(
+  path: string,
+  data: Uint8Array | string,
+  op = "writeFileAtomic",
+): Promise<void> {
+  const fs = fileSystem(op);
+  const tmp = temporaryPath(path);
+  try {
+    const handle = await fs.open(tmp, "wx");
+    try {
+      await handle.writeFile(data);
+      // Flushed before the rename: otherwise a power cut could leave a renamed but empty file.
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await fs.rename(tmp, path);
+  } catch (error) {
+    await fs.rm(tmp, { force: true }).catch(() => undefined);
+    throw fileError(op, path, error, true);
+  }
 }
 
 /**
@@ -89,26 +147,13 @@ function fileError(op: string, path: string, error: unknown): DataError {
 export async function save(
   stateDict: Record<string, unknown>,
   path: string,
-  { metadata }: SaveOptions = {},
+  options: SaveOptions = {},
 ): Promise<void> {
-  const fs = fileSystem("save");
+  const { metadata } = checkOptions("mt.io.save", options, saveChecks);
+  // In a browser: the DataError naming what to use instead, before the encoding work.
+  fileSystem("save");
   const bytes = await encodeSafetensors(stateDict, metadata);
-  const pid = nodeProcess()?.pid ?? 0;
-  const tmp = `${path}.tmp-${pid}-${Math.random().toString(36).slice(2, 10)}`;
-  try {
-    const handle = await fs.open(tmp, "wx");
-    try {
-      await handle.writeFile(bytes);
-      // Flushed before the rename: otherwise a power cut could leave a renamed but empty file.
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await fs.rename(tmp, path);
-  } catch (error) {
-    await fs.rm(tmp, { force: true }).catch(() => undefined);
-    throw fileError("save", path, error);
-  }
+  await writeFileAtomic(path, bytes, "save");
 }
 
 /**
@@ -118,8 +163,9 @@ export async function save(
  */
 export async function readSafetensors(
   path: string,
-  { backend }: LoadOptions = {},
+  options: LoadOptions = {},
 ): Promise<DecodedSafetensors> {
+  const { backend } = checkOptions("mt.io.readSafetensors", options, loadChecks);
   const fs = fileSystem("load");
   let bytes: Uint8Array;
   try {
@@ -145,5 +191,6 @@ export async function load(
   path: string,
   options: LoadOptions = {},
 ): Promise<Record<string, Tensor>> {
+  checkOptions("mt.io.load", options, loadChecks);
   return (await readSafetensors(path, options)).tensors;
 }

@@ -8,6 +8,7 @@
 
 import type { BackendName, DType, HostArray } from "../backend/backend.js";
 import { DataError } from "../errors.js";
+import { checkedWhereUsed, checkOptions, type OptionChecks } from "../options.js";
 import { getBackend } from "../tensor/default_backend.js";
 import { Tensor } from "../tensor/tensor.js";
 
@@ -25,6 +26,9 @@ export interface DecodeOptions {
   /** Backend of the created tensors (default: the current default backend). */
   backend?: BackendName;
 }
+
+/** The backend's name is checked where the tensors are made. */
+const decodeChecks: OptionChecks<DecodeOptions> = { backend: checkedWhereUsed };
 
 /** The largest header accepted, as in the reference implementation (a guard against huge allocations). */
 export const MAX_HEADER_BYTES = 100_000_000;
@@ -163,8 +167,15 @@ function littleEndianBytes(values: HostArray, dtype: DType): Uint8Array {
 export function decodeSafetensors(
   bytes: Uint8Array,
   file = "<bytes>",
-  { backend }: DecodeOptions = {},
+  options: DecodeOptions = {},
 ): DecodedSafetensors {
+  const { backend } = checkOptions("mt.io.decodeSafetensors", options, decodeChecks);
+  // Options passed second (`decodeSafetensors(bytes, {backend})`) would otherwise be the file name.
+  if (typeof file !== "string") {
+    throw new DataError(
+      `mt.io.decodeSafetensors: file must be a string naming the bytes, got ${describeValue(file)}; options come third: decodeSafetensors(bytes, "<bytes>", {backend})`,
+    );
+  }
   const fail = (problem: string): never => {
     throw new DataError(`${file}: not a valid safetensors file: ${problem}`);
   };

@@ -2,7 +2,14 @@ import { Conv2d } from "../nn/conv.js";
 import { maxpool2d } from "../nn/functional/pooling.js";
 import { Linear } from "../nn/linear.js";
 import { Module } from "../nn/module.js";
-import { defaultGenerator, type Random } from "../random.js";
+import {
+  checkedWhereUsed,
+  checkOptions,
+  instanceOf,
+  isPositiveInteger,
+  type OptionChecks,
+} from "../options.js";
+import { defaultGenerator, Random } from "../random.js";
 import type { Tensor } from "../tensor/tensor.js";
 
 /** Options of `LeNet`. */
@@ -22,6 +29,18 @@ export interface LeNetOptions {
   /** Generator for the initial weights (default: the global one, seeded by `manualSeed`). */
   rng?: Random;
 }
+
+/** The channels are checked by the convolutions that use them. */
+const leNetChecks: OptionChecks<LeNetOptions> = {
+  channels: checkedWhereUsed,
+  hidden: isPositiveInteger,
+  classes: isPositiveInteger,
+  normalize: (v) =>
+    Array.isArray(v) && v.length === 2 && v.every(Number.isFinite) && v[1] !== 0
+      ? null
+      : "must be a pair [mean, std] of finite numbers with std ≠ 0",
+  rng: instanceOf(Random, "a Random"),
+};
 
 /**
  * A LeNet-style convolutional network for 28×28 grey images, as the course's module 4 builds it:
@@ -44,6 +63,7 @@ export class LeNet extends Module {
 
   constructor(options: LeNetOptions = {}) {
     super();
+    checkOptions("LeNet", options, leNetChecks);
     const [c1, c2] = options.channels ?? [16, 32];
     const hidden = options.hidden ?? 128;
     const rng = options.rng ?? defaultGenerator();

@@ -1,7 +1,21 @@
 import { DataError } from "../errors.js";
-import { defaultGenerator, type Random } from "../random.js";
+import {
+  checkOptions,
+  instanceOf,
+  isBoolean,
+  notSupportedYet,
+  type OptionChecks,
+} from "../options.js";
+import { defaultGenerator, Random } from "../random.js";
 import type { Tensor } from "../tensor/tensor.js";
-import { type Conv1dOptions, type Conv2dOptions, conv1d, conv2d } from "./functional/conv.js";
+import {
+  type Conv1dOptions,
+  type Conv2dOptions,
+  conv1d,
+  conv1dChecks,
+  conv2d,
+  conv2dChecks,
+} from "./functional/conv.js";
 import { uniformParameter } from "./init.js";
 import { Module } from "./module.js";
 import type { Parameter } from "./parameter.js";
@@ -12,6 +26,8 @@ export interface Conv2dLayerOptions extends Conv2dOptions {
   bias?: boolean;
   /** Generator for the initial weights (default: the global one, seeded by `manualSeed`). */
   rng?: Random;
+  /** What pads the input: only "zeros", PyTorch's default, is supported yet. */
+  paddingMode?: "zeros";
 }
 
 /** Options of `Conv1d`: the window's stride and padding, plus how the parameters are made. */
@@ -20,7 +36,19 @@ export interface Conv1dLayerOptions extends Conv1dOptions {
   bias?: boolean;
   /** Generator for the initial weights (default: the global one, seeded by `manualSeed`). */
   rng?: Random;
+  /** What pads the input: only "zeros", PyTorch's default, is supported yet. */
+  paddingMode?: "zeros";
 }
+
+/** What the layers add to their function's options: how the parameters are made. */
+const layerChecks: OptionChecks<Omit<Conv2dLayerOptions, keyof Conv2dOptions>> = {
+  bias: isBoolean,
+  rng: instanceOf(Random, "a Random"),
+  paddingMode: notSupportedYet("zeros"),
+};
+
+const conv2dLayerChecks: OptionChecks<Conv2dLayerOptions> = { ...conv2dChecks, ...layerChecks };
+const conv1dLayerChecks: OptionChecks<Conv1dLayerOptions> = { ...conv1dChecks, ...layerChecks };
 
 /** A positive integer size argument, or a DataError naming it. */
 function checkSize(layer: string, name: string, value: number): number {
@@ -48,7 +76,7 @@ function convParameters(
 }
 
 /**
- * A 2-D convolution layer, as PyTorch's `nn.Conv2d` (without groups or dilation): `weight`
+ * A 2-D convolution layer, as PyTorch's `nn.Conv2d` (groups and dilation only 1 yet): `weight`
  * [out, in, kh, kw], `bias` [out]; `forward` maps [N, in, H, W] to [N, out, OH, OW].
  */
 export class Conv2d extends Module {
@@ -67,6 +95,7 @@ export class Conv2d extends Module {
     options: Conv2dLayerOptions = {},
   ) {
     super();
+    checkOptions("Conv2d", options, conv2dLayerChecks);
     this.inChannels = checkSize("Conv2d", "inChannels", inChannels);
     this.outChannels = checkSize("Conv2d", "outChannels", outChannels);
     const [kh, kw] = typeof kernelSize === "number" ? [kernelSize, kernelSize] : kernelSize;
@@ -95,7 +124,7 @@ export class Conv2d extends Module {
 }
 
 /**
- * A 1-D convolution layer, as PyTorch's `nn.Conv1d` (without groups or dilation): `weight`
+ * A 1-D convolution layer, as PyTorch's `nn.Conv1d` (groups and dilation only 1 yet): `weight`
  * [out, in, k], `bias` [out]; `forward` maps [N, in, L] to [N, out, OL].
  */
 export class Conv1d extends Module {
@@ -114,6 +143,7 @@ export class Conv1d extends Module {
     options: Conv1dLayerOptions = {},
   ) {
     super();
+    checkOptions("Conv1d", options, conv1dLayerChecks);
     this.inChannels = checkSize("Conv1d", "inChannels", inChannels);
     this.outChannels = checkSize("Conv1d", "outChannels", outChannels);
     this.kernelSize = checkSize("Conv1d", "kernelSize", kernelSize);

@@ -1,9 +1,21 @@
 import { ShapeError } from "../errors.js";
+import { checkOptions } from "../options.js";
 import type { Random } from "../random.js";
 import { formatShape, normalizeDim } from "../strided/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
-import { checkDropProbability, dropout } from "./functional/dropout.js";
+import {
+  checkDropProbability,
+  type DropoutOptions,
+  dropout,
+  dropoutChecks,
+} from "./functional/dropout.js";
 import { avgpool2d, type KernelSize, maxpool2d } from "./functional/pooling.js";
+import {
+  type AvgPool2dOptions,
+  avgPool2dChecks,
+  type MaxPool2dOptions,
+  maxPool2dChecks,
+} from "./functional/pooling_options.js";
 import { Module } from "./module.js";
 
 /** max(x, 0) elementwise, as a Module (`torch.nn.ReLU`). */
@@ -64,25 +76,38 @@ abstract class Pool2d extends Module {
 
 /** 2-D max pooling over non-overlapping windows (stride = kernel), as a Module; see `maxpool2d`. */
 export class MaxPool2d extends Pool2d {
+  readonly options: Readonly<MaxPool2dOptions>;
+
+  constructor(kernelSize: KernelSize, options: MaxPool2dOptions = {}) {
+    super(kernelSize);
+    // Checked here, so a bad option fails where the layer is built, not at its first forward.
+    this.options = { ...checkOptions("MaxPool2d", options, maxPool2dChecks(kernelSize)) };
+  }
+
   /** x [N, C, H, W] → [N, C, H/kh, W/kw]. */
   forward(x: Tensor): Tensor {
-    return maxpool2d(x, this.kernelSize);
+    return maxpool2d(x, this.kernelSize, this.options);
   }
 }
 
 /** 2-D average pooling over non-overlapping windows (stride = kernel), as a Module; see `avgpool2d`. */
 export class AvgPool2d extends Pool2d {
+  readonly options: Readonly<AvgPool2dOptions>;
+
+  constructor(kernelSize: KernelSize, options: AvgPool2dOptions = {}) {
+    super(kernelSize);
+    // Checked here, so a bad option fails where the layer is built, not at its first forward.
+    this.options = { ...checkOptions("AvgPool2d", options, avgPool2dChecks(kernelSize)) };
+  }
+
   /** x [N, C, H, W] → [N, C, H/kh, W/kw]. */
   forward(x: Tensor): Tensor {
-    return avgpool2d(x, this.kernelSize);
+    return avgpool2d(x, this.kernelSize, this.options);
   }
 }
 
-/** Options of `Dropout`. */
-export interface DropoutLayerOptions {
-  /** Generator of the masks (default: the global one at each call, seeded by `manualSeed`). */
-  rng?: Random;
-}
+/** Options of `Dropout`: those of `dropout` (`rng` is used at each call, default the global one). */
+export type DropoutLayerOptions = DropoutOptions;
 
 /**
  * Inverted dropout as a Module (`torch.nn.Dropout`): in training mode (`train()`, the default)
@@ -95,6 +120,7 @@ export class Dropout extends Module {
 
   constructor(p = 0.5, options: DropoutLayerOptions = {}) {
     super();
+    checkOptions("Dropout", options, dropoutChecks);
     checkDropProbability("Dropout", p);
     this.p = p;
     this.#rng = options.rng;

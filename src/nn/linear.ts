@@ -1,4 +1,5 @@
-import { defaultGenerator, type Random } from "../random.js";
+import { checkOptions, instanceOf, isBoolean, type OptionChecks } from "../options.js";
+import { defaultGenerator, Random } from "../random.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { linear } from "./functional/linear.js";
 import { uniformParameter } from "./init.js";
@@ -13,6 +14,11 @@ export interface LinearOptions {
   rng?: Random;
 }
 
+const linearChecks: OptionChecks<LinearOptions> = {
+  bias: isBoolean,
+  rng: instanceOf(Random, "a Random"),
+};
+
 /**
  * y = x Wᵀ + b, as PyTorch's `nn.Linear`: `weight` has shape [out, in], `bias` [out], both
  * initialised uniformly in [−1/√in, 1/√in) (PyTorch's default), and x may have any leading
@@ -26,6 +32,7 @@ export class Linear extends Module {
 
   constructor(inFeatures: number, outFeatures: number, options: LinearOptions = {}) {
     super();
+    checkOptions("Linear", options, linearChecks);
     const rng = options.rng ?? defaultGenerator();
     this.inFeatures = inFeatures;
     this.outFeatures = outFeatures;

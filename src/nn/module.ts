@@ -11,6 +11,7 @@
  */
 
 import { BackendError, DataError, ShapeError } from "../errors.js";
+import { checkOptions, isBoolean, notSupportedYet, type OptionChecks } from "../options.js";
 import { Scalar } from "../scalar/scalar.js";
 import { formatShape } from "../strided/shape.js";
 import { copyOp } from "../tensor/history_free_ops.js";
@@ -21,7 +22,14 @@ import { Parameter, shapeOf } from "./parameter.js";
 export interface LoadStateDictOptions {
   /** Reject missing and unexpected keys (default `true`); shape mismatches are always rejected. */
   strict?: boolean;
+  /** Adopt the given tensors instead of copying into the parameters: not supported yet (only false). */
+  assign?: false;
 }
+
+const loadStateDictChecks: OptionChecks<LoadStateDictOptions> = {
+  strict: isBoolean,
+  assign: notSupportedYet(false),
+};
 
 /** What `Module.loadStateDict` found: keys the module wanted but did not get, and keys it ignored. */
 export interface LoadStateDictResult {
@@ -203,8 +211,10 @@ export class Module {
    */
   loadStateDict(
     stateDict: Record<string, unknown>,
-    { strict = true }: LoadStateDictOptions = {},
+    options: LoadStateDictOptions = {},
   ): LoadStateDictResult {
+    checkOptions("loadStateDict", options, loadStateDictChecks);
+    const strict = options.strict ?? true;
     const parameters = this.namedParameters();
     const buffers = this.#bufferSlots();
     const expected = new Set<string>([

@@ -1,5 +1,6 @@
 import { DataError } from "../errors.js";
 import type { Parameter } from "../nn/parameter.js";
+import { checkedWhereUsed, checkOptions, notSupportedYet, type OptionChecks } from "../options.js";
 import { zipInto } from "../tensor/history_free_ops.js";
 import { Tensor } from "../tensor/tensor.js";
 import { decayedGradient, disposeAll, scratch, zipScalarInto } from "./inplace.js";
@@ -21,7 +22,21 @@ export interface AdamOptions {
   eps?: number;
   /** Weight decay λ ≥ 0: Adam adds λ·θ to the gradient (default 0); AdamW shrinks θ by η·λ (default 1e-2). */
   weightDecay?: number;
+  /** The AMSGrad variant (the running max of v): not supported yet (only false, PyTorch's default). */
+  amsgrad?: false;
+  /** Ascend the gradient instead: not supported yet (only false, PyTorch's default). */
+  maximize?: false;
 }
+
+/** The numbers are checked in the constructor, with the ranges they must be in. */
+const adamChecks: OptionChecks<AdamOptions> = {
+  lr: checkedWhereUsed,
+  betas: checkedWhereUsed,
+  eps: checkedWhereUsed,
+  weightDecay: checkedWhereUsed,
+  amsgrad: notSupportedYet(false),
+  maximize: notSupportedYet(false),
+};
 
 /** Names of a parameter's state entries (PyTorch's). */
 const STEP = "step";
@@ -44,9 +59,10 @@ export class Adam extends Optimizer {
 
   constructor(parameters: readonly Parameter[], options: AdamOptions = {}) {
     super(parameters, false);
+    const name = this.name;
+    checkOptions(name, options, adamChecks);
     const { lr = 1e-3, betas = [0.9, 0.999], eps = 1e-8 } = options;
     const weightDecay = options.weightDecay ?? this.defaultWeightDecay;
-    const name = this.name;
     requirePositive(name, "lr", lr);
     if (!Array.isArray(betas) || betas.length !== 2) {
       throw new DataError(`${name}: betas must be a pair [β1, β2], got ${String(betas)}`);

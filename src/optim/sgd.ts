@@ -1,5 +1,12 @@
 import { DataError } from "../errors.js";
 import type { Parameter } from "../nn/parameter.js";
+import {
+  checkedWhereUsed,
+  checkOptions,
+  isBoolean,
+  notSupportedYet,
+  type OptionChecks,
+} from "../options.js";
 import { Scalar } from "../scalar/scalar.js";
 import { copyOp, zipInto } from "../tensor/history_free_ops.js";
 import type { Tensor } from "../tensor/tensor.js";
@@ -24,7 +31,19 @@ export interface SGDOptions {
   weightDecay?: number;
   /** Nesterov momentum (default false): θ ← θ − η·(g + μ·v). Needs momentum > 0 and dampening 0. */
   nesterov?: boolean;
+  /** Ascend the gradient instead: not supported yet (only false, PyTorch's default). */
+  maximize?: false;
 }
+
+/** The numbers are checked in the constructor, with the ranges they must be in. */
+const sgdChecks: OptionChecks<SGDOptions> = {
+  lr: checkedWhereUsed,
+  momentum: checkedWhereUsed,
+  dampening: checkedWhereUsed,
+  weightDecay: checkedWhereUsed,
+  nesterov: isBoolean,
+  maximize: notSupportedYet(false),
+};
 
 /** The state entry holding a parameter's velocity (PyTorch's name). */
 const VELOCITY = "momentum_buffer";
@@ -50,7 +69,13 @@ export class SGD extends Optimizer {
 
   constructor(parameters: readonly Parameter[], options: SGDOptions) {
     super(parameters, true);
-    const { lr, momentum = 0, dampening = 0, weightDecay = 0, nesterov = false } = options;
+    const {
+      lr,
+      momentum = 0,
+      dampening = 0,
+      weightDecay = 0,
+      nesterov = false,
+    } = checkOptions("SGD", options, sgdChecks);
     requirePositive("SGD", "lr", lr);
     requireFraction("SGD", "momentum", momentum);
     if (!(dampening >= 0 && dampening <= 1)) {

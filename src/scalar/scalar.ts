@@ -9,6 +9,13 @@ import {
 } from "../autodiff/variable.js";
 import { AutogradError, DTypeError } from "../errors.js";
 import { formatNumber } from "../format_number.js";
+import {
+  checkedWhereUsed,
+  checkOptions,
+  isBoolean,
+  isString,
+  type OptionChecks,
+} from "../options.js";
 import { Add, EQ, Exp, Inv, Log, LT, Mul, Neg, Pow, ReLU, Sigmoid } from "./scalar_functions.js";
 
 /** An operand of a Scalar op: another Scalar or a plain number (a constant). */
@@ -24,18 +31,35 @@ export interface ScalarOptions {
   history?: History | null;
 }
 
+/** `history` is internal (set by `Function.apply`), so it is not checked. */
+const scalarChecks: OptionChecks<ScalarOptions> = {
+  requiresGrad: isBoolean,
+  name: isString,
+  history: checkedWhereUsed,
+};
+
+/**
+ * Marks the options the ops below build themselves, which skip `checkOptions`: checking an
+ * object per op result made Scalar arithmetic over half again as slow. Not exported, so a
+ * caller's options are always checked.
+ */
+const BUILT_HERE: unique symbol = Symbol("options built by Scalar ops");
+
+/** The options the constructor takes: a caller's, or the ones the ops build. */
+type ConstructorOptions = ScalarOptions & { readonly [BUILT_HERE]?: true };
+
 /** How Function.apply builds Scalars: numbers in, numbers out. */
 const scalarKind: VariableKind = {
   lift(x: ScalarLike): Scalar {
     return x instanceof Scalar
       ? x
-      : new Scalar(checkNumber("Scalar op", x), { requiresGrad: false });
+      : new Scalar(checkNumber("Scalar op", x), { requiresGrad: false, [BUILT_HERE]: true });
   },
   unwrap(v: Scalar): number {
     return v.data;
   },
   wrap(raw: number, history: History | null): Scalar {
-    return new Scalar(raw, { history, requiresGrad: history !== null });
+    return new Scalar(raw, { history, requiresGrad: history !== null, [BUILT_HERE]: true });
   },
   fitDerivative(_input: Scalar, d: number): number {
     return d;
@@ -74,7 +98,8 @@ export class Scalar implements Variable<number> {
   /** A label for graphs and messages, when given. */
   readonly name: string | undefined;
 
-  constructor(value: number, options: ScalarOptions = {}) {
+  constructor(value: number, options: ConstructorOptions = {}) {
+    if (options?.[BUILT_HERE] !== true) checkOptions("Scalar", options, scalarChecks);
     this.data = checkNumber("Scalar", value);
     this.history = options.history ?? null;
     this.name = options.name;
@@ -101,14 +126,19 @@ export class Scalar implements Variable<number> {
     this.derivative = null;
   }
 
-  /** Backpropagate from this value, seeding d(this)/d(this) = `dOut` (default 1). */
-  backward(dOut = 1): void {
+  /**
+   * Backpropagate from this value, seeding d(this)/d(this) = `dOut` (default 1). The graph is
+   * released as it goes (PyTorch's default); `{retainGraph: true}` keeps it for another backward
+   * or for drawing it afterwards.
+   */
+  backward(dOut = 1, options: { retainGraph?: boolean } = {}): void {
     if (!this.requiresGrad) {
       throw new AutogradError(
         "backward: this Scalar does not require a gradient (it was computed from constants only)",
       );
     }
-    backpropagate(this, dOut);
+    const { retainGraph = false } = checkOptions("backward", options, { retainGraph: isBoolean });
+    backpropagate(this, dOut, retainGraph);
   }
 
   /** this + b */

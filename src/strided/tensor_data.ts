@@ -23,6 +23,11 @@ export interface Layout {
 /** A layout over a backend buffer `B` (a typed array on CPU backends, a GPU buffer later). */
 export interface View<B = unknown> extends Layout {
   readonly buffer: B;
+  /**
+   * What keeps `buffer` allocated while the view is in use (the tensor layer's storage): code that
+   * holds only a view, its tensor gone, must not see the buffer freed under it by the collector.
+   */
+  readonly owner?: object;
 }
 
 /** The contiguous row-major layout of `shape` at offset 0. */

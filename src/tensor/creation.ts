@@ -1,5 +1,12 @@
 import type { BackendName, DType } from "../backend/backend.js";
-import { DTypeError, ShapeError } from "../errors.js";
+import { DataError, DTypeError, ShapeError } from "../errors.js";
+import {
+  checkedWhereUsed,
+  checkOptions,
+  describeValue,
+  isBoolean,
+  type OptionChecks,
+} from "../options.js";
 import { defaultGenerator, Random } from "../random.js";
 import { checkShape, formatShape, shapeSize } from "../strided/shape.js";
 import { getBackend } from "./default_backend.js";
@@ -21,13 +28,25 @@ export interface RandomOptions extends TensorOptions {
   seed?: number;
 }
 
+/** The dtype and backend are checked where the storage is made, the seed by `Random`. */
+const tensorChecks: OptionChecks<TensorOptions> = {
+  dtype: checkedWhereUsed,
+  requiresGrad: isBoolean,
+  backend: checkedWhereUsed,
+};
+const randomChecks: OptionChecks<RandomOptions> = { ...tensorChecks, seed: checkedWhereUsed };
+
 /** Arguments `zeros(2, 3)`, `zeros([2, 3])`, `zeros([2, 3], {dtype})` or `zeros(2, 3, {dtype})`. */
 export type CreationArgs<O> = (number | readonly number[] | O)[];
 
-function splitArgs<O extends object>(op: string, args: CreationArgs<O>): [number[], O] {
+function splitArgs<O extends object>(
+  op: string,
+  args: CreationArgs<O>,
+  checks: OptionChecks<O>,
+): [number[], O] {
   const last = args[args.length - 1];
   const hasOptions = typeof last === "object" && last !== null && !Array.isArray(last);
-  const options = (hasOptions ? last : {}) as O;
+  const options = checkOptions(op, (hasOptions ? last : {}) as O, checks);
   const dims = hasOptions ? args.slice(0, -1) : args;
   const shape = dims.length === 1 && Array.isArray(dims[0]) ? [...dims[0]] : dims;
   return [checkShape(shape, op), options];
@@ -67,6 +86,7 @@ function nestedShape(data: Nested, path: string): number[] {
 
 /** A tensor from a number or nested arrays of numbers: `tensor([[1, 2], [3, 4]])`. */
 export function tensor(data: Nested | ArrayLike<number>, options: TensorOptions = {}): Tensor {
+  checkOptions("tensor", options, tensorChecks);
   if (ArrayBuffer.isView(data))
     return make(data as ArrayLike<number>, [(data as ArrayLike<number>).length], options);
   const nested = data as Nested;
@@ -80,19 +100,20 @@ export function tensor(data: Nested | ArrayLike<number>, options: TensorOptions 
 
 /** A tensor of `shape` filled with `value`. */
 export function full(shape: readonly number[], value: number, options: TensorOptions = {}): Tensor {
+  checkOptions("full", options, tensorChecks);
   const dims = checkShape(shape, "full");
   return make(new Array<number>(shapeSize(dims)).fill(value), dims, options);
 }
 
 /** Zeros: `zeros(2, 3)` or `zeros([2, 3], {dtype: "float64"})`. */
 export function zeros(...args: CreationArgs<TensorOptions>): Tensor {
-  const [shape, options] = splitArgs("zeros", args);
+  const [shape, options] = splitArgs("zeros", args, tensorChecks);
   return full(shape, 0, options);
 }
 
 /** Ones: `ones(2, 3)` or `ones([2, 3])`. */
 export function ones(...args: CreationArgs<TensorOptions>): Tensor {
-  const [shape, options] = splitArgs("ones", args);
+  const [shape, options] = splitArgs("ones", args, tensorChecks);
   return full(shape, 1, options);
 }
 
@@ -101,7 +122,7 @@ function sample(
   args: CreationArgs<RandomOptions>,
   draw: (rng: Random) => number,
 ): Tensor {
-  const [shape, options] = splitArgs(op, args);
+  const [shape, options] = splitArgs(op, args, randomChecks);
   const rng = options.seed === undefined ? defaultGenerator() : new Random(options.seed);
   const values = Array.from({ length: shapeSize(shape) }, () => draw(rng));
   return make(values, shape, options);
@@ -133,6 +154,15 @@ export function arange(
       : typeof stepOrOptions === "object"
         ? stepOrOptions
         : maybeOptions;
+  checkOptions("arange", options, tensorChecks);
+  // A string or boolean among the numbers would otherwise be dropped without a word.
+  for (const arg of [endOrOptions, stepOrOptions]) {
+    if (arg !== undefined && typeof arg !== "number" && typeof arg !== "object") {
+      throw new DataError(
+        `arange: expected numbers then an options object, got ${describeValue(arg)}`,
+      );
+    }
+  }
   if (step === 0 || !Number.isFinite(start) || !Number.isFinite(end) || !Number.isFinite(step)) {
     throw new ShapeError(
       `arange: needs finite start, end and a non-zero step, got (${start}, ${end}, ${step})`,

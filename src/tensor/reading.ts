@@ -21,9 +21,11 @@ function packed(t: Tensor): Tensor {
 
 /** `t`'s values in row-major logical order (views included), on every backend. */
 export async function readAsync(t: Tensor): Promise<HostArray> {
+  t.storage.assertAlive("data");
   const source = packed(t);
   const all = await source.backendImpl.download(source.storage.buffer);
-  return all.length === t.size ? all : all.slice(0, t.size);
+  // `source` is read after the await so that it (and its buffer) stays alive while the read runs.
+  return all.length === source.size ? all : all.slice(0, source.size);
 }
 
 /** `t`'s values in row-major logical order, now; `op` names the caller in the error a GPU gives. */
@@ -33,6 +35,7 @@ export function readSync(t: Tensor, op: string): HostArray {
       `${op}: the ${t.backend} backend reads asynchronously; use await t.data() instead`,
     );
   }
+  t.storage.assertAlive(op);
   const source = packed(t);
   return source.backendImpl.downloadSync(source.storage.buffer);
 }

@@ -48,8 +48,10 @@ export function mean(t: Tensor, dim: number | undefined, keepdim: boolean): Tens
 
 /**
  * Index of the (first) max along `dim`, or into the flattened tensor when `dim` is omitted, as a
- * tensor of `t`'s dtype. Not differentiable: computed without history, from a max, a mask and a
- * min — the position where the max is, and n (past the end) elsewhere; the min is the first max.
+ * tensor of `t`'s dtype; as in PyTorch, NaN counts as larger than everything, so a slice holding
+ * NaN gives its first NaN. Not differentiable: computed without history, from a max (NaN where
+ * the slice holds one), a mask of where it is (`eqNan`: NaN matches NaN) and a min — the position
+ * where the max is, and n (past the end) elsewhere; the min is the first max.
  */
 export function argmax(t: Tensor, dim: number | undefined, keepdim: boolean): Tensor {
   return noGrad(() => {
@@ -60,7 +62,7 @@ export function argmax(t: Tensor, dim: number | undefined, keepdim: boolean): Te
     const d = normalizeDim(dim, t.ndim, "argmax");
     if (t.ndim === 0) return t.zerosLike();
     const n = t.shape[d];
-    const isMax = zipOp("eq", t, reduceOp("max", t, d));
+    const isMax = zipOp("eqNan", t, reduceOp("max", t, d));
     const positions = Array.from({ length: n }, (_, i) => i);
     const index = Tensor.fromValues(
       positions,

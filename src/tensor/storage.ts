@@ -1,43 +1,15 @@
 import type { Backend, DType } from "../backend/backend.js";
 import { BackendError, DTypeError } from "../errors.js";
+import { type Allocation, allocated, release } from "./allocations.js";
 
 /** Bytes per element of each dtype. */
 export const bytesPerElement: Record<DType, number> = { float32: 4, float64: 8 };
 
-const live = { buffers: 0, bytes: 0 };
-
-/** Live backend buffers and their bytes, over all backends (`mt.memory()`). */
-export function memory(): { buffers: number; bytes: number } {
-  return { ...live };
-}
-
-/** What freeing a buffer needs; kept apart from `Storage` so the finalizer does not keep it alive. */
-interface Allocation {
-  readonly backend: Backend;
-  readonly buffer: unknown;
-  readonly bytes: number;
-  freed: boolean;
-}
-
-function free(allocation: Allocation): void {
-  if (allocation.freed) return;
-  allocation.freed = true;
-  allocation.backend.free(allocation.buffer);
-  live.buffers -= 1;
-  live.bytes -= allocation.bytes;
-}
-
 /**
- * The safety net under `dispose()`: a storage that becomes unreachable (every tensor viewing it
- * was garbage-collected) frees its buffer. Registered once per buffer, not per tensor view.
- * Finalizers run between tasks, so a long synchronous loop should use `tidy` instead.
- */
-const unreachable = new FinalizationRegistry<Allocation>(free);
-
-/**
- * One backend buffer, shared by every tensor that views it. Reference-counted: each Tensor
- * holding it counts once, and `release` by the last one frees the buffer at once; tensors that
- * are never disposed leave it to the garbage collector.
+ * One backend buffer, shared by every tensor that views it (views count once: the buffer is one
+ * allocation). Reference-counted: each Tensor holding it counts once, and `release` by the last
+ * one frees the buffer at once; a storage that becomes unreachable without that is freed by the
+ * collector in allocations.ts, driven by the backends' memory pressure.
  */
 export class Storage {
   readonly backend: Backend;
@@ -47,6 +19,7 @@ export class Storage {
   readonly size: number;
   readonly #allocation: Allocation;
   #refs = 0;
+  #releasedBy: Release | null = null;
 
   constructor(backend: Backend, dtype: DType, size: number, values?: ArrayLike<number>) {
     if (!backend.dtypes.includes(dtype)) {
@@ -60,9 +33,7 @@ export class Storage {
     this.buffer = backend.allocate(size, dtype);
     const bytes = size * bytesPerElement[dtype];
     this.#allocation = { backend, buffer: this.buffer, bytes, freed: false };
-    live.buffers += 1;
-    live.bytes += bytes;
-    unreachable.register(this, this.#allocation, this);
+    allocated(this, this.#allocation);
     if (values !== undefined) backend.upload(this.buffer, values);
   }
 
@@ -71,19 +42,39 @@ export class Storage {
     return this.#allocation.freed;
   }
 
+  /** Throw the error that says who released the buffer and how to keep it, if it is freed. */
+  assertAlive(op: string): void {
+    if (this.freed)
+      throw new BackendError(`${op}: ${releaseAdvice[this.#releasedBy ?? "dispose"]}`);
+  }
+
   /** One more tensor holds this storage. */
   retain(): void {
-    if (this.freed) throw new BackendError("this tensor's storage was disposed");
+    this.assertAlive("a view of this tensor");
     this.#refs += 1;
   }
 
-  /** One tensor lets go; the last one frees the buffer. */
-  release(): void {
+  /** One tensor lets go (`by` says how); the last one frees the buffer. */
+  release(by: Release): void {
     if (this.freed) return;
     this.#refs -= 1;
     if (this.#refs === 0) {
-      unreachable.unregister(this);
-      free(this.#allocation);
+      this.#releasedBy = by;
+      release(this.#allocation);
     }
   }
 }
+
+/** The ways a tensor's memory is released on purpose (the collector frees only what is unreachable). */
+export type Release = "dispose" | "tidy" | "forward" | "backward";
+
+/** What a program that used a released tensor is told: who released it, and how to keep it. */
+const releaseAdvice: Record<Release, string> = {
+  dispose:
+    "this tensor's memory was released by dispose(); do not use a tensor after disposing it (clone() it first to keep a copy)",
+  tidy: "this tensor's memory was released when the tidy() that created it ended; to keep it, return it from the tidy function (alone, or in an array or object) or pass it to mt.keep() inside it",
+  forward:
+    "this tensor's memory was released when the Function forward that made it returned: forward frees the tensors it makes but neither returns nor saves for backward; pass one to mt.keep() inside forward to keep it",
+  backward:
+    "this tensor's memory was released by backward(), which frees the derivatives it makes along the way; to keep an intermediate result's gradient, call retainGrad() on it before backward()",
+};

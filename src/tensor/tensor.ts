@@ -1,7 +1,7 @@
 import type { Drawable, History, NodeSummary, Variable } from "../autodiff/variable.js";
 import { nextVariableId } from "../autodiff/variable.js";
 import type { Backend, BackendName, DType, HostArray } from "../backend/backend.js";
-import { AutogradError, BackendError, ShapeError } from "../errors.js";
+import { AutogradError, ShapeError } from "../errors.js";
 import { formatShape, type Shape, shapeSize } from "../strided/shape.js";
 import {
   contiguousLayout,
@@ -29,11 +29,10 @@ import {
   Sub,
   unaryFunctions,
 } from "./functions.js";
-import { zipOp } from "./history_free_ops.js";
 import * as linalg from "./linalg.js";
 import * as reading from "./reading.js";
 import * as reductions from "./reductions.js";
-import { Storage } from "./storage.js";
+import { type Release, Storage } from "./storage.js";
 import { track } from "./tidy.js";
 import * as views from "./views.js";
 
@@ -165,8 +164,8 @@ export class Tensor implements Variable<Tensor>, Drawable {
   }
   /** Internal: the strided view a backend kernel reads or writes. */
   get strided(): View {
-    if (this.storage.freed) throw new BackendError("this tensor was disposed");
-    return { buffer: this.storage.buffer, ...this.layout };
+    this.storage.assertAlive("this tensor");
+    return { buffer: this.storage.buffer, ...this.layout, owner: this.storage };
   }
   /** How this tensor was computed, or null for leaves and constants. */
   get history(): History | null {
@@ -349,14 +348,19 @@ export class Tensor implements Variable<Tensor>, Drawable {
 
   /**
    * Backpropagate from this tensor. A one-element tensor seeds with 1; any other needs `grad`, a
-   * tensor of its shape (d(something)/d(this)).
+   * tensor of its shape (d(something)/d(this)). The graph is released as it goes (PyTorch's
+   * default): pass `{retainGraph: true}` — alone or after `grad` — to backpropagate through it again.
    */
-  backward(grad?: TensorLike): void {
-    autograd.backward(this, grad);
+  backward(grad?: TensorLike | autograd.BackwardOptions, options?: autograd.BackwardOptions): void {
+    if (typeof grad === "object" && grad !== null && !(grad instanceof Tensor)) {
+      autograd.backward(this, undefined, grad);
+    } else {
+      autograd.backward(this, grad, options);
+    }
   }
 
   accumulateDerivative(d: Tensor): void {
-    this.grad = this.grad === null ? d : zipOp("add", this.grad, d);
+    this.grad = autograd.accumulate(this, d);
   }
 
   /** Keep `grad` on this intermediate result after backward (leaves always keep it). */
@@ -398,11 +402,14 @@ export class Tensor implements Variable<Tensor>, Drawable {
     return reading.copyTo(this, name);
   }
 
-  /** Release this tensor's hold on its storage; the buffer is freed when no view uses it. */
-  dispose(): void {
+  /**
+   * Release this tensor's hold on its storage; the buffer is freed when no view uses it. (`by` is
+   * internal: `tidy` and `backward` say that it was them, for the error a later use gives.)
+   */
+  dispose(by: Release = "dispose"): void {
     if (this.#disposed) return;
     this.#disposed = true;
-    this.storage.release();
+    this.storage.release(by);
   }
 
   /** A tensor of zeros with this one's shape, dtype and backend. */

@@ -1,4 +1,5 @@
 import { DTypeError } from "../errors.js";
+import type { Release } from "./storage.js";
 // A cycle (tensor.ts imports `track`), safe because neither module uses the other while it loads:
 // `Tensor` is read only when `tidy` runs, `track` only when a tensor is made.
 import { Tensor } from "./tensor.js";
@@ -43,6 +44,19 @@ function returned(result: unknown): Set<Tensor> {
  * like `noGrad`.
  */
 export function tidy<T>(fn: () => T): T {
+  return scoped(fn, "tidy");
+}
+
+/**
+ * `tidy`, saying who disposes (`backward` and each Function's forward run in one of these scopes
+ * too): a later use of a disposed tensor is told which, and how to keep one. `adopt` names, from
+ * the tensors `fn` made, those that survive besides the returned ones (what a forward saved).
+ */
+export function scoped<T>(
+  fn: () => T,
+  by: Release,
+  adopt?: (made: ReadonlySet<Tensor>, result: T) => Iterable<Tensor>,
+): T {
   const scope = new Set<Tensor>();
   scopes.push(scope);
   let result: T;
@@ -52,12 +66,13 @@ export function tidy<T>(fn: () => T): T {
     scopes.pop();
   }
   if (result instanceof Promise) {
-    throw new DTypeError("tidy: the function returned a Promise; pass a synchronous function");
+    throw new DTypeError(`${by}: the function returned a Promise; pass a synchronous function`);
   }
   const survivors = returned(result);
+  if (adopt !== undefined) for (const t of adopt(scope, result)) survivors.add(t);
   for (const t of scope) {
     if (survivors.has(t) || kept.has(t)) continue;
-    t.dispose();
+    t.dispose(by);
   }
   // Returned tensors now belong to the enclosing scope, if there is one.
   for (const t of survivors) if (scope.has(t)) track(t);

@@ -1,5 +1,12 @@
 import { noGrad } from "../autodiff/grad_mode.js";
 import { MinitorchError } from "../errors.js";
+import {
+  checkedWhereUsed,
+  checkOptions,
+  isNonNegativeNumber,
+  isPositiveNumber,
+  type OptionChecks,
+} from "../options.js";
 import { Random } from "../random.js";
 import { formatShape, toIndex } from "../strided/shape.js";
 import { Tensor } from "../tensor/tensor.js";
@@ -16,6 +23,14 @@ export interface GradcheckOptions {
   seed?: number;
 }
 
+/** The seed is checked by `Random`. */
+const gradcheckChecks: OptionChecks<GradcheckOptions> = {
+  eps: isPositiveNumber,
+  atol: isNonNegativeNumber,
+  rtol: isNonNegativeNumber,
+  seed: checkedWhereUsed,
+};
+
 /**
  * Check the gradients autograd computes for `fn` against central differences, in float64:
  * ∂L/∂xᵢ ≈ (L(x + εeᵢ) − L(x − εeᵢ)) / 2ε for every element of every input, where L is the
@@ -26,8 +41,14 @@ export interface GradcheckOptions {
 export function gradcheck(
   fn: (...inputs: Tensor[]) => Tensor,
   inputs: readonly Tensor[],
-  { eps = 1e-6, atol = 1e-5, rtol = 1e-3, seed = 0 }: GradcheckOptions = {},
+  options: GradcheckOptions = {},
 ): true {
+  const {
+    eps = 1e-6,
+    atol = 1e-5,
+    rtol = 1e-3,
+    seed = 0,
+  } = checkOptions("gradcheck", options, gradcheckChecks);
   const values = inputs.map((t) => Float64Array.from(noGrad(() => t.double()).dataSync()));
   const shapes = inputs.map((t) => t.shape);
   const leaf = (i: number, data: Float64Array) => {

@@ -1,4 +1,5 @@
 import type { Drawable, Variable } from "../autodiff/variable.js";
+import { AutogradError } from "../errors.js";
 
 /** Escape text for a Graphviz record label, where `{ } | < > "` and `\` are syntax. */
 function escapeRecord(text: string): string {
@@ -26,6 +27,12 @@ export function toDot(root: Drawable): string {
     const v = stack.pop()!;
     if (seen.has(v.uniqueId)) continue;
     seen.add(v.uniqueId);
+    if (v.history?.ctx.released) {
+      // Drawing only what is left would be a silently wrong picture of the graph.
+      throw new AutogradError(
+        "toDot: backward() released this graph as it ran; call backward({retainGraph: true}) (backward(1, {retainGraph: true}) for a Scalar) to draw the graph afterwards",
+      );
+    }
     const s = isDrawable(v) ? v.summary() : { label: "?", value: "?", derivative: null };
     const fields = [s.label, `value ${s.value}`, `grad ${s.derivative ?? "–"}`].map(escapeRecord);
     const style = v.requiresGrad ? "" : ", style=dashed";

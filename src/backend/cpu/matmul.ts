@@ -45,8 +45,8 @@ function gemm(
     acc.fill(0);
     const aRow = A.offset + i * A.rowStride;
     for (let p = 0; p < k; p++) {
+      // No skipping a zero av: 0 · NaN and 0 · ∞ are NaN, and a NaN in B must reach C.
       const av = A.data[aRow + p * A.colStride];
-      if (av === 0) continue;
       const bRow = B.offset + p * B.rowStride;
       const bs = B.colStride;
       for (let j = 0; j < m; j++) acc[j] += av * B.data[bRow + j * bs];

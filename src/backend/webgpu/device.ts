@@ -7,7 +7,9 @@
  */
 
 import { BackendError } from "../../errors.js";
-import { isNode, nodeProcess } from "../../platform.js";
+import { builtin, isNode, nodeProcess } from "../../platform.js";
+
+type Fs = typeof import("node:fs");
 
 /** An adapter and its device, and what was used to find them. */
 export interface FoundDevice {
@@ -46,12 +48,56 @@ async function importDawn(): Promise<DawnModule> {
   }
 }
 
+/**
+ * Runs `fn`, a synchronous call into Dawn, with file descriptor 2 pointed at /dev/null when
+ * MINITORCH_DAWN_LOG is "0" (the minitorch command sets it unless the user did). Dawn's native
+ * code writes driver notes straight to descriptor 2 while it looks for adapters — "Couldn't load
+ * Vulkan: …" on a machine without Vulkan, "maxDynamic…BuffersPerPipelineLayout artificially
+ * reduced …" on most — and offers no switch to keep them quiet. Node has no dup2, so stderr is
+ * reopened through /dev/fd/2 before and put back at 2 after (a descriptor's number is always the
+ * lowest free one). Where it cannot be reopened (a socket, no /dev/fd, Windows), or 0 or 1 are
+ * closed (then /dev/null would not land on 2), the notes are let through.
+ */
+function quietly<T>(fn: () => T): T {
+  const proc = nodeProcess();
+  const fs = builtin<Fs>("node:fs");
+  if (proc?.env.MINITORCH_DAWN_LOG !== "0" || fs === undefined || proc.platform === "win32") {
+    return fn();
+  }
+  // Non-blocking: opening a pipe whose reader is gone must fail at once, not wait for a reader.
+  const flags = fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_NONBLOCK;
+  let saved: number | undefined;
+  try {
+    fs.fstatSync(0);
+    fs.fstatSync(1);
+    saved = fs.openSync("/dev/fd/2", flags);
+  } catch {
+    saved = undefined;
+  }
+  if (saved === undefined) return fn();
+  fs.closeSync(2);
+  const blank = fs.openSync("/dev/null", "w");
+  try {
+    return fn();
+  } finally {
+    fs.closeSync(blank);
+    try {
+      fs.openSync(`/dev/fd/${saved}`, flags);
+    } catch {
+      // Its reader went away meanwhile: keep 2 taken, or the next file opened would become it.
+      fs.openSync("/dev/null", "w");
+    }
+    fs.closeSync(saved);
+  }
+}
+
 async function adapterFrom(
   gpu: GPU,
   options: GPURequestAdapterOptions,
 ): Promise<GPUAdapter | null> {
   try {
-    return await gpu.requestAdapter(options);
+    // Dawn looks for adapters (and writes its notes) inside the call; the promise only delivers.
+    return await quietly(() => gpu.requestAdapter(options));
   } catch {
     return null;
   }

@@ -3,6 +3,14 @@ import { AutogradFunction } from "../../autodiff/function.js";
 import type { ConvGeometry } from "../../backend/backend.js";
 import { convOutputSize } from "../../backend/checks.js";
 import { BackendError, DataError, DTypeError, ShapeError } from "../../errors.js";
+import {
+  checkedWhereUsed,
+  checkOptions,
+  describeValue,
+  notSupportedYet,
+  type OptionCheck,
+  type OptionChecks,
+} from "../../options.js";
 import { formatShape, type Shape } from "../../strided/shape.js";
 import {
   copyOp,
@@ -20,6 +28,10 @@ export interface Conv2dOptions {
   stride?: number | [number, number];
   /** Zeros added on each side of the input, ≥ 0 (default 0). */
   padding?: number | [number, number];
+  /** Spacing between the kernel's taps: only 1, PyTorch's default, is supported yet. */
+  dilation?: 1 | readonly [1, 1];
+  /** Blocks of channels convolved separately: only 1, PyTorch's default, is supported yet. */
+  groups?: 1;
 }
 
 /** Options of `conv1d` (and `Conv1d`). */
@@ -28,7 +40,31 @@ export interface Conv1dOptions {
   stride?: number;
   /** Zeros added on each end of the input, ≥ 0 (default 0). */
   padding?: number;
+  /** Spacing between the kernel's taps: only 1, PyTorch's default, is supported yet. */
+  dilation?: 1 | readonly [1];
+  /** Blocks of channels convolved separately: only 1, PyTorch's default, is supported yet. */
+  groups?: 1;
 }
+
+/** PyTorch's padding "valid" and "same" are not implemented; numbers are checked by `pair`. */
+const numericPadding: OptionCheck = (v) =>
+  typeof v === "string" ? 'is not supported yet as a string ("valid", "same")' : null;
+
+/** The checks of `conv2d`'s options (`Conv2d` adds its own). */
+export const conv2dChecks: OptionChecks<Conv2dOptions> = {
+  stride: checkedWhereUsed,
+  padding: numericPadding,
+  dilation: notSupportedYet(1, [1, 1]),
+  groups: notSupportedYet(1),
+};
+
+/** The checks of `conv1d`'s options (`Conv1d` adds its own). */
+export const conv1dChecks: OptionChecks<Conv1dOptions> = {
+  stride: checkedWhereUsed,
+  padding: numericPadding,
+  dilation: notSupportedYet(1, [1]),
+  groups: notSupportedYet(1),
+};
 
 /** What the Function needs besides its tensors: the window, and 1 or 2 spatial dims. */
 type ConvParams = { readonly g: ConvGeometry; readonly rank: 1 | 2 };
@@ -215,6 +251,18 @@ function checkArguments(
   }
 }
 
+/**
+ * The bias is a Tensor or null: options passed third (`conv2d(x, w, {stride})`) would otherwise
+ * surface as a confusing backend error, or be ignored.
+ */
+function checkBias(op: string, bias: unknown): void {
+  if (bias !== null && !(bias instanceof Tensor)) {
+    throw new DataError(
+      `${op}: bias must be a Tensor or null, got ${describeValue(bias)}; options come fourth: ${op}(x, w, null, {stride})`,
+    );
+  }
+}
+
 /** Run the Function, with the bias as a third tensor input when there is one. */
 function convolve(p: ConvParams, input: Tensor, weight: Tensor, bias: Tensor | null): Tensor {
   return bias === null
@@ -223,7 +271,7 @@ function convolve(p: ConvParams, input: Tensor, weight: Tensor, bias: Tensor | n
 }
 
 /**
- * 2-D convolution, as `torch.nn.functional.conv2d` (without groups or dilation): input
+ * 2-D convolution, as `torch.nn.functional.conv2d` (groups and dilation only 1 yet): input
  * [N, C, H, W], weight [O, C, kh, kw], bias [O] → [N, O, OH, OW] with
  * OH = ⌊(H + 2·padding − kh) / stride⌋ + 1 (OW likewise), differentiable in all three.
  */
@@ -233,6 +281,8 @@ export function conv2d(
   bias: Tensor | null = null,
   options: Conv2dOptions = {},
 ): Tensor {
+  checkOptions("conv2d", options, conv2dChecks);
+  checkBias("conv2d", bias);
   const [sh, sw] = pair("conv2d", "stride", options.stride, 1);
   const [ph, pw] = pair("conv2d", "padding", options.padding, 0);
   const kh = weight.shape[2];
@@ -243,7 +293,7 @@ export function conv2d(
 }
 
 /**
- * 1-D convolution, as `torch.nn.functional.conv1d` (without groups or dilation): input [N, C, L],
+ * 1-D convolution, as `torch.nn.functional.conv1d` (groups and dilation only 1 yet): input [N, C, L],
  * weight [O, C, k], bias [O] → [N, O, OL] with OL = ⌊(L + 2·padding − k) / stride⌋ + 1.
  */
 export function conv1d(
@@ -252,6 +302,8 @@ export function conv1d(
   bias: Tensor | null = null,
   options: Conv1dOptions = {},
 ): Tensor {
+  checkOptions("conv1d", options, conv1dChecks);
+  checkBias("conv1d", bias);
   const [stride] = pair("conv1d", "stride", options.stride, 1);
   const [padding] = pair("conv1d", "padding", options.padding, 0);
   const g: ConvGeometry = { kh: 1, kw: weight.shape[2], sh: 1, sw: stride, ph: 0, pw: padding };

@@ -1,12 +1,27 @@
 import { DataError } from "../../errors.js";
-import { defaultGenerator, type Random } from "../../random.js";
+import {
+  checkOptions,
+  describeValue,
+  instanceOf,
+  notSupportedYet,
+  type OptionChecks,
+} from "../../options.js";
+import { defaultGenerator, Random } from "../../random.js";
 import { Tensor } from "../../tensor/tensor.js";
 
 /** Options of `dropout`. */
 export interface DropoutOptions {
   /** Generator of the mask (default: the global one, seeded by `manualSeed`). */
   rng?: Random;
+  /** Zero the input itself: not supported yet (only false, PyTorch's default). */
+  inplace?: false;
 }
+
+/** The checks of `dropout`'s options (and `Dropout`'s, the same). */
+export const dropoutChecks: OptionChecks<DropoutOptions> = {
+  rng: instanceOf(Random, "a Random"),
+  inplace: notSupportedYet(false),
+};
 
 /** Throws a `DataError` unless `p` is a probability. */
 export function checkDropProbability(op: string, p: number): void {
@@ -28,6 +43,13 @@ export function dropout(
   training = true,
   options: DropoutOptions = {},
 ): Tensor {
+  checkOptions("dropout", options, dropoutChecks);
+  // Options passed third (`dropout(x, p, {rng})`) would otherwise read as training = true.
+  if (typeof training !== "boolean") {
+    throw new DataError(
+      `dropout: training must be true or false, got ${describeValue(training)}; options come fourth: dropout(x, p, true, {rng})`,
+    );
+  }
   checkDropProbability("dropout", p);
   if (!training || p === 0) return x;
   const rng = options.rng ?? defaultGenerator();

@@ -15,5 +15,12 @@ export {
   type Reduction,
   type Targets,
 } from "./loss.js";
+export type {
+  BinaryCrossEntropyOptions,
+  BinaryCrossEntropyWithLogitsOptions,
+  CrossEntropyOptions,
+  NllLossOptions,
+} from "./loss_options.js";
 export { argmax, avgpool2d, type KernelSize, max, maxpool2d, tile } from "./pooling.js";
+export type { AvgPool2dOptions, MaxPool2dOptions } from "./pooling_options.js";
 export { logSoftmax, softmax } from "./softmax.js";

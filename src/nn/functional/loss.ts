@@ -2,9 +2,21 @@ import type { Context } from "../../autodiff/context.js";
 import { AutogradFunction } from "../../autodiff/function.js";
 import { noGrad } from "../../autodiff/grad_mode.js";
 import { DataError, DTypeError, ShapeError } from "../../errors.js";
+import { checkOptions } from "../../options.js";
 import { formatShape, sameShape } from "../../strided/shape.js";
 import { mapOp, zipOp } from "../../tensor/history_free_ops.js";
 import { Tensor } from "../../tensor/tensor.js";
+import {
+  type BinaryCrossEntropyOptions,
+  type BinaryCrossEntropyWithLogitsOptions,
+  binaryCrossEntropyChecks,
+  binaryCrossEntropyWithLogitsChecks,
+  type CrossEntropyOptions,
+  crossEntropyChecks,
+  lossChecks,
+  type NllLossOptions,
+  nllLossChecks,
+} from "./loss_options.js";
 import { logSoftmax } from "./softmax.js";
 
 /** How a loss combines its per-element values: their mean (the default), their sum, or not at all. */
@@ -41,8 +53,8 @@ function hostTensor(values: ArrayLike<number>, shape: number[], like: Tensor): T
  * The [N, C] one-hot mask of `targets` in `like`'s dtype and backend, checking each target is an
  * integer class index in [0, C). Built on the host from the indices (one upload); a target tensor
  * on a backend that reads only asynchronously (a GPU) is compared with 0..C−1 on the device
- * instead, which needs no read-back but cannot check the values: an invalid index there selects
- * nothing and contributes 0.
+ * instead, which needs no read-back but cannot check the values: an invalid index (NaN, out of
+ * range) there selects nothing, and `targetLosses` makes that row's loss NaN.
  */
 function oneHot(op: string, targets: Targets, n: number, c: number, like: Tensor): Tensor {
   if (targets instanceof Tensor && targets.ndim !== 1) {
@@ -54,7 +66,7 @@ function oneHot(op: string, targets: Targets, n: number, c: number, like: Tensor
   if (count !== n) {
     throw new ShapeError(`${op}: ${count} targets for a batch of ${n} samples (input [${n},${c}])`);
   }
-  if (targets instanceof Tensor && !targets.backendImpl.synchronousRead) {
+  if (onDevice(targets)) {
     return noGrad(() => {
       const t = like.dtype === "float64" ? targets.detach().double() : targets.detach().float();
       const classes = Array.from({ length: c }, (_, j) => j);
@@ -75,6 +87,38 @@ function oneHot(op: string, targets: Targets, n: number, c: number, like: Tensor
   return hostTensor(mask, [n, c], like);
 }
 
+/** Whether `targets` is a tensor read only asynchronously, which `oneHot` cannot check. */
+function onDevice(targets: Targets): targets is Tensor {
+  return targets instanceof Tensor && !targets.backendImpl.synchronousRead;
+}
+
+/**
+ * x where the one-hot `mask` is 1, else 0, as one Function: a selection (`keepWhere`), not
+ * x · mask, so NaN or −∞ off the target stays out of the loss (NaN · 0 and −∞ · 0 are NaN), as
+ * PyTorch's nll_loss reads only the target's entry; the gradient is selected likewise.
+ */
+class PickTargets extends AutogradFunction {
+  static override forward(ctx: Context<[mask: Tensor]>, x: Tensor, p: { mask: Tensor }): Tensor {
+    ctx.saveForBackward(p.mask);
+    return zipOp("keepWhere", x, p.mask);
+  }
+  static override backward(ctx: Context<[mask: Tensor]>, g: Tensor): Tensor {
+    const [mask] = ctx.savedValues;
+    return zipOp("keepWhere", g, mask);
+  }
+}
+
+/**
+ * −input[i, tᵢ] for each row i of `input` [N, C]. A row whose target could not be checked (see
+ * `oneHot`) and matches no class gets a NaN loss (0 / 0), the nearest a loss computed on the
+ * device comes to PyTorch's error, instead of an ordinary-looking 0.
+ */
+function targetLosses(op: string, input: Tensor, targets: Targets, n: number, c: number): Tensor {
+  const mask = oneHot(op, targets, n, c, input);
+  const losses = PickTargets.apply<Tensor>(input, { mask }).sum(1).neg();
+  return onDevice(targets) ? losses.div(mask.sum(1)) : losses;
+}
+
 function checkBatch(op: string, input: Tensor, what: string): [number, number] {
   if (input.ndim !== 2) {
     throw new ShapeError(`${op}: ${what} must have shape [N, C], got ${formatShape(input.shape)}`);
@@ -86,14 +130,14 @@ function checkBatch(op: string, input: Tensor, what: string): [number, number] {
 /**
  * The negative log-likelihood loss, as `torch.nn.functional.nll_loss`: for `logProbs` [N, C]
  * (log-probabilities, e.g. from `logSoftmax`) and one class index per sample, −logProbs[n, tₙ],
- * averaged over the batch (or summed, or per sample). The entries are picked by multiplying with a
- * one-hot mask, so the other entries must be finite (a −∞ there would give NaN); targets get no
- * gradient. A target that is not an integer in [0, C) is a `DataError` naming it and its index.
+ * averaged over the batch (or summed, or per sample). Only the target's entry is read, so NaN or
+ * −∞ elsewhere in a row does not change the loss (as in PyTorch); targets get no gradient. A
+ * target that is not an integer in [0, C) is a `DataError` naming it and its index.
  */
-export function nllLoss(logProbs: Tensor, targets: Targets, options: LossOptions = {}): Tensor {
+export function nllLoss(logProbs: Tensor, targets: Targets, options: NllLossOptions = {}): Tensor {
+  checkOptions("nllLoss", options, nllLossChecks);
   const [n, c] = checkBatch("nllLoss", logProbs, "logProbs");
-  const mask = oneHot("nllLoss", targets, n, c, logProbs);
-  return reduce("nllLoss", logProbs.mul(mask).sum(1).neg(), options);
+  return reduce("nllLoss", targetLosses("nllLoss", logProbs, targets, n, c), options);
 }
 
 /**
@@ -101,10 +145,15 @@ export function nllLoss(logProbs: Tensor, targets: Targets, options: LossOptions
  * sample, as `torch.nn.functional.cross_entropy`: nllLoss(logSoftmax(logits, 1), targets), stable
  * for large logits, averaged over the batch by default.
  */
-export function crossEntropy(logits: Tensor, targets: Targets, options: LossOptions = {}): Tensor {
+export function crossEntropy(
+  logits: Tensor,
+  targets: Targets,
+  options: CrossEntropyOptions = {},
+): Tensor {
+  checkOptions("crossEntropy", options, crossEntropyChecks);
   const [n, c] = checkBatch("crossEntropy", logits, "logits");
-  const mask = oneHot("crossEntropy", targets, n, c, logits);
-  return reduce("crossEntropy", logSoftmax(logits, 1).mul(mask).sum(1).neg(), options);
+  const losses = targetLosses("crossEntropy", logSoftmax(logits, 1), targets, n, c);
+  return reduce("crossEntropy", losses, options);
 }
 
 /** ln p clamped below at −100, as PyTorch's binary cross-entropy does (so ln 0 counts as −100). */
@@ -156,8 +205,9 @@ class BinaryCrossEntropy extends AutogradFunction {
 export function binaryCrossEntropy(
   probs: Tensor,
   targets: Tensor | readonly number[],
-  options: LossOptions = {},
+  options: BinaryCrossEntropyOptions = {},
 ): Tensor {
+  checkOptions("binaryCrossEntropy", options, binaryCrossEntropyChecks);
   const t = binaryTargets("binaryCrossEntropy", "probs", probs, targets);
   return reduce("binaryCrossEntropy", BinaryCrossEntropy.apply<Tensor>(probs, t), options);
 }
@@ -193,18 +243,21 @@ function binaryTargets(
 /**
  * Binary cross-entropy straight from logits z (before the sigmoid), as
  * `torch.nn.functional.binary_cross_entropy_with_logits`: mean of −(t·ln σ(z) + (1 − t)·ln(1 − σ(z))),
- * computed in the stable form max(z, 0) − z·t + ln(1 + e^−|z|), which never takes the log of a
- * probability that rounded to 0 or 1 (σ(z) is exactly 1 in float32 for z > 17).
+ * computed in the stable form (1 − t)·z + max(−z, 0) + ln(1 + e^−|z|), which never takes the log
+ * of a probability that rounded to 0 or 1 (σ(z) is exactly 1 in float32 for z > 17).
  */
 export function binaryCrossEntropyWithLogits(
   logits: Tensor,
   targets: Tensor | readonly number[],
-  options: LossOptions = {},
+  options: BinaryCrossEntropyWithLogitsOptions = {},
 ): Tensor {
+  checkOptions("binaryCrossEntropyWithLogits", options, binaryCrossEntropyWithLogitsChecks);
   const t = binaryTargets("binaryCrossEntropyWithLogits", "logits", logits, targets);
   const z = logits;
   const absZ = z.relu().add(z.neg().relu());
-  const losses = z.relu().sub(z.mul(t)).add(absZ.neg().exp().add(1).log());
+  // (1 − t)·z + max(−z, 0) rather than the equal max(z, 0) − z·t: at z = +∞ and t = 0 it gives
+  // PyTorch's +∞ where z·t would be ∞ · 0 = NaN (PyTorch: (1 − t)·z − log σ(z)).
+  const losses = t.neg().add(1).mul(z).add(z.neg().relu()).add(absZ.neg().exp().add(1).log());
   return reduce("binaryCrossEntropyWithLogits", losses, options);
 }
 
@@ -214,6 +267,7 @@ export function binaryCrossEntropyWithLogits(
  * `ShapeError`).
  */
 export function mseLoss(input: Tensor, target: Tensor, options: LossOptions = {}): Tensor {
+  checkOptions("mseLoss", options, lossChecks);
   if (!sameShape(input.shape, target.shape)) {
     throw new ShapeError(
       `mseLoss: input of shape ${formatShape(input.shape)} and target of shape ${formatShape(target.shape)} differ`,

@@ -2,6 +2,7 @@ import type { Context } from "../../autodiff/context.js";
 import { AutogradFunction } from "../../autodiff/function.js";
 import type { ConvGeometry } from "../../backend/backend.js";
 import { DataError, ShapeError } from "../../errors.js";
+import { checkOptions } from "../../options.js";
 import { formatShape, type Shape } from "../../strided/shape.js";
 import {
   copyOp,
@@ -12,6 +13,12 @@ import {
   zipOp,
 } from "../../tensor/history_free_ops.js";
 import { Tensor } from "../../tensor/tensor.js";
+import {
+  type AvgPool2dOptions,
+  avgPool2dChecks,
+  type MaxPool2dOptions,
+  maxPool2dChecks,
+} from "./pooling_options.js";
 
 /** A pooling window: one size for both dims, or [height, width]. */
 export type KernelSize = number | readonly [number, number];
@@ -87,9 +94,12 @@ class Windows extends AutogradFunction {
 type MaxPoolContext = Context<[shape: Shape, g: ConvGeometry, rows: Tensor, out: Tensor]>;
 
 /**
- * Max pooling as one Function over the window-major rows: forward is unfold + a max over dim 0;
- * backward gives each window's gradient to its maxima, split evenly between ties (the tie count
- * is a [1, kh·kw] matmul of ones with the max mask), and folds it back.
+ * Max pooling as one Function over the window-major rows: forward is unfold + a max over dim 0
+ * (NaN for a window holding NaN, as in PyTorch); backward gives each window's gradient to its
+ * maxima — its NaNs, when it pooled to NaN (`eqNan`) — split evenly between ties (the tie count
+ * is a [1, kh·kw] matmul of ones with the max mask), and folds it back. The gradient is selected
+ * into place (`keepWhere`), not multiplied by the mask, so a NaN gradient reaches only the max it
+ * belongs to, as PyTorch's scatter by index does.
  */
 class MaxPool2d extends AutogradFunction {
   static override forward(ctx: MaxPoolContext, x: Tensor, p: { geometry: ConvGeometry }): Tensor {
@@ -102,7 +112,7 @@ class MaxPool2d extends AutogradFunction {
   }
   static override backward(ctx: MaxPoolContext, grad: Tensor): Tensor {
     const [shape, g, rows, out] = ctx.savedValues;
-    const isMax = zipOp("eq", rows, out);
+    const isMax = zipOp("eqNan", rows, out);
     const ones = Tensor.full([1, g.kh * g.kw], 1, rows.dtype, rows.backendImpl);
     const ties = matmulOp(ones, isMax);
     const share = zipOp(
@@ -110,7 +120,7 @@ class MaxPool2d extends AutogradFunction {
       (grad.isContiguous() ? grad : copyOp(grad)).reshapeView(out.shape),
       ties,
     );
-    return fromWindowRows(zipOp("mul", isMax, share), g, shape);
+    return fromWindowRows(zipOp("keepWhere", share, isMax), g, shape);
   }
 }
 
@@ -129,7 +139,12 @@ export function tile(input: Tensor, kernel: KernelSize): Tensor {
  * 2-D average pooling of `input` [N, C, H, W] over non-overlapping windows (stride = kernel, no
  * padding, as in the course; H and W must be multiples of the kernel): [N, C, H/kh, W/kw].
  */
-export function avgpool2d(input: Tensor, kernel: KernelSize): Tensor {
+export function avgpool2d(
+  input: Tensor,
+  kernel: KernelSize,
+  options: AvgPool2dOptions = {},
+): Tensor {
+  checkOptions("avgpool2d", options, avgPool2dChecks(kernel));
   const g = windowGeometry("avgpool2d", input, kernel);
   const [n, c, h, w] = input.shape;
   const k = g.kh * g.kw;
@@ -141,10 +156,16 @@ export function avgpool2d(input: Tensor, kernel: KernelSize): Tensor {
 
 /**
  * 2-D max pooling of `input` [N, C, H, W] over non-overlapping windows (stride = kernel, no
- * padding, as in the course): [N, C, H/kh, W/kw]. Unlike PyTorch, which gives a window's gradient
- * to one of its maxima, a window with tied maxima splits the gradient evenly between them.
+ * padding, as in the course): [N, C, H/kh, W/kw]. A window holding NaN pools to NaN and its
+ * gradient goes to the NaN, as in PyTorch. Unlike PyTorch, which gives a window's gradient to one
+ * of its maxima, a window with tied maxima (or several NaNs) splits it evenly between them.
  */
-export function maxpool2d(input: Tensor, kernel: KernelSize): Tensor {
+export function maxpool2d(
+  input: Tensor,
+  kernel: KernelSize,
+  options: MaxPool2dOptions = {},
+): Tensor {
+  checkOptions("maxpool2d", options, maxPool2dChecks(kernel));
   return MaxPool2d.apply<Tensor>(input, { geometry: windowGeometry("maxpool2d", input, kernel) });
 }
 
