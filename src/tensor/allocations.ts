@@ -47,7 +47,10 @@ export function free(allocation: Allocation): void {
   if (live.bytes < liveAfterCollection) liveAfterCollection = live.bytes;
 }
 
-/** The asynchronous path: a storage the garbage collector took frees its buffer between tasks. */
+/**
+ * The asynchronous path, where there is no synchronous collector (a browser): a storage the
+ * garbage collector took frees its buffer between tasks.
+ */
 const finalizers = new FinalizationRegistry<Allocation>(free);
 
 /** The synchronous path: each live storage's weak reference, scanned after a forced collection. */
@@ -56,6 +59,14 @@ const watched: { owner: WeakRef<object>; allocation: Allocation }[] = [];
 /** Collect when live memory has grown by at least this much since the last collection. */
 const MIN_BUDGET = 64 * 2 ** 20;
 let liveAfterCollection = 0;
+/**
+ * …or after this many allocations, however small: until a collection clears V8's kept set, every
+ * storage made in a synchronous loop stays alive (with its tensors and its entry in `watched`), so
+ * a loop of many tiny tensors would otherwise grow the JavaScript heap by hundreds of megabytes
+ * before its 64 MiB of backend memory asked for a collection.
+ */
+const MAX_ALLOCATIONS = 200_000;
+let allocationsSinceCollection = 0;
 
 /**
  * Growth of live bytes allowed before the next collection: 64 MiB, or half of what survived the
@@ -70,11 +81,17 @@ function budget(): number {
 export function allocated(owner: object, allocation: Allocation): void {
   live.buffers += 1;
   live.bytes += allocation.bytes;
-  finalizers.register(owner, allocation, allocation);
-  if (synchronousCollector() !== undefined) {
+  if (synchronousCollector() === undefined) {
+    finalizers.register(owner, allocation, allocation);
+  } else {
+    // No finalizer where the scan below runs: it frees every unreachable storage itself, and a
+    // registration costs about as much as the weak reference.
     watched.push({ owner: new WeakRef(owner), allocation });
   }
-  if (live.bytes - liveAfterCollection > budget()) collectGarbage();
+  allocationsSinceCollection += 1;
+  if (live.bytes - liveAfterCollection > budget() || allocationsSinceCollection > MAX_ALLOCATIONS) {
+    collectGarbage();
+  }
 }
 
 /** Free an allocation now (its owner let go of it explicitly). */
@@ -89,6 +106,7 @@ export function release(allocation: Allocation): void {
  * measuring memory).
  */
 export function collectGarbage(): number {
+  allocationsSinceCollection = 0;
   const collector = synchronousCollector();
   if (collector === undefined) {
     // Counted as collected, so that the next check waits for another budget of growth: the
@@ -102,7 +120,6 @@ export function collectGarbage(): number {
   for (const entry of watched) {
     if (entry.allocation.freed) continue;
     if (entry.owner.deref() === undefined) {
-      finalizers.unregister(entry.allocation);
       free(entry.allocation);
       freed += 1;
     } else {

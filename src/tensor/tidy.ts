@@ -68,6 +68,11 @@ export function scoped<T>(
   if (result instanceof Promise) {
     throw new DTypeError(`${by}: the function returned a Promise; pass a synchronous function`);
   }
+  // The common case of a Function's forward: it made nothing but its result (or nothing at all).
+  if (scope.size === 0 || (scope.size === 1 && scope.has(result as Tensor))) {
+    for (const t of scope) track(t);
+    return result;
+  }
   const survivors = returned(result);
   if (adopt !== undefined) for (const t of adopt(scope, result)) survivors.add(t);
   for (const t of scope) {
