@@ -15,26 +15,15 @@ import {
 import * as autograd from "./autograd.js";
 import { resolveBackend } from "./default_backend.js";
 import { type Nested, nest } from "./format.js";
-import {
-  Add,
-  Cast,
-  Contiguous,
-  Div,
-  EQ,
-  GT,
-  IsClose,
-  LT,
-  Mul,
-  Pow,
-  Sub,
-  unaryFunctions,
-} from "./functions.js";
 import * as linalg from "./linalg.js";
+import { type ElementwiseMethods, elementwiseMethods } from "./methods/elementwise.js";
+import { type IndexingMethods, indexingMethods } from "./methods/indexing.js";
+import { type JoiningMethods, joiningMethods } from "./methods/joining.js";
+import { type ReductionMethods, reductionMethods } from "./methods/reductions.js";
+import { type ShapingMethods, shapingMethods } from "./methods/shaping.js";
 import * as reading from "./reading.js";
-import * as reductions from "./reductions.js";
 import { type Release, Storage } from "./storage.js";
 import { track } from "./tidy.js";
-import * as views from "./views.js";
 
 /** An operand of a Tensor op: another tensor, or a number (broadcast as a constant). */
 export type TensorLike = Tensor | number;
@@ -48,13 +37,20 @@ function backendObject(backend: Backend | BackendName): Backend {
  * An n-dimensional array of numbers on a backend, with autodiff: storage + shape + strides +
  * offset. Views (permute, transpose, expand, view) share storage; ops return new tensors.
  *
- * This class holds a tensor's state (storage, layout, history, gradient) and its methods, and
+ * This class holds a tensor's state (storage, layout, history, gradient) and its core methods, and
  * little else: a method's work lives in the module of its concept — the autograd Functions in
  * functions.ts, and views.ts, reductions.ts, linalg.ts, reading.ts, autograd.ts — as a function of
- * the tensor, so the method is one line (`return views.permute(this, order)`) and a new method
- * adds three lines here. Those modules import Tensor too; the cycle is safe because no module
- * touches the other at load time, only when a method runs.
- */
+ * the tensor, so the method is one line. Most methods sit in the method groups of `methods/`
+ * (elementwise, reductions, shaping, indexing, joining), merged into the class's type by this
+ * interface and copied onto its prototype after the class. Those modules import Tensor too; the
+ * cycle is safe because no module touches the other at load time, only when a method runs.
+ */export interface Tensor
+  extends ElementwiseMethods,
+    ReductionMethods,
+    ShapingMethods,
+    IndexingMethods,
+    JoiningMethods {}
+
 export class Tensor implements Variable<Tensor>, Drawable {
   /** The shared backend buffer (internal: backends and kernels read it). */
   readonly storage: Storage;
@@ -194,138 +190,6 @@ export class Tensor implements Variable<Tensor>, Drawable {
     return isContiguous(this.layout);
   }
 
-  // Elementwise ops ---------------------------------------------------------------------------
-
-  /** this + b */
-  add(b: TensorLike): Tensor {
-    return Add.apply(this, b);
-  }
-  /** this − b */
-  sub(b: TensorLike): Tensor {
-    return Sub.apply(this, b);
-  }
-  /** this · b */
-  mul(b: TensorLike): Tensor {
-    return Mul.apply(this, b);
-  }
-  /** this / b */
-  div(b: TensorLike): Tensor {
-    return Div.apply(this, b);
-  }
-  /** this ^ b */
-  pow(b: TensorLike): Tensor {
-    return Pow.apply(this, b);
-  }
-  /** −this */
-  neg(): Tensor {
-    return unaryFunctions.neg.apply<Tensor>(this);
-  }
-  /** eˣ */
-  exp(): Tensor {
-    return unaryFunctions.exp.apply<Tensor>(this);
-  }
-  /** ln x */
-  log(): Tensor {
-    return unaryFunctions.log.apply<Tensor>(this);
-  }
-  /** 1 / (1 + e⁻ˣ), in the stable form */
-  sigmoid(): Tensor {
-    return unaryFunctions.sigmoid.apply<Tensor>(this);
-  }
-  /** max(x, 0) */
-  relu(): Tensor {
-    return unaryFunctions.relu.apply<Tensor>(this);
-  }
-  /** tanh x */
-  tanh(): Tensor {
-    return unaryFunctions.tanh.apply<Tensor>(this);
-  }
-  /** 1 / x */
-  reciprocal(): Tensor {
-    return unaryFunctions.inv.apply<Tensor>(this);
-  }
-  /** 1 where this < b, else 0 */
-  lt(b: TensorLike): Tensor {
-    return LT.apply(this, b);
-  }
-  /** 1 where this > b, else 0 */
-  gt(b: TensorLike): Tensor {
-    return GT.apply(this, b);
-  }
-  /** 1 where this = b, else 0 */
-  eq(b: TensorLike): Tensor {
-    return EQ.apply(this, b);
-  }
-  /** 1 where |this − b| < 1e-2 (operators.isClose), else 0 */
-  isClose(b: TensorLike): Tensor {
-    return IsClose.apply(this, b);
-  }
-
-  // Reductions (reductions.ts) ----------------------------------------------------------------
-
-  /** Σ over `dim` (all elements when omitted, giving shape `[]`); `keepdim` keeps it as size 1. */
-  sum(dim?: number, keepdim = false): Tensor {
-    return reductions.sum(this, dim, keepdim);
-  }
-  /** The mean over `dim` (or of all elements). */
-  mean(dim?: number, keepdim = false): Tensor {
-    return reductions.mean(this, dim, keepdim);
-  }
-  /** The max over `dim` (or of all elements); the gradient is split between ties. */
-  max(dim?: number, keepdim = false): Tensor {
-    return reductions.max(this, dim, keepdim);
-  }
-  /**
-   * Index of the (first) max along `dim`, or into the flattened tensor when `dim` is omitted,
-   * as a float tensor (minitorch has no integer dtype). Not differentiable.
-   */
-  argmax(dim?: number, keepdim = false): Tensor {
-    return reductions.argmax(this, dim, keepdim);
-  }
-
-  // Views and copies (views.ts) ---------------------------------------------------------------
-
-  /** Reorder dims: `permute(1, 0)` transposes a matrix (a view). */
-  permute(...order: views.ShapeArgs): Tensor {
-    return views.permute(this, order);
-  }
-  /** Swap two dims (a view). */
-  transpose(dim0: number, dim1: number): Tensor {
-    return views.transpose(this, dim0, dim1);
-  }
-  /** The same elements with a new shape (a view; one dim may be −1). Needs a contiguous tensor. */
-  view(...shape: views.ShapeArgs): Tensor {
-    return views.view(this, shape);
-  }
-  /** `view` when possible, else a contiguous copy with the new shape. */
-  reshape(...shape: views.ShapeArgs): Tensor {
-    return views.reshape(this, shape);
-  }
-  /** Broadcast to a bigger shape without copying (−1 keeps a dim's size). */
-  expand(...shape: views.ShapeArgs): Tensor {
-    return views.expand(this, shape);
-  }
-  /** Insert a dim of size 1 at `dim`. */
-  unsqueeze(dim: number): Tensor {
-    return views.unsqueeze(this, dim);
-  }
-  /** Remove dims of size 1 (all of them, or just `dim`). */
-  squeeze(dim?: number): Tensor {
-    return views.squeeze(this, dim);
-  }
-  /** This tensor if already contiguous, else a contiguous copy. */
-  contiguous(): Tensor {
-    return this.isContiguous() ? this : Contiguous.apply<Tensor>(this);
-  }
-  /** A float32 copy (or this, if already float32). */
-  float(): Tensor {
-    return this.dtype === "float32" ? this : Cast.apply<Tensor>(this, { dtype: "float32" });
-  }
-  /** A float64 copy (or this, if already float64). */
-  double(): Tensor {
-    return this.dtype === "float64" ? this : Cast.apply<Tensor>(this, { dtype: "float64" });
-  }
-
   /** Internal, history-free views used by the Functions. */
   permuteView(order: readonly number[]): Tensor {
     return new Tensor(this.storage, permuteLayout(this.layout, order));
@@ -430,3 +294,12 @@ export class Tensor implements Variable<Tensor>, Drawable {
     return reading.display(this);
   }
 }
+
+Object.assign(
+  Tensor.prototype,
+  elementwiseMethods,
+  reductionMethods,
+  shapingMethods,
+  indexingMethods,
+  joiningMethods,
+);
