@@ -44,7 +44,8 @@ function backendObject(backend: Backend | BackendName): Backend {
  * (elementwise, reductions, shaping, indexing, joining), merged into the class's type by this
  * interface and copied onto its prototype after the class. Those modules import Tensor too; the
  * cycle is safe because no module touches the other at load time, only when a method runs.
- */export interface Tensor
+ */
+export interface Tensor
   extends ElementwiseMethods,
     ReductionMethods,
     ShapingMethods,
