@@ -21,7 +21,14 @@ export * as models from "./models/index.js";
 export * as nn from "./nn/index.js";
 export * as operators from "./operators.js";
 export * as optim from "./optim/index.js";
-export { DEFAULT_SEED, manualSeed, Random } from "./random.js";
+export {
+  DEFAULT_SEED,
+  Generator,
+  type GeneratorOptions,
+  manualSeed,
+  Random,
+  type RandomSource,
+} from "./random.js";
 export {
   type Expression,
   evaluateExpression,
@@ -30,6 +37,18 @@ export {
 } from "./scalar/expression.js";
 export * as scalar from "./scalar/index.js";
 export { Scalar, type ScalarLike, type ScalarOptions } from "./scalar/scalar.js";
+export { allclose, type CloseOptions, equal, isclose } from "./tensor/closeness.js";
+export { clone, numel } from "./tensor/conveniences.js";
+export {
+  emptyLike,
+  eye,
+  fullLike,
+  linspace,
+  logspace,
+  onesLike,
+  zerosLike,
+} from "./tensor/creation.js";
+export { einsum } from "./tensor/einsum.js";
 export {
   arange,
   collectGarbage,
@@ -52,5 +71,96 @@ export {
   tidy,
   zeros,
 } from "./tensor/index.js";
+export { type IndexArg, narrow, type Slice, select } from "./tensor/indexing.js";
+export { cat, chunk, split, stack, unbind } from "./tensor/joining.js";
+export { bmm, dot, matmul, mm, mv, outer } from "./tensor/linalg.js";
+export {
+  abs,
+  atan2,
+  type ClampBound,
+  type ClampOptions,
+  ceil,
+  clamp,
+  clampMax,
+  clampMin,
+  clip,
+  cos,
+  erf,
+  exp,
+  exp2,
+  expm1,
+  floor,
+  fmod,
+  log,
+  log1p,
+  log2,
+  maximum,
+  minimum,
+  neg,
+  reciprocal,
+  relu,
+  remainder,
+  round,
+  rsqrt,
+  sigmoid,
+  sign,
+  sin,
+  sqrt,
+  square,
+  tan,
+  tanh,
+  trunc,
+} from "./tensor/math.js";
+export {
+  type MultinomialOptions,
+  multinomial,
+  normal,
+  randint,
+  randLike,
+  randnLike,
+  randperm,
+} from "./tensor/random_creation.js";
+export { flip, roll, tile, tril, triu } from "./tensor/rearranging.js";
+/** Reductions over one dim, several, or all: sum, mean, prod, max/min, amax/amin, argmax/argmin, all/any. */
+export {
+  all,
+  amax,
+  amin,
+  any,
+  argmax,
+  argmin,
+  max,
+  mean,
+  min,
+  prod,
+  sum,
+  type ValuesIndices,
+} from "./tensor/reductions.js";
+/** Cumulative sums and products along a dim. */
+export { cumprod, cumsum } from "./tensor/scans.js";
+export {
+  gather,
+  indexSelect,
+  maskedFill,
+  maskedSelect,
+  scatter,
+  scatterAdd,
+  where,
+} from "./tensor/selecting.js";
+/** Sorting along a dim: sort, argsort, topk. */
+export { argsort, sort, topk } from "./tensor/sorting.js";
+/** Statistics over dims: var, std (with PyTorch's correction), logsumexp, norm. */
+export { logsumexp, norm, std, var } from "./tensor/statistics.js";
+export {
+  flatten,
+  movedim,
+  permute,
+  reshape,
+  squeeze,
+  t,
+  transpose,
+  unflatten,
+  unsqueeze,
+} from "./tensor/views.js";
 export * as testing from "./testing/index.js";
 export * as viz from "./viz/index.js";

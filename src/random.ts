@@ -4,6 +4,7 @@
  * so a run with the same seed is bit-for-bit identical across platforms.
  */
 import { DataError } from "./errors.js";
+import { describeValue, type OptionCheck } from "./options.js";
 
 /** 2^32, the number of distinct 32-bit outputs. */
 const TWO_POW_32 = 4294967296;
@@ -147,4 +148,93 @@ export function random(): number {
 /** A standard normal sample (mean 0, std 1) from the global generator. */
 export function randn(): number {
   return globalGenerator.normal();
+}
+
+/** PyTorch's seed of a fresh `torch.Generator()`: a new Generator draws the same way every run. */
+export const GENERATOR_DEFAULT_SEED = 67280421310721;
+
+/**
+ * A pseudo-random number generator object, as `torch.Generator`: pass it as `{generator}` to a
+ * random function to draw from it instead of the global generator. It wraps a `Random` (so its
+ * draws are the same as `new Random(seed)`'s) and, unlike a `Random`, can be reseeded in place,
+ * so code that holds it sees the new seed.
+ */
+export class Generator {
+  #initialSeed = GENERATOR_DEFAULT_SEED;
+  #random = new Random(GENERATOR_DEFAULT_SEED);
+
+  /** Reseeds this generator (`torch.Generator.manual_seed`) and returns it, for chaining. */
+  manualSeed(seed: number): this {
+    checkSeed("Generator.manualSeed", seed);
+    this.#initialSeed = seed;
+    this.#random = new Random(seed);
+    return this;
+  }
+
+  /** Reseeds from a non-deterministic source and returns the new seed (`Generator.seed()`). */
+  seed(): number {
+    // Two Math.random draws make a 53-bit integer: any safe integer is a valid seed.
+    const seed =
+      Math.floor(Math.random() * 2 ** 21) * TWO_POW_32 + Math.floor(Math.random() * TWO_POW_32);
+    this.manualSeed(seed);
+    return seed;
+  }
+
+  /** The seed this generator was last seeded with (`Generator.initial_seed()`). */
+  initialSeed(): number {
+    return this.#initialSeed;
+  }
+
+  /** A uniform float in [0, 1) (as `Random.next`). */
+  next(): number {
+    return this.#random.next();
+  }
+  /** A uniform float in [lo, hi) (as `Random.uniform`). */
+  uniform(lo: number, hi: number): number {
+    return this.#random.uniform(lo, hi);
+  }
+  /** A normal sample (as `Random.normal`). */
+  normal(mean = 0, std = 1): number {
+    return this.#random.normal(mean, std);
+  }
+  /** A uniform integer in [0, n) (as `Random.int`). */
+  int(n: number): number {
+    return this.#random.int(n);
+  }
+  /** Shuffles `xs` in place (as `Random.shuffle`). */
+  shuffle<T>(xs: T[]): T[] {
+    return this.#random.shuffle(xs);
+  }
+}
+
+/** What a random function draws from: a `Generator`, or a `Random` (minitorch's own generators). */
+export type RandomSource = Random | Generator;
+
+/** The options every random function takes: PyTorch's `generator`, and minitorch's `seed`. */
+export interface GeneratorOptions {
+  /** Draw from this generator instead of the global one (`torch.Generator`; a `Random` works too). */
+  generator?: RandomSource;
+  /** Draw from a fresh `new Random(seed)` instead of the global generator. */
+  seed?: number;
+}
+
+/** The option check of `generator`: a Generator or a Random. */
+export const isGenerator: OptionCheck = (v) =>
+  v instanceof Generator || v instanceof Random ? null : "must be a Generator (or a Random)";
+
+/**
+ * The source `op` draws from: `options.generator`, a fresh `Random(options.seed)`, or the global
+ * generator; both given is a DataError (two sources for one draw is ambiguous).
+ */
+export function sourceOf(op: string, options: GeneratorOptions): RandomSource {
+  const { generator, seed } = options;
+  if (generator !== undefined && seed !== undefined) {
+    throw new DataError(
+      `${op}: pass either generator or seed, not both (got a generator and seed ${describeValue(seed)})`,
+    );
+  }
+  if (generator !== undefined) return generator;
+  if (seed === undefined) return globalGenerator;
+  checkSeed(op, seed);
+  return new Random(seed);
 }

@@ -85,7 +85,7 @@ function laidOut(
   values: readonly number[],
   shape: Shape,
   layout: Layout,
-  opts: mt.TensorOptions,
+  opts: { dtype?: mt.DType; backend?: mt.BackendName },
 ): { tensor: mt.Tensor; logical: number[] } {
   if (layout === "contiguous") {
     return {
@@ -178,7 +178,7 @@ const convs = [
 
 describe.each(loadedBackendNames)("convolution on the %s backend", (backend) => {
   const { impl, sync } = usable(backend);
-  const opts: mt.TensorOptions = { backend };
+  const opts: { dtype?: mt.DType; backend: mt.BackendName } = { backend };
   /** float64 where the backend stores it (exact adjoint sums); float32 on GPU backends. */
   const wide: mt.DType = impl.dtypes.includes("float64") ? "float64" : "float32";
   /** A test that needs float64 and synchronous reads (gradcheck, `item`, `dataSync`). */

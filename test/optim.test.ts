@@ -18,7 +18,7 @@ type Slot = mt.nn.Parameter<Tensor>;
 const SHAPES: readonly (readonly number[])[] = [[2, 3], [4]];
 const STEPS = 5;
 /** |error| ≤ tol·max(1, |expected|): to rounding in float64, to float32 precision in float32. */
-const TOLERANCE: Record<DType, Tolerance> = {
+const TOLERANCE: Record<"float32" | "float64", Tolerance> = {
   float64: { relOrAbs: 1e-12 },
   float32: { relOrAbs: 2e-6 },
 };
@@ -170,7 +170,7 @@ describe.each(loadedBackendNames)("optimizers on %s", (backend) => {
   const { impl } = usable(backend);
   const dtypes = (["float32", "float64"] as const).filter((d) => impl.dtypes.includes(d));
   /** The widest dtype the backend stores, for the tests of one dtype. */
-  const wide: DType = impl.dtypes.includes("float64") ? "float64" : "float32";
+  const wide: "float32" | "float64" = impl.dtypes.includes("float64") ? "float64" : "float32";
   /** `xs` as `wide` tensors hold them. */
   const stored = (xs: number[]) => (wide === "float32" ? xs.map(Math.fround) : xs);
 

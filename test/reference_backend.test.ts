@@ -120,7 +120,7 @@ describe("reference backend: buffers", () => {
   it("describes itself and is a singleton instance", () => {
     expect(referenceBackend).toBeInstanceOf(ReferenceBackend);
     expect(backend.name).toBe("reference");
-    expect(backend.dtypes).toEqual(["float32", "float64"]);
+    expect(backend.dtypes).toEqual(["float32", "float64", "int32", "bool"]);
     expect(backend.synchronousRead).toBe(true);
   });
 

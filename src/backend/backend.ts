@@ -1,8 +1,11 @@
 import type { BinaryOp, ReduceOp, UnaryOp } from "../strided/ops.js";
 import type { View } from "../strided/tensor_data.js";
 
-/** Element types. float32 everywhere; float64 on CPU backends (gradient checks use it). */
-export type DType = "float32" | "float64";
+/**
+ * Element types: float32 everywhere, float64 on CPU backends (gradient checks use it), int32 for
+ * indices and labels (PyTorch's int64 is stored as int32: see dtypes.ts), bool for masks.
+ */
+export type DType = "float32" | "float64" | "int32" | "bool";
 
 /** The backends minitorch ships; each later backend joins this union (and the loader table). */
 export type BackendName = "reference" | "cpu" | "webgpu";
@@ -22,7 +25,7 @@ export interface ConvGeometry {
 }
 
 /** Host-side values of a whole buffer, as `download` returns them. */
-export type HostArray = Float32Array | Float64Array;
+export type HostArray = Float32Array | Float64Array | Int32Array | Uint8Array;
 
 /**
  * The one contract every backend implements, over its own buffer type `B` (a typed array on the
@@ -50,7 +53,10 @@ export interface Backend<B = unknown> {
 
   /** out[i] = op(a[i]); `a`'s shape broadcasts to `out`'s. */
   map(op: UnaryOp, out: View<B>, a: View<B>): void;
-  /** out[i] = op(a[i], b[i]); `a` and `b` broadcast to `out`'s shape (NumPy rules). */
+  /**
+   * out[i] = op(a[i], b[i]); `a` and `b` broadcast to `out`'s shape (NumPy rules). `a` and `b`
+   * have one dtype; `out` has it too, or is bool (comparisons).
+   */
   zip(op: BinaryOp, out: View<B>, a: View<B>, b: View<B>): void;
   /**
    * Fold `a` along `dim` with `op` from its identity: `out` has `a`'s shape with `shape[dim]` = 1.
@@ -61,7 +67,10 @@ export interface Backend<B = unknown> {
    * batchA and batchB broadcasting to batch. Both inputs have at least 2 dims.
    */
   matmul(out: View<B>, a: View<B>, b: View<B>): void;
-  /** out[i] = a[i] (a strided or broadcast copy; `contiguous()` is built on it). */
+  /**
+   * out[i] = a[i] (a strided or broadcast copy; `contiguous()` is built on it), converted to
+   * `out`'s dtype as a C cast does (float → int truncates toward zero; to bool: x ≠ 0).
+   */
   copy(out: View<B>, a: View<B>): void;
   /**
    * im2col, what a convolution multiplies its weights by: `a` is [N, C, H, W], `out` is

@@ -7,6 +7,7 @@
  */
 
 import type { BackendName, DType, HostArray } from "../backend/backend.js";
+import { dtypeInfo } from "../backend/dtypes.js";
 import { DataError } from "../errors.js";
 import { checkedWhereUsed, checkOptions, type OptionChecks } from "../options.js";
 import { getBackend } from "../tensor/default_backend.js";
@@ -36,16 +37,35 @@ export const MAX_HEADER_BYTES = 100_000_000;
 /** The reserved header key holding the metadata. */
 const METADATA_KEY = "__metadata__";
 
-/** Bytes per element of the dtypes minitorch reads, and the dtype each becomes. */
-const readable: Record<string, { size: number; dtype: DType }> = {
-  F64: { size: 8, dtype: "float64" },
-  F32: { size: 4, dtype: "float32" },
-  F16: { size: 2, dtype: "float32" },
-  BF16: { size: 2, dtype: "float32" },
+/**
+ * The file dtypes minitorch reads: each one's bytes per element, the dtype it becomes, and how one
+ * element is read (little-endian) from a DataView. Halves become float32; every integer type becomes
+ * int32 (minitorch's one integer storage type, see backend/dtypes.ts), and a value outside its range
+ * is a DataError, never a silent wrap.
+ */
+const readable: Record<
+  string,
+  { size: number; dtype: DType; get: (v: DataView, at: number) => number }
+> = {
+  F64: { size: 8, dtype: "float64", get: (v, at) => v.getFloat64(at, true) },
+  F32: { size: 4, dtype: "float32", get: (v, at) => v.getFloat32(at, true) },
+  F16: { size: 2, dtype: "float32", get: (v, at) => halfToNumber(v.getUint16(at, true)) },
+  BF16: { size: 2, dtype: "float32", get: (v, at) => bfloat16ToNumber(v.getUint16(at, true)) },
+  I64: { size: 8, dtype: "int32", get: (v, at) => Number(v.getBigInt64(at, true)) },
+  I32: { size: 4, dtype: "int32", get: (v, at) => v.getInt32(at, true) },
+  I16: { size: 2, dtype: "int32", get: (v, at) => v.getInt16(at, true) },
+  I8: { size: 1, dtype: "int32", get: (v, at) => v.getInt8(at) },
+  U8: { size: 1, dtype: "int32", get: (v, at) => v.getUint8(at) },
+  BOOL: { size: 1, dtype: "bool", get: (v, at) => (v.getUint8(at) !== 0 ? 1 : 0) },
 };
 
-/** The file's name for each minitorch dtype. */
-const fileDType: Record<DType, "F32" | "F64"> = { float32: "F32", float64: "F64" };
+/** The file's name for each minitorch dtype (int32 is written as I32, which PyTorch reads). */
+const fileDType: Record<DType, "F32" | "F64" | "I32" | "BOOL"> = {
+  float32: "F32",
+  float64: "F64",
+  int32: "I32",
+  bool: "BOOL",
+};
 
 /** True on little-endian hosts (all current ones), where typed arrays can view file bytes directly. */
 const hostLittleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -90,7 +110,8 @@ export async function encodeSafetensors(
       }
     }
   }
-  // A stable sort: float64 before float32, key order kept within each.
+  // A stable sort: wider elements first (float64 before float32 before bool), key order kept within
+  // each, so every tensor's data starts aligned to its element size.
   entries.sort(([, a], [, b]) => itemSize(b.dtype) - itemSize(a.dtype));
 
   const header: Record<string, unknown> = {};
@@ -131,35 +152,32 @@ function describeValue(value: unknown): string {
   return typeof name === "string" && name !== "Object" ? `a ${name}` : "an object";
 }
 
-/** Bytes per element of a minitorch dtype. */
+/** Bytes per element of a minitorch dtype in the file. */
 function itemSize(dtype: DType): number {
-  return dtype === "float64" ? 8 : 4;
+  return readable[fileDType[dtype]].size;
 }
 
 /** The values as little-endian bytes of `dtype` (a fresh copy). */
 function littleEndianBytes(values: HostArray, dtype: DType): Uint8Array {
-  const typed =
-    dtype === "float64"
-      ? values instanceof Float64Array
-        ? values
-        : Float64Array.from(values)
-      : values instanceof Float32Array
-        ? values
-        : Float32Array.from(values);
-  if (hostLittleEndian) {
-    return new Uint8Array(typed.buffer, typed.byteOffset, typed.byteLength).slice();
-  }
+  const typed = dtypeInfo[dtype].array(values.length);
+  typed.set(values);
+  if (hostLittleEndian) return new Uint8Array(typed.buffer);
   const out = new Uint8Array(typed.byteLength);
   const view = new DataView(out.buffer);
+  const size = itemSize(dtype);
   for (let i = 0; i < typed.length; i++) {
-    if (dtype === "float64") view.setFloat64(i * 8, typed[i], true);
-    else view.setFloat32(i * 4, typed[i], true);
+    const at = i * size;
+    if (dtype === "float64") view.setFloat64(at, typed[i], true);
+    else if (dtype === "float32") view.setFloat32(at, typed[i], true);
+    else if (dtype === "int32") view.setInt32(at, typed[i], true);
+    else view.setUint8(at, typed[i]);
   }
   return out;
 }
 
 /**
- * Parses a safetensors file's bytes into float32/float64 tensors (F16 and BF16 become float32).
+ * Parses a safetensors file's bytes into tensors: F64, F32 as they are, F16 and BF16 as float32,
+ * I64, I32, I16, I8 and U8 as int32 (an int64 outside int32's range is an error), BOOL as bool.
  * Everything is validated against the byte count before any tensor is allocated; any problem —
  * truncation, an oversized or malformed header, an unsupported dtype, offsets that do not tile
  * the data exactly — is a DataError naming `file` and the problem.
@@ -248,10 +266,15 @@ export function decodeSafetensors(
     fail(`the tensors cover ${position} of the ${dataLength} bytes of data`);
   }
 
-  const tensors: [string, Tensor][] = entries.map((entry) => {
-    const values = readValues(bytes, dataStart + entry.begin, dataStart + entry.end, entry.dtype);
+  // Every value is read (and an out-of-range int64 reported) before any tensor is allocated.
+  const values = entries.map((entry) =>
+    readValues(bytes, dataStart + entry.begin, dataStart + entry.end, entry.dtype, (p) =>
+      fail(`"${entry.name}": ${p}`),
+    ),
+  );
+  const tensors: [string, Tensor][] = entries.map((entry, i) => {
     const { dtype } = readable[entry.dtype];
-    return [entry.name, Tensor.fromValues(values, entry.shape, dtype, backend ?? getBackend())];
+    return [entry.name, Tensor.fromValues(values[i], entry.shape, dtype, backend ?? getBackend())];
   });
   // fromEntries defines own properties, so even a tensor named "__proto__" stays an ordinary key.
   return { tensors: Object.fromEntries(tensors), metadata };
@@ -330,29 +353,36 @@ function elementCount(shape: number[], limit: number): number | undefined {
   return count;
 }
 
-/** The values stored in bytes [start, end) as `dtype` (already validated to fit). */
-function readValues(bytes: Uint8Array, start: number, end: number, dtype: string): HostArray {
+/**
+ * The values stored in bytes [start, end) as the file dtype `dtype` (already validated to fit), in
+ * a fresh array of the dtype it becomes; `fail` reports a 64-bit integer beyond int32.
+ */
+function readValues(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  dtype: string,
+  fail: (problem: string) => never,
+): HostArray {
   const at = bytes.byteOffset + start;
   const length = end - start;
-  if (dtype === "F32" || dtype === "F64") {
-    const size = dtype === "F64" ? 8 : 4;
-    if (hostLittleEndian) {
-      // A copy into a fresh (aligned) buffer: file data need not be aligned, and the result must
-      // not alias the caller's bytes.
-      const copy = bytes.buffer.slice(at, at + length);
-      return size === 8 ? new Float64Array(copy) : new Float32Array(copy);
-    }
-    const view = new DataView(bytes.buffer, at, length);
-    const out = size === 8 ? new Float64Array(length / 8) : new Float32Array(length / 4);
-    for (let i = 0; i < out.length; i++) {
-      out[i] = size === 8 ? view.getFloat64(i * 8, true) : view.getFloat32(i * 4, true);
-    }
-    return out;
+  const { size, dtype: into, get } = readable[dtype];
+  if (hostLittleEndian && size === dtypeInfo[into].bytes && dtype !== "BOOL") {
+    // A copy into a fresh (aligned) buffer: file data need not be aligned, and the result must
+    // not alias the caller's bytes.
+    return dtypeInfo[into].array(bytes.buffer.slice(at, at + length));
   }
   const view = new DataView(bytes.buffer, at, length);
-  const out = new Float32Array(length / 2);
-  const convert = dtype === "F16" ? halfToNumber : bfloat16ToNumber;
-  for (let i = 0; i < out.length; i++) out[i] = convert(view.getUint16(i * 2, true));
+  const out = dtypeInfo[into].array(length / size);
+  for (let i = 0; i < out.length; i++) {
+    const value = get(view, i * size);
+    if (dtype === "I64" && (value < -(2 ** 31) || value >= 2 ** 31)) {
+      fail(
+        `element ${i} is ${value}, outside int32, minitorch's integer type (it stores int64 in 32 bits)`,
+      );
+    }
+    out[i] = value;
+  }
   return out;
 }
 

@@ -1,4 +1,5 @@
 import * as op from "../operators.js";
+import { wgslMath } from "./wgsl_math.js";
 
 /**
  * The op table: every elementwise op and reduction, defined once. Each row holds the op's JS
@@ -12,7 +13,35 @@ import * as op from "../operators.js";
  */
 
 /** Elementwise ops of one tensor. */
-export type UnaryOp = "neg" | "exp" | "log" | "sigmoid" | "relu" | "tanh" | "inv";
+export type UnaryOp =
+  | "neg"
+  | "exp"
+  | "log"
+  | "sigmoid"
+  | "relu"
+  | "tanh"
+  | "inv"
+  | "sqrt"
+  | "rsqrt"
+  | "abs"
+  | "sign"
+  | "square"
+  | "sin"
+  | "cos"
+  | "tan"
+  | "log1p"
+  | "expm1"
+  | "log2"
+  | "exp2"
+  | "erf"
+  | "floor"
+  | "ceil"
+  | "round"
+  | "trunc"
+  | "gelu"
+  | "geluTanh"
+  | "silu"
+  | "softplus";
 
 /** Elementwise ops of two tensors (broadcast), including the derivative rows `*Back(x, g)`. */
 export type BinaryOp =
@@ -33,7 +62,38 @@ export type BinaryOp =
   | "sigmoidBack"
   | "reluBack"
   | "tanhBack"
-  | "invBack";
+  | "invBack"
+  | "maximum"
+  | "minimum"
+  | "maximumShare"
+  | "fmod"
+  | "remainder"
+  | "atan2"
+  | "leakyRelu"
+  | "leakyReluSlope"
+  | "elu"
+  | "eluSlope"
+  | "sqrtBack"
+  | "rsqrtBack"
+  | "absBack"
+  | "signBack"
+  | "squareBack"
+  | "sinBack"
+  | "cosBack"
+  | "tanBack"
+  | "log1pBack"
+  | "expm1Back"
+  | "log2Back"
+  | "exp2Back"
+  | "erfBack"
+  | "floorBack"
+  | "ceilBack"
+  | "roundBack"
+  | "truncBack"
+  | "geluBack"
+  | "geluTanhBack"
+  | "siluBack"
+  | "softplusBack";
 
 /** Reductions along one dim. */
 export type ReduceOp = "sum" | "max" | "min";
@@ -116,7 +176,7 @@ fn mt_pow(a: f32, b: f32) -> f32 {
   }
   return select(r, -r, negative && fract(b * 0.5) == 0.5);
 }
-`;
+${wgslMath}`;
 
 /**
  * a^b as C's pow (and so PyTorch's): JS's ** agrees except that C gives 1 for 1^y and (−1)^±inf
@@ -140,7 +200,31 @@ export const unaryOps: Record<UnaryOp, UnaryRow> = {
   },
   tanh: { fn: Math.tanh, wgsl: "mt_tanh(a)", name: "Tanh", back: "tanhBack" },
   inv: { fn: op.inv, wgsl: "1.0 / a", name: "Inv", back: "invBack" },
+  sqrt: { fn: op.sqrt, wgsl: "mt_sqrt(a)", name: "Sqrt", back: "sqrtBack" },
+  rsqrt: { fn: op.rsqrt, wgsl: "mt_rsqrt(a)", name: "Rsqrt", back: "rsqrtBack" },
+  abs: { fn: op.abs, wgsl: "mt_abs(a)", name: "Abs", back: "absBack" },
+  sign: { fn: op.sign, wgsl: "mt_sign(a)", name: "Sign", back: "signBack" },
+  square: { fn: op.square, wgsl: "a * a", name: "Square", back: "squareBack" },
+  sin: { fn: Math.sin, wgsl: "mt_sin(a)", name: "Sin", back: "sinBack" },
+  cos: { fn: Math.cos, wgsl: "mt_cos(a)", name: "Cos", back: "cosBack" },
+  tan: { fn: Math.tan, wgsl: "mt_tan(a)", name: "Tan", back: "tanBack" },
+  log1p: { fn: Math.log1p, wgsl: "mt_log1p(a)", name: "Log1p", back: "log1pBack" },
+  expm1: { fn: Math.expm1, wgsl: "mt_expm1(a)", name: "Expm1", back: "expm1Back" },
+  log2: { fn: Math.log2, wgsl: "mt_log2(a)", name: "Log2", back: "log2Back" },
+  exp2: { fn: op.exp2, wgsl: "mt_exp2(a)", name: "Exp2", back: "exp2Back" },
+  erf: { fn: op.erf, wgsl: "mt_erf(a)", name: "Erf", back: "erfBack" },
+  floor: { fn: Math.floor, wgsl: "mt_floor(a)", name: "Floor", back: "floorBack" },
+  ceil: { fn: Math.ceil, wgsl: "mt_ceil(a)", name: "Ceil", back: "ceilBack" },
+  round: { fn: op.round, wgsl: "mt_round(a)", name: "Round", back: "roundBack" },
+  trunc: { fn: Math.trunc, wgsl: "mt_trunc(a)", name: "Trunc", back: "truncBack" },
+  gelu: { fn: op.gelu, wgsl: "mt_gelu(a)", name: "GELU", back: "geluBack" },
+  geluTanh: { fn: op.geluTanh, wgsl: "mt_gelu_tanh(a)", name: "GELUTanh", back: "geluTanhBack" },
+  silu: { fn: op.silu, wgsl: "mt_silu(a)", name: "SiLU", back: "siluBack" },
+  softplus: { fn: op.softplus, wgsl: "mt_softplus(a)", name: "Softplus", back: "softplusBack" },
 };
+
+/** The derivative of a piecewise-constant op (sign and the roundings): 0, as in PyTorch. */
+const zeroDerivative: BinaryRow = { fn: () => 0, wgsl: "0.0" };
 
 export const binaryOps: Record<BinaryOp, BinaryRow> = {
   add: { fn: op.add, wgsl: "a + b" },
@@ -175,6 +259,51 @@ export const binaryOps: Record<BinaryOp, BinaryRow> = {
     wgsl: "b * (1.0 - mt_tanh(a) * mt_tanh(a))",
   },
   invBack: { fn: op.invBack, wgsl: "-b / (a * a)" },
+  // NaN-propagating, as torch.maximum and torch.minimum (Math.max and Math.min are).
+  maximum: { fn: Math.max, wgsl: "mt_max(a, b)" },
+  minimum: { fn: Math.min, wgsl: "mt_min(a, b)" },
+  // The share of the gradient of maximum(a, b) that a gets (backward of maximum and minimum).
+  maximumShare: { fn: op.maximumShare, wgsl: "mt_maximum_share(a, b)" },
+  fmod: { fn: op.fmod, wgsl: "mt_fmod(a, b)" },
+  remainder: { fn: op.remainder, wgsl: "mt_remainder(a, b)" },
+  atan2: { fn: Math.atan2, wgsl: "mt_atan2(a, b)" },
+  // The parameterised activations take their parameter as the second operand (a number lifted to
+  // a 0-d tensor): one kernel forward, and their slopes (f'(x), not times g) for backward.
+  leakyRelu: { fn: op.leakyRelu, wgsl: "select(a * b, a, a > 0.0 || mt_is_nan(a))" },
+  leakyReluSlope: { fn: op.leakyReluSlope, wgsl: "select(b, 1.0, a > 0.0 && !mt_is_nan(a))" },
+  elu: { fn: op.elu, wgsl: "select(b * mt_expm1(a), a, a > 0.0 || mt_is_nan(a))" },
+  eluSlope: {
+    fn: op.eluSlope,
+    wgsl: "select(1.0, b * exp(max(a, -104.0)), a <= 0.0 && !mt_is_nan(a))",
+  },
+  sqrtBack: { fn: (a, g) => g / (2 * Math.sqrt(a)), wgsl: "b / (2.0 * mt_sqrt(a))" },
+  rsqrtBack: { fn: op.rsqrtBack, wgsl: "-0.5 * b * mt_rsqrt(a) * mt_rsqrt(a) * mt_rsqrt(a)" },
+  // PyTorch's g·sgn(x): 0 at 0 (and at NaN, where sign is 0).
+  absBack: { fn: (a, g) => g * op.sign(a), wgsl: "b * mt_sign(a)" },
+  signBack: zeroDerivative,
+  squareBack: { fn: (a, g) => g * 2 * a, wgsl: "b * 2.0 * a" },
+  sinBack: { fn: (a, g) => g * Math.cos(a), wgsl: "b * mt_cos(a)" },
+  cosBack: { fn: (a, g) => -g * Math.sin(a), wgsl: "-b * mt_sin(a)" },
+  tanBack: {
+    fn: (a, g) => {
+      const t = Math.tan(a);
+      return g * (1 + t * t);
+    },
+    wgsl: "b * (1.0 + mt_tan(a) * mt_tan(a))",
+  },
+  log1pBack: { fn: (a, g) => g / (1 + a), wgsl: "b / (1.0 + a)" },
+  expm1Back: { fn: (a, g) => g * Math.exp(a), wgsl: "b * (mt_expm1(a) + 1.0)" },
+  log2Back: { fn: (a, g) => g / (a * Math.LN2), wgsl: "b / (a * 0.6931472)" },
+  exp2Back: { fn: (a, g) => g * 2 ** a * Math.LN2, wgsl: "b * mt_exp2(a) * 0.6931472" },
+  erfBack: { fn: op.erfBack, wgsl: "b * mt_erf_slope(a)" },
+  floorBack: zeroDerivative,
+  ceilBack: zeroDerivative,
+  roundBack: zeroDerivative,
+  truncBack: zeroDerivative,
+  geluBack: { fn: op.geluBack, wgsl: "b * mt_gelu_slope(a)" },
+  geluTanhBack: { fn: op.geluTanhBack, wgsl: "b * mt_gelu_tanh_slope(a)" },
+  siluBack: { fn: op.siluBack, wgsl: "b * mt_silu_slope(a)" },
+  softplusBack: { fn: op.softplusBack, wgsl: "select(b * mt_sigmoid(a), b, a > 20.0)" },
 };
 
 export const reduceOps: Record<ReduceOp, ReduceRow> = {

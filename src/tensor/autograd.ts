@@ -1,11 +1,13 @@
 import { backpropagate } from "../autodiff/backpropagate.js";
 import type { Context } from "../autodiff/context.js";
 import type { History, VariableKind } from "../autodiff/variable.js";
+import { isFloating } from "../backend/dtypes.js";
 import { AutogradError, ShapeError } from "../errors.js";
 import { checkOptions, isBoolean, type OptionChecks } from "../options.js";
 import { formatShape, sameShape } from "../strided/shape.js";
 import { unbroadcast } from "./functions.js";
-import { checkOperand, zipOp } from "./history_free_ops.js";
+import { checkOperand, copyOp, zipOp } from "./history_free_ops.js";
+import { scalarDType } from "./promotion.js";
 import { Tensor, type TensorLike } from "./tensor.js";
 import { scoped, track } from "./tidy.js";
 
@@ -18,7 +20,10 @@ import { scoped, track } from "./tidy.js";
 /** How Function.apply builds Tensors: forward gets the tensors themselves (it runs in noGrad). */
 export const tensorKind: VariableKind = {
   lift(x: TensorLike, like: Tensor): Tensor {
-    if (typeof x === "number") return Tensor.full([], x, like.dtype, like.backendImpl);
+    // A number takes the tensor's dtype where that holds it (x.mul(2) stays int32; x.mul(0.5) of an
+    // int32 x is float32), as PyTorch's wrapped numbers do.
+    if (typeof x === "number")
+      return Tensor.full([], x, scalarDType(x, like.dtype), like.backendImpl);
     checkOperand("Tensor op", x);
     return x;
   },
@@ -45,10 +50,13 @@ export const tensorKind: VariableKind = {
     return v;
   },
   wrap(raw: Tensor, history: History | null): Tensor {
-    return history === null ? raw : Tensor.attachHistory(raw, history);
+    // An integer or bool result (a comparison's mask, an index) carries no gradient, as in PyTorch.
+    return history === null || !isFloating(raw.dtype) ? raw : Tensor.attachHistory(raw, history);
   },
+  /** The derivative summed down to the input's shape, in the input's dtype (mixed float32/64). */
   fitDerivative(input: Tensor, d: Tensor): Tensor {
-    return unbroadcast(d, input.shape);
+    const fitted = unbroadcast(d, input.shape);
+    return fitted.dtype === input.dtype ? fitted : copyOp(fitted, fitted.shape, input.dtype);
   },
   addDerivatives(a: Tensor, b: Tensor): Tensor {
     return zipOp("add", a, b);

@@ -137,27 +137,6 @@ export class Sum extends AutogradFunction {
   }
 }
 
-/** Max saves its input, its result and the dim. */
-type MaxContext = Context<[a: Tensor, out: Tensor, dim: number]>;
-
-/**
- * max along `dim`, kept with size 1. The gradient goes to the elements equal to the max, split
- * evenly between ties (as torch.amax), so it sums to g.
- */
-export class Max extends AutogradFunction {
-  static override forward(ctx: MaxContext, a: Tensor, p: { dim: number }): Tensor {
-    const out = reduceOp("max", a, p.dim);
-    ctx.saveForBackward(a, out, p.dim);
-    return out;
-  }
-  static override backward(ctx: MaxContext, g: Tensor): Tensor {
-    const [a, out, dim] = ctx.savedValues;
-    const mask = zipOp("eq", a, out);
-    const ties = reduceOp("sum", mask, dim);
-    return zipOp("mul", mask, zipOp("div", g, ties));
-  }
-}
-
 /** Reorder dims (a view); the gradient is permuted back. */
 export class Permute extends AutogradFunction {
   static override forward(
@@ -251,3 +230,162 @@ export class MatMul extends AutogradFunction {
     return [needA ? dA() : null, needB ? dB() : null];
   }
 }
+
+// --- the elementwise math of two operands -----------------------------------------------------
+
+/** Functions that save both operands for backward. */
+type PairContext = Context<[a: Tensor, b: Tensor]>;
+
+/**
+ * g·share where share ≠ 0, else 0: the share selects (`keepWhere`) rather than multiplies, so a
+ * NaN or infinite g reaches only the inputs it belongs to, as PyTorch's masked gradients do.
+ */
+function shared(g: Tensor, share: Tensor): Tensor {
+  return zipOp("keepWhere", zipOp("mul", g, share), share);
+}
+
+/**
+ * torch.maximum (NaN if either is NaN); the gradient goes to the larger operand, split in halves
+ * at a tie, and whole to both where NaN leaves them unordered (PyTorch's rule).
+ */
+export class Maximum extends AutogradFunction {
+  static override forward(ctx: PairContext, a: Tensor, b: Tensor): Tensor {
+    ctx.saveForBackward(a, b);
+    return zipOp("maximum", a, b);
+  }
+  static override backward(ctx: PairContext, g: Tensor): (Tensor | null)[] {
+    const [a, b] = ctx.savedValues;
+    const [needA, needB] = ctx.needsInputGrad;
+    return [
+      needA ? shared(g, zipOp("maximumShare", a, b)) : null,
+      needB ? shared(g, zipOp("maximumShare", b, a)) : null,
+    ];
+  }
+}
+
+/** torch.minimum, Maximum's mirror image: the gradient goes to the smaller operand. */
+export class Minimum extends AutogradFunction {
+  static override forward(ctx: PairContext, a: Tensor, b: Tensor): Tensor {
+    ctx.saveForBackward(a, b);
+    return zipOp("minimum", a, b);
+  }
+  static override backward(ctx: PairContext, g: Tensor): (Tensor | null)[] {
+    const [a, b] = ctx.savedValues;
+    const [needA, needB] = ctx.needsInputGrad;
+    return [
+      needA ? shared(g, zipOp("maximumShare", b, a)) : null,
+      needB ? shared(g, zipOp("maximumShare", a, b)) : null,
+    ];
+  }
+}
+
+/** 1 where a > b or a = b, as a mask (0 at NaN, as a ≥ b is false there). */
+function atLeast(a: Tensor, b: Tensor): Tensor {
+  return zipOp("add", zipOp("gt", a, b), zipOp("eq", a, b));
+}
+
+/**
+ * clamp(x, min) = maximum(x, min), with torch.clamp's gradient: g to x where x ≥ min, to min where
+ * x < min — ties go to x whole (maximum splits them).
+ */
+export class ClampMin extends AutogradFunction {
+  static override forward(ctx: PairContext, x: Tensor, min: Tensor): Tensor {
+    ctx.saveForBackward(x, min);
+    return zipOp("maximum", x, min);
+  }
+  static override backward(ctx: PairContext, g: Tensor): (Tensor | null)[] {
+    const [x, min] = ctx.savedValues;
+    const [needX, needMin] = ctx.needsInputGrad;
+    return [
+      needX ? zipOp("keepWhere", g, atLeast(x, min)) : null,
+      needMin ? zipOp("keepWhere", g, zipOp("lt", x, min)) : null,
+    ];
+  }
+}
+
+/** clamp(x, max = max) = minimum(x, max): g to x where x ≤ max, to max where x > max. */
+export class ClampMax extends AutogradFunction {
+  static override forward(ctx: PairContext, x: Tensor, max: Tensor): Tensor {
+    ctx.saveForBackward(x, max);
+    return zipOp("minimum", x, max);
+  }
+  static override backward(ctx: PairContext, g: Tensor): (Tensor | null)[] {
+    const [x, max] = ctx.savedValues;
+    const [needX, needMax] = ctx.needsInputGrad;
+    return [
+      needX ? zipOp("keepWhere", g, atLeast(max, x)) : null,
+      needMax ? zipOp("keepWhere", g, zipOp("gt", x, max)) : null,
+    ];
+  }
+}
+
+/**
+ * A remainder a − b·q(a/b), with q the truncation (fmod) or the floor (remainder): ∂/∂a = 1 and
+ * ∂/∂b = −q(a/b), PyTorch's formulas.
+ */
+function remainderFunction(op: "fmod" | "remainder", q: "trunc" | "floor", name: string) {
+  const fn = class extends AutogradFunction {
+    static override forward(ctx: PairContext, a: Tensor, b: Tensor): Tensor {
+      ctx.saveForBackward(a, b);
+      return zipOp(op, a, b);
+    }
+    static override backward(ctx: PairContext, g: Tensor): (Tensor | null)[] {
+      const [a, b] = ctx.savedValues;
+      const [needA, needB] = ctx.needsInputGrad;
+      const quotient = () => mapOp(q, zipOp("div", a, b));
+      return [needA ? g : null, needB ? mapOp("neg", zipOp("mul", g, quotient())) : null];
+    }
+  };
+  Object.defineProperty(fn, "name", { value: name });
+  return fn;
+}
+
+/** C's fmod (sign of the dividend); ∂/∂b = −trunc(a/b). */
+export const Fmod = remainderFunction("fmod", "trunc", "Fmod");
+/** Python's % (sign of the divisor); ∂/∂b = −floor(a/b). */
+export const Remainder = remainderFunction("remainder", "floor", "Remainder");
+
+/** atan2(a, b), the angle of (b, a); ∂/∂a = b/(a² + b²), ∂/∂b = −a/(a² + b²). */
+export class Atan2 extends AutogradFunction {
+  static override forward(ctx: PairContext, a: Tensor, b: Tensor): Tensor {
+    ctx.saveForBackward(a, b);
+    return zipOp("atan2", a, b);
+  }
+  static override backward(ctx: PairContext, g: Tensor): (Tensor | null)[] {
+    const [a, b] = ctx.savedValues;
+    const [needA, needB] = ctx.needsInputGrad;
+    const scaled = zipOp("div", g, zipOp("add", zipOp("mul", a, a), zipOp("mul", b, b)));
+    return [
+      needA ? zipOp("mul", scaled, b) : null,
+      needB ? mapOp("neg", zipOp("mul", scaled, a)) : null,
+    ];
+  }
+}
+
+/**
+ * An activation with a parameter (its second operand, a number lifted to a 0-d tensor, given no
+ * gradient): y = op(x, p), ∂L/∂x = g · slope(x, p).
+ */
+function parameterisedActivation(
+  op: "leakyRelu" | "elu",
+  slope: "leakyReluSlope" | "eluSlope",
+  name: string,
+) {
+  const fn = class extends AutogradFunction {
+    static override forward(ctx: PairContext, x: Tensor, p: Tensor): Tensor {
+      ctx.saveForBackward(x, p);
+      return zipOp(op, x, p);
+    }
+    static override backward(ctx: PairContext, g: Tensor): (Tensor | null)[] {
+      const [x, p] = ctx.savedValues;
+      return [zipOp("mul", g, zipOp(slope, x, p)), null];
+    }
+  };
+  Object.defineProperty(fn, "name", { value: name });
+  return fn;
+}
+
+/** leaky_relu(x, slope): x for x > 0, else slope·x; ∂/∂x = 1 or slope. */
+export const LeakyReLU = parameterisedActivation("leakyRelu", "leakyReluSlope", "LeakyReLU");
+/** elu(x, α): x for x > 0, else α(eˣ − 1); ∂/∂x = 1 or α·eˣ. */
+export const ELU = parameterisedActivation("elu", "eluSlope", "ELU");

@@ -1,5 +1,6 @@
 import type { ConvGeometry, DType } from "../backend/backend.js";
 import { convOutputSize } from "../backend/checks.js";
+import { isFloating } from "../backend/dtypes.js";
 import { BackendError, DTypeError, ShapeError } from "../errors.js";
 import type { BinaryOp, ReduceOp, UnaryOp } from "../strided/ops.js";
 import {
@@ -10,6 +11,7 @@ import {
   shapeBroadcast,
 } from "../strided/shape.js";
 import { denseOrder, layoutInOrder } from "../strided/tensor_data.js";
+import { binaryTypes, isComparison, reduceTypes, unaryTypes } from "./promotion.js";
 import { Tensor } from "./tensor.js";
 
 /**
@@ -17,8 +19,8 @@ import { Tensor } from "./tensor.js";
  * kernel, and none records autograd history, whatever the grad mode — the layer below Tensor's
  * methods. The autograd Functions' forward and backward are written with these, and so are the
  * parts of `nn/` and `optim/` that must not build a graph (in-place updates, state copies). They
- * check what the backend must be able to assume (same backend, same dtype, fitting shapes) and
- * name the op.
+ * check what the backend must be able to assume (same backend, fitting shapes) and name the op,
+ * and convert mixed dtypes by PyTorch's promotion rules, so a kernel sees one dtype.
  */
 
 /**
@@ -42,6 +44,43 @@ function checkPair(op: string, a: Tensor, b: Tensor): void {
     throw new BackendError(
       `${op}: tensors on different backends (${a.backend} and ${b.backend}); move one with await t.to("${a.backend}")`,
     );
+  }
+}
+
+/**
+ * `t` in `dtype`: itself when it is already, else a converted copy — a temporary the op disposes
+ * with `done` once its kernel has run (backends see one dtype per kernel; the conversion is the
+ * tensor level's, by PyTorch's promotion rules in promotion.ts).
+ */
+function as(t: Tensor, dtype: DType): Tensor {
+  return t.dtype === dtype ? t : copyOp(t, t.shape, dtype);
+}
+
+/** Dispose the converted temporaries among `made` (those that are not the op's own inputs). */
+function done(made: readonly Tensor[], inputs: readonly Tensor[]): void {
+  for (const t of made) if (!inputs.includes(t)) t.dispose();
+}
+
+/**
+ * `out` in `dtype`: the kernel computed in out's dtype; where the op's result is of another one
+ * (bool arithmetic computes in int32), the result is converted, and the computed tensor freed.
+ */
+function into(out: Tensor, dtype: DType): Tensor {
+  if (out.dtype === dtype) return out;
+  const converted = copyOp(out, out.shape, dtype);
+  out.dispose();
+  return converted;
+}
+
+/**
+ * Matrix products and convolutions are float kernels (as on GPUs, and PyTorch's CUDA): an integer
+ * or bool operand is a DTypeError that says how to convert it.
+ */
+function checkFloat(op: string, a: Tensor, b: Tensor): void {
+  for (const t of [a, b]) {
+    if (!isFloating(t.dtype)) {
+      throw new DTypeError(`${op}: expected float tensors, got ${t.dtype}; convert with .float()`);
+    }
   }
   if (a.dtype !== b.dtype) {
     throw new DTypeError(
@@ -71,32 +110,45 @@ function elementwiseOutput(shape: Shape, operands: readonly Tensor[], dtype: DTy
 
 /** out = op(a), elementwise. */
 export function mapOp(op: UnaryOp, a: Tensor): Tensor {
-  const out = elementwiseOutput(a.shape, [a], a.dtype);
-  out.backendImpl.map(op, out.strided, a.strided);
-  return out;
+  checkOperand(op, a);
+  const types = unaryTypes(op, a.dtype);
+  const x = as(a, types.compute);
+  const out = elementwiseOutput(a.shape, [x], types.compute);
+  out.backendImpl.map(op, out.strided, x.strided);
+  done([x], [a]);
+  return into(out, types.out);
 }
 
 /** out = op(a, b), elementwise with broadcasting. */
 export function zipOp(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
   checkPair(op, a, b);
-  const out = elementwiseOutput(shapeBroadcast(a.shape, b.shape, op), [a, b], a.dtype);
-  out.backendImpl.zip(op, out.strided, a.strided, b.strided);
-  return out;
+  const types = binaryTypes(op, a, b);
+  const [x, y] = [as(a, types.compute), as(b, types.compute)];
+  // A comparison writes its bool result directly; other ops compute in one dtype, converted after.
+  const outType = types.out === "bool" && isComparison(op) ? "bool" : types.compute;
+  const out = elementwiseOutput(shapeBroadcast(a.shape, b.shape, op), [x, y], outType);
+  out.backendImpl.zip(op, out.strided, x.strided, y.strided);
+  done([x, y], [a, b]);
+  return into(out, types.out);
 }
 
 /** Fold `a` along `dim` (kept, with size 1). */
 export function reduceOp(op: ReduceOp, a: Tensor, dim: number): Tensor {
   const d = normalizeDim(dim, a.ndim, op);
   const shape = a.ndim === 0 ? [] : a.shape.map((s, i) => (i === d ? 1 : s));
-  const out = Tensor.empty(shape, a.dtype, a.backendImpl);
-  if (a.ndim === 0) out.backendImpl.copy(out.strided, a.strided);
-  else out.backendImpl.reduce(op, out.strided, a.strided, d);
-  return out;
+  const types = reduceTypes(op, a.dtype);
+  const x = as(a, types.compute);
+  const out = Tensor.empty(shape, types.compute, a.backendImpl);
+  if (a.ndim === 0) out.backendImpl.copy(out.strided, x.strided);
+  else out.backendImpl.reduce(op, out.strided, x.strided, d);
+  done([x], [a]);
+  return into(out, types.out);
 }
 
 /** Batched a @ b for inputs of at least 2 dims; batch dims broadcast. */
 export function matmulOp(a: Tensor, b: Tensor): Tensor {
   checkPair("matmul", a, b);
+  checkFloat("matmul", a, b);
   if (a.ndim < 2 || b.ndim < 2) {
     throw new ShapeError(
       `matmul: expected tensors of at least 2 dims here, got ${formatShape(a.shape)} and ${formatShape(b.shape)}`,
@@ -139,6 +191,13 @@ export function copyOp(a: Tensor, shape: Shape = a.shape, dtype = a.dtype): Tens
 export function zipInto(op: BinaryOp, target: Tensor, a: Tensor, b: Tensor): void {
   checkPair(op, a, b);
   checkPair(op, target, a);
+  // In place, the target's dtype is the result's: the operands must already be of it (optimizer
+  // state and parameters are), as the kernel computes in one dtype.
+  if (a.dtype !== target.dtype || b.dtype !== target.dtype) {
+    throw new DTypeError(
+      `${op} (in place): operands of dtype ${a.dtype} and ${b.dtype} into a ${target.dtype} target; convert them with .to("${target.dtype}")`,
+    );
+  }
   const shape = shapeBroadcast(a.shape, b.shape, op);
   if (!target.isContiguous() || !sameShape(shape, target.shape)) {
     throw new ShapeError(
@@ -153,6 +212,7 @@ export function zipInto(op: BinaryOp, target: Tensor, a: Tensor, b: Tensor): voi
  * of the zero-padded input (see `Backend.unfold`).
  */
 export function unfoldOp(a: Tensor, g: ConvGeometry): Tensor {
+  checkFloat("conv", a, a);
   if (a.ndim !== 4) {
     throw new ShapeError(`unfold: expected an input [N, C, H, W], got ${formatShape(a.shape)}`);
   }

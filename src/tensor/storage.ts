@@ -1,9 +1,7 @@
 import type { Backend, DType } from "../backend/backend.js";
+import { dtypeInfo } from "../backend/dtypes.js";
 import { BackendError, DTypeError } from "../errors.js";
 import { type Allocation, allocated, release } from "./allocations.js";
-
-/** Bytes per element of each dtype. */
-export const bytesPerElement: Record<DType, number> = { float32: 4, float64: 8 };
 
 /**
  * One backend buffer, shared by every tensor that views it (views count once: the buffer is one
@@ -31,7 +29,7 @@ export class Storage {
     this.dtype = dtype;
     this.size = size;
     this.buffer = backend.allocate(size, dtype);
-    const bytes = size * bytesPerElement[dtype];
+    const bytes = size * dtypeInfo[dtype].bytes;
     this.#allocation = { backend, buffer: this.buffer, bytes, freed: false };
     allocated(this, this.#allocation);
     if (values !== undefined) backend.upload(this.buffer, values);

@@ -1,7 +1,8 @@
 import type { Drawable, History, NodeSummary, Variable } from "../autodiff/variable.js";
 import { nextVariableId } from "../autodiff/variable.js";
 import type { Backend, BackendName, DType, HostArray } from "../backend/backend.js";
-import { AutogradError, ShapeError } from "../errors.js";
+import { isFloating } from "../backend/dtypes.js";
+import { AutogradError, DTypeError, ShapeError } from "../errors.js";
 import { formatShape, type Shape, shapeSize } from "../strided/shape.js";
 import {
   contiguousLayout,
@@ -15,15 +16,28 @@ import {
 import * as autograd from "./autograd.js";
 import { resolveBackend } from "./default_backend.js";
 import { type Nested, nest } from "./format.js";
-import * as linalg from "./linalg.js";
+import { type ConvenienceMethods, convenienceMethods } from "./methods/conveniences.js";
+import { cast, type DTypeMethods, dtypeMethods } from "./methods/dtypes.js";
 import { type ElementwiseMethods, elementwiseMethods } from "./methods/elementwise.js";
 import { type IndexingMethods, indexingMethods } from "./methods/indexing.js";
 import { type JoiningMethods, joiningMethods } from "./methods/joining.js";
+import { type LinalgMethods, linalgMethods } from "./methods/linalg.js";
 import { type ReductionMethods, reductionMethods } from "./methods/reductions.js";
 import { type ShapingMethods, shapingMethods } from "./methods/shaping.js";
+import { type DTypeName, isDTypeName, resolveDType } from "./promotion.js";
 import * as reading from "./reading.js";
 import { type Release, Storage } from "./storage.js";
 import { track } from "./tidy.js";
+import { matrixTranspose, reverseDims } from "./views.js";
+
+/** Gradients are real numbers: only float tensors carry them, as in PyTorch. */
+function checkGradDType(dtype: DType): void {
+  if (!isFloating(dtype)) {
+    throw new DTypeError(
+      `only tensors of a float dtype can require gradients, got ${dtype}; convert with .float() first`,
+    );
+  }
+}
 
 /** An operand of a Tensor op: another tensor, or a number (broadcast as a constant). */
 export type TensorLike = Tensor | number;
@@ -41,7 +55,7 @@ function backendObject(backend: Backend | BackendName): Backend {
  * little else: a method's work lives in the module of its concept — the autograd Functions in
  * functions.ts, and views.ts, reductions.ts, linalg.ts, reading.ts, autograd.ts — as a function of
  * the tensor, so the method is one line. Most methods sit in the method groups of `methods/`
- * (elementwise, reductions, shaping, indexing, joining), merged into the class's type by this
+ * (elementwise, reductions, shaping, indexing, joining, linalg), merged into the class's type by this
  * interface and copied onto its prototype after the class. Those modules import Tensor too; the
  * cycle is safe because no module touches the other at load time, only when a method runs.
  */
@@ -50,7 +64,10 @@ export interface Tensor
     ReductionMethods,
     ShapingMethods,
     IndexingMethods,
-    JoiningMethods {}
+    JoiningMethods,
+    DTypeMethods,
+    LinalgMethods,
+    ConvenienceMethods {}
 
 export class Tensor implements Variable<Tensor>, Drawable {
   /** The shared backend buffer (internal: backends and kernels read it). */
@@ -79,6 +96,7 @@ export class Tensor implements Variable<Tensor>, Drawable {
     this.storage = storage;
     this.layout = layout;
     this.#history = history;
+    if (requiresGrad) checkGradDType(storage.dtype);
     this.#requiresGrad = requiresGrad || history !== null;
   }
 
@@ -179,6 +197,7 @@ export class Tensor implements Variable<Tensor>, Drawable {
         "requiresGrad can only be set on a leaf tensor (one not computed by an op)",
       );
     }
+    if (value) checkGradDType(this.dtype);
     this.#requiresGrad = value;
   }
   /** Whether this is a leaf: not computed from other tensors by a tracked op. */
@@ -191,6 +210,15 @@ export class Tensor implements Variable<Tensor>, Drawable {
     return isContiguous(this.layout);
   }
 
+  /** All dims reversed (a view; PyTorch deprecates `.T` beyond 2 dims, but allows it). */
+  get T(): Tensor {
+    return reverseDims(this);
+  }
+  /** The last two dims swapped: a batch of matrices transposed (a view). */
+  get mT(): Tensor {
+    return matrixTranspose(this);
+  }
+
   /** Internal, history-free views used by the Functions. */
   permuteView(order: readonly number[]): Tensor {
     return new Tensor(this.storage, permuteLayout(this.layout, order));
@@ -200,13 +228,6 @@ export class Tensor implements Variable<Tensor>, Drawable {
   }
   expandView(shape: readonly number[]): Tensor {
     return new Tensor(this.storage, expandLayout(this.layout, shape));
-  }
-
-  // Linear algebra (linalg.ts) ---------------------------------------------------------------
-
-  /** Matrix product with PyTorch's rules: 1-D operands are vectors, batch dims broadcast. */
-  matmul(b: Tensor): Tensor {
-    return linalg.matmul(this, b);
   }
 
   // Autograd (autograd.ts) --------------------------------------------------------------------
@@ -262,9 +283,13 @@ export class Tensor implements Variable<Tensor>, Drawable {
   item(): number {
     return reading.item(this);
   }
+  /** A copy in another dtype (`.to("int64")`, `.to("float64")`…): see methods/dtypes.ts. */
+  to(dtype: DTypeName): Tensor;
   /** A copy on another backend (this tensor when it is already there). Gradients do not follow. */
-  to(name: string): Promise<Tensor> {
-    return reading.copyTo(this, name);
+  to(backend: BackendName | string): Promise<Tensor>;
+  to(target: string): Tensor | Promise<Tensor> {
+    if (isDTypeName(target)) return cast(this, resolveDType(target, "to"));
+    return reading.copyTo(this, target);
   }
 
   /**
@@ -303,4 +328,7 @@ Object.assign(
   shapingMethods,
   indexingMethods,
   joiningMethods,
+  dtypeMethods,
+  linalgMethods,
+  convenienceMethods,
 );

@@ -174,7 +174,7 @@ describeEachBackend("NaN and infinity propagate as in PyTorch", (suite) => {
       const most = byDim(values, shape, dim, (xs) => Math.max(...xs));
       const least = byDim(values, shape, dim, (xs) => Math.min(...xs));
       const kept = shape.map((s, i) => (i === dim ? 1 : s));
-      await expectValues(x.max(dim), [shape[1 - dim]], most, EXACT, `max(${dim})`);
+      await expectValues(x.max(dim).values, [shape[1 - dim]], most, EXACT, `max(${dim})`);
       await expectValues(reduceOp("min", x, dim), kept, least, EXACT, `min(${dim})`);
     }
     await expectValues(x.max(), [], [NaN], EXACT, "max()");
@@ -199,7 +199,7 @@ describeEachBackend("NaN and infinity propagate as in PyTorch", (suite) => {
       const x = host(v, shape);
       for (const dim of [0, 1] as const) {
         const want = byDim(v, shape, dim, (xs) => xs.reduce((a, b) => Math.max(a, b)));
-        await expectValues(x.max(dim), [shape[1 - dim]], want, EXACT, `max(${dim}) ${shape}`);
+        await expectValues(x.amax(dim), [shape[1 - dim]], want, EXACT, `amax(${dim}) ${shape}`);
         const least = byDim(v, shape, dim, (xs) => xs.reduce((a, b) => Math.min(a, b)));
         const kept = shape.map((s, i) => (i === dim ? 1 : s));
         await expectValues(reduceOp("min", x, dim), kept, least, EXACT, `min(${dim})`);
@@ -337,8 +337,8 @@ describeEachBackend("NaN and infinity propagate as in PyTorch", (suite) => {
     await expectValues(got, [7], want, LOOSE, "binaryCrossEntropyWithLogits");
   });
 
-  it("matmul: 0 · NaN and 0 · inf are NaN, in every dtype the backend stores", async () => {
-    for (const dtype of backend.dtypes) {
+  it("matmul: 0 · NaN and 0 · inf are NaN, in every float dtype the backend stores", async () => {
+    for (const dtype of backend.dtypes.filter((d) => d === "float32" || d === "float64")) {
       const opts = { backend: name, dtype };
       const a = mt.tensor(
         [

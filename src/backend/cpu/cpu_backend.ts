@@ -11,6 +11,7 @@ import { shapeSize } from "../../strided/shape.js";
 import { isContiguous, type View } from "../../strided/tensor_data.js";
 import type { Backend, ConvGeometry, DType, HostArray } from "../backend.js";
 import { checkConv } from "../checks.js";
+import { allDTypes, dtypeInfo } from "../dtypes.js";
 import { referenceBackend } from "../reference/reference_backend.js";
 import { Arena } from "./arena.js";
 import { foldDense, unfoldDense } from "./conv.js";
@@ -42,8 +43,6 @@ export interface CpuBuffer {
   readonly dtype: DType;
 }
 
-const bytes: Record<DType, number> = { float32: 4, float64: 8 };
-
 /**
  * The length of the chunks over which both operands are contiguous or constant: the row of a
  * row-broadcast operand, else everything; 0 when two operands repeat rows of different lengths.
@@ -73,7 +72,7 @@ function zipForm(a: Operand, b: Operand): ZipForm | null {
  */
 export class CpuBackend implements Backend<CpuBuffer> {
   readonly name = "cpu";
-  readonly dtypes: readonly DType[] = ["float32", "float64"];
+  readonly dtypes: readonly DType[] = allDTypes;
   readonly synchronousRead = true;
   readonly memory: WebAssembly.Memory;
   /** The WebAssembly SIMD kernels, or null where they cannot run (then JS loops do the work). */
@@ -120,7 +119,7 @@ export class CpuBackend implements Backend<CpuBuffer> {
 
   /** Byte address of element `index` of a buffer (what the kernels take). */
   address(buffer: CpuBuffer, index: number): number {
-    return buffer.offset + index * bytes[buffer.dtype];
+    return buffer.offset + index * dtypeInfo[buffer.dtype].bytes;
   }
 
   /** Matmul's packing area, allocated once: big enough for any size (589,952 bytes). */
@@ -133,17 +132,15 @@ export class CpuBackend implements Backend<CpuBuffer> {
 
   /** The typed array of a buffer. Made per call: a memory that grew has a new `buffer`. */
   array(buffer: CpuBuffer): HostArray {
-    return buffer.dtype === "float32"
-      ? new Float32Array(this.memory.buffer, buffer.offset, buffer.length)
-      : new Float64Array(this.memory.buffer, buffer.offset, buffer.length);
+    return dtypeInfo[buffer.dtype].array(this.memory.buffer, buffer.offset, buffer.length);
   }
 
   allocate(size: number, dtype: DType): CpuBuffer {
-    return { offset: this.#arena.allocate(size * bytes[dtype]), length: size, dtype };
+    return { offset: this.#arena.allocate(size * dtypeInfo[dtype].bytes), length: size, dtype };
   }
 
   free(buffer: CpuBuffer): void {
-    this.#arena.free(buffer.offset, buffer.length * bytes[buffer.dtype]);
+    this.#arena.free(buffer.offset, buffer.length * dtypeInfo[buffer.dtype].bytes);
   }
 
   upload(buffer: CpuBuffer, values: ArrayLike<number>): void {
@@ -194,7 +191,8 @@ export class CpuBackend implements Backend<CpuBuffer> {
     }
     const form = zipForm(A, B);
     const k = this.kernels;
-    if (form !== null && k !== null && isSimdZipOp(op) && out.buffer.dtype === "float32") {
+    const f32 = [out, a, b].every((v) => v.buffer.dtype === "float32");
+    if (form !== null && k !== null && isSimdZipOp(op) && f32) {
       this.#simdZip(k, op, form, out, a, A, b, B, chunk);
       return;
     }
@@ -253,7 +251,8 @@ export class CpuBackend implements Backend<CpuBuffer> {
     const inner = shapeSize(a.shape.slice(dim + 1));
     const outer = shapeSize(a.shape.slice(0, dim));
     const k = this.kernels;
-    if (inner === 1 && k !== null && isSimdReduceOp(op) && a.buffer.dtype === "float32") {
+    const f32 = a.buffer.dtype === "float32" && out.buffer.dtype === "float32";
+    if (inner === 1 && k !== null && isSimdReduceOp(op) && f32) {
       const [pa, po] = [this.address(a.buffer, a.offset), this.address(out.buffer, out.offset)];
       // Large reductions may be split: by rows (bit for bit), or one long row by partial results.
       const pool = mightSplitElements("reduce", outer * length) ? this.pool() : null;
@@ -282,7 +281,9 @@ export class CpuBackend implements Backend<CpuBuffer> {
 
   copy(out: View<CpuBuffer>, a: View<CpuBuffer>): void {
     const A = flatOperands(out, [a])?.[0] ?? null;
-    if (A === null) {
+    // A typed array's own conversion into bytes wraps (256 → 0): bool is the reference's x ≠ 0.
+    const toBool = out.buffer.dtype === "bool" && a.buffer.dtype !== "bool";
+    if (A === null || toBool) {
       referenceBackend.copy(this.#host(out), this.#host(a));
       return;
     }

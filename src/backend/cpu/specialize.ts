@@ -7,7 +7,8 @@
  * shared closure is used: slower, still correct.
  */
 
-type Numbers = Float32Array | Float64Array;
+/** The host arrays of every dtype (bool as 0/1 bytes; a float result stored in int32 truncates). */
+type Numbers = Float32Array | Float64Array | Int32Array | Uint8Array;
 
 /** out[o + i] = fn(a[x + i]) for i < n. */
 export type DenseMap = (

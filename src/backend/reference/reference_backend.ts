@@ -17,6 +17,7 @@ import {
 import type { View } from "../../strided/tensor_data.js";
 import type { Backend, ConvGeometry, DType, HostArray } from "../backend.js";
 import { broadcastsTo, checkMatmul, checkReduce, checkView, rowOf } from "../checks.js";
+import { allDTypes, dtypeInfo } from "../dtypes.js";
 import { foldReference, unfoldReference } from "./conv.js";
 
 /**
@@ -37,16 +38,18 @@ import { foldReference, unfoldReference } from "./conv.js";
  */
 export class ReferenceBackend implements Backend<HostArray> {
   readonly name = "reference";
-  readonly dtypes: readonly DType[] = ["float32", "float64"];
+  readonly dtypes: readonly DType[] = allDTypes;
   readonly synchronousRead = true;
 
   /** A zero-filled typed array of `size` elements. */
   allocate(size: number, dtype: DType): HostArray {
-    if (dtype === "float32") return new Float32Array(size);
-    if (dtype === "float64") return new Float64Array(size);
-    throw new DTypeError(
-      `allocate: the reference backend stores float32 and float64, not ${dtype}`,
-    );
+    const info = dtypeInfo[dtype];
+    if (info === undefined) {
+      throw new DTypeError(
+        `allocate: the reference backend stores ${allDTypes.join(", ")}, not ${String(dtype)}`,
+      );
+    }
+    return info.array(size);
   }
 
   /** Nothing to do: typed arrays are garbage-collected once unreferenced. */
@@ -161,9 +164,12 @@ export class ReferenceBackend implements Backend<HostArray> {
     }
   }
 
-  /** out[i] = a[i], with `a` broadcast to `out`: materialises permuted or expanded views. */
+  /**
+   * out[i] = a[i], with `a` broadcast to `out`: materialises permuted or expanded views, and
+   * converts dtypes (the typed array's store truncates toward zero into int32; bool is x ≠ 0).
+   */
   copy(out: View<HostArray>, a: View<HostArray>): void {
-    mapStrided("copy", (x) => x, out, a);
+    mapStrided("copy", out.buffer instanceof Uint8Array ? toBool : (x) => x, out, a);
   }
 
   /** im2col of a [N, C, H, W] into out [N, C·kh·kw, OH·OW] (see conv.ts). */
@@ -203,6 +209,11 @@ function mapStrided(
     const value = a.buffer[indexToPosition(aIndex, a.strides, a.offset)];
     out.buffer[indexToPosition(outIndex, out.strides, out.offset)] = fn(value);
   }
+}
+
+/** A value as bool storage holds it: 1 for anything nonzero (NaN included, as C's cast), else 0. */
+export function toBool(x: number): number {
+  return x !== 0 ? 1 : 0;
 }
 
 /** The shared instance: the backend is stateless, so one is enough. */

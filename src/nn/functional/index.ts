@@ -2,6 +2,20 @@
  * `mt.nn.functional`: the stateless operations networks are built from (PyTorch's
  * `torch.nn.functional`), each a function of tensors; the layers in `mt.nn` wrap them as Modules.
  */
+export {
+  type EluOptions,
+  elu,
+  type GeluOptions,
+  gelu,
+  type InplaceOptions,
+  type LeakyReluOptions,
+  leakyRelu,
+  type SoftplusOptions,
+  silu,
+  softplus,
+} from "../../tensor/activations.js";
+export { sigmoid, tanh } from "../../tensor/math.js";
+export { relu } from "./activations.js";
 export { type Conv1dOptions, type Conv2dOptions, conv1d, conv2d } from "./conv.js";
 export { type DropoutOptions, dropout } from "./dropout.js";
 export { linear } from "./linear.js";

@@ -174,7 +174,7 @@ export function maxpool2d(
  * method, whose gradient is split evenly between tied maxima.
  */
 export function max(x: Tensor, dim?: number): Tensor {
-  return x.max(dim);
+  return x.amax(dim);
 }
 
 /**

@@ -1,4 +1,5 @@
-import { Cast, Contiguous } from "../functions.js";
+import { Contiguous } from "../functions.js";
+import * as rearranging from "../rearranging.js";
 import type { Tensor } from "../tensor.js";
 import * as views from "../views.js";
 
@@ -31,21 +32,61 @@ export const shapingMethods = {
   unsqueeze(this: Tensor, dim: number): Tensor {
     return views.unsqueeze(this, dim);
   },
-  /** Remove dims of size 1 (all of them, or just `dim`). */
-  squeeze(this: Tensor, dim?: number): Tensor {
+  /** Remove dims of size 1: all of them, or those among `dim` (a number or an array). A view. */
+  squeeze(this: Tensor, dim?: number | readonly number[]): Tensor {
     return views.squeeze(this, dim);
+  },
+  /** Merge dims `startDim` … `endDim` (inclusive) into one (a view when contiguous). */
+  flatten(this: Tensor, startDim = 0, endDim = -1): Tensor {
+    return views.flatten(this, startDim, endDim);
+  },
+  /** Split dim `dim` into `sizes` (one may be −1). */
+  unflatten(this: Tensor, dim: number, sizes: readonly number[]): Tensor {
+    return views.unflatten(this, dim, sizes);
+  },
+  /** A matrix transposed; a 0-d or 1-D tensor as it is (`torch.t`; at most 2 dims). */
+  t(this: Tensor): Tensor {
+    return views.t(this);
+  },
+  /** Move dims `source` to positions `destination`, the others keeping their order (a view). */
+  movedim(
+    this: Tensor,
+    source: number | readonly number[],
+    destination: number | readonly number[],
+  ): Tensor {
+    return views.movedim(this, source, destination);
+  },
+  /** Repeat `sizes[i]` times along each dim (extra leading sizes add dims): a copy. */
+  repeat(this: Tensor, ...sizes: views.ShapeArgs): Tensor {
+    return rearranging.repeat(this, sizes);
+  },
+  /** `repeat` with `dims` padded on the left with 1s (`torch.tile`; not `nn.functional.tile`). */
+  tile(this: Tensor, ...dims: views.ShapeArgs): Tensor {
+    return rearranging.tile(this, dims);
+  },
+  /** Reverse the order of the elements along `dims` (a copy). */
+  flip(this: Tensor, ...dims: views.ShapeArgs): Tensor {
+    return rearranging.flip(this, views.shapeFromArgs(dims));
+  },
+  /** Roll by `shifts` along `dims`, wrapping round (over the flattened tensor without `dims`). */
+  roll(
+    this: Tensor,
+    shifts: number | readonly number[],
+    dims?: number | readonly number[],
+  ): Tensor {
+    return rearranging.roll(this, shifts, dims);
+  },
+  /** The lower triangle of the last two dims (j − i ≤ `diagonal`), the rest 0. */
+  tril(this: Tensor, diagonal = 0): Tensor {
+    return rearranging.tril(this, diagonal);
+  },
+  /** The upper triangle of the last two dims (j − i ≥ `diagonal`), the rest 0. */
+  triu(this: Tensor, diagonal = 0): Tensor {
+    return rearranging.triu(this, diagonal);
   },
   /** This tensor if already contiguous, else a contiguous copy. */
   contiguous(this: Tensor): Tensor {
     return this.isContiguous() ? this : Contiguous.apply<Tensor>(this);
-  },
-  /** A float32 copy (or this, if already float32). */
-  float(this: Tensor): Tensor {
-    return this.dtype === "float32" ? this : Cast.apply<Tensor>(this, { dtype: "float32" });
-  },
-  /** A float64 copy (or this, if already float64). */
-  double(this: Tensor): Tensor {
-    return this.dtype === "float64" ? this : Cast.apply<Tensor>(this, { dtype: "float64" });
   },
 };
 
