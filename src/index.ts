@@ -74,6 +74,22 @@ export {
 export { type IndexArg, narrow, type Slice, select } from "./tensor/indexing.js";
 export { cat, chunk, split, stack, unbind } from "./tensor/joining.js";
 export { bmm, dot, matmul, mm, mv, outer } from "./tensor/linalg.js";
+/** Comparisons and logical ops, each a bool mask. */
+export {
+  eq,
+  ge,
+  gt,
+  isFiniteOf as isFinite,
+  isInf,
+  isNaNOf as isNaN,
+  le,
+  logicalAnd,
+  logicalNot,
+  logicalOr,
+  logicalXor,
+  lt,
+  ne,
+} from "./tensor/logical.js";
 export {
   abs,
   atan2,

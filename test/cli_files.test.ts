@@ -295,7 +295,7 @@ describe.skipIf(!hasBin)("minitorch predict", () => {
     const run = await runBuilt(["predict", "--model", file, png], { dir });
     expectOneLineFailure(run);
     expect(run.stderr).toContain(
-      `${file} cannot be used: its tensor "fc1.bias" holds NaN (${bias.size} of ${bias.size} values)`,
+      `${file} cannot be used: its tensor "fc1.bias" holds NaN (${bias.numel()} of ${bias.numel()} values)`,
     );
   });
 });

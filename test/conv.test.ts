@@ -254,7 +254,7 @@ describe.each(loadedBackendNames)("convolution on the %s backend", (backend) => 
                       expect.fail(`unfold at [${b},${r},${y * ow + xx}]: ${got} ≠ ${want}`);
                   }
         // ⟨unfold(x), c⟩ = ⟨x, fold(c)⟩ for a random c.
-        const cValues = valuesFor(p.seed + 3, cols.size);
+        const cValues = valuesFor(p.seed + 3, cols.numel());
         const c = mt.Tensor.fromValues(cValues, cols.shape, wide, backend);
         const folded = foldOp(c, g, xShape);
         expect(folded.shape).toEqual(xShape);

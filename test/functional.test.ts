@@ -20,7 +20,7 @@ async function values(t: Tensor): Promise<number[]> {
 
 /** The value of a one-element tensor, read asynchronously. */
 async function only(t: Tensor): Promise<number> {
-  expect(t.size).toBe(1);
+  expect(t.numel()).toBe(1);
   return (await t.data())[0];
 }
 
@@ -330,6 +330,34 @@ describe.each(loadedBackendNames)("nn.functional on the %s backend", (backend) =
         mt.testing.gradcheck((a) => F.crossEntropy(a, targets, { reduction: "none" }), [logits]),
       ).toBe(true);
       expect(mt.testing.gradcheck((a) => F.nllLoss(a, targets), [logits])).toBe(true);
+    });
+
+    it("take int64 label tensors, as PyTorch's are, with the same loss and gradient", async () => {
+      const logits = mt.tensor(
+        [
+          [1, 2, 0.5],
+          [0, -1, 3],
+        ],
+        { backend, requiresGrad: true },
+      );
+      const labels = mt.tensor([1, 2], { backend, dtype: "int64" });
+      const loss = F.crossEntropy(logits, labels);
+      const want = F.crossEntropy(logits.detach(), [1, 2]);
+      expect(await only(loss)).toBeCloseTo(await only(want), 6);
+      loss.backward();
+      const grad = await values(logits.grad as Tensor);
+      const logProbs = F.logSoftmax(logits.detach(), 1);
+      expect(await only(F.nllLoss(logProbs, labels, { reduction: "sum" }))).toBeCloseTo(
+        (await only(want)) * 2,
+        6,
+      );
+      // (softmax − one-hot) / N
+      const p = (await values(logProbs)).map(Math.exp);
+      expectClose(
+        grad,
+        p.map((v, i) => (v - (i === 1 || i === 5 ? 1 : 0)) / 2),
+        { digits: 5 },
+      );
     });
 
     it("give the targets no gradient", () => {

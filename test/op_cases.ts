@@ -409,6 +409,8 @@ export interface MethodCase extends BinaryRow {
   readonly db: (a: number, b: number) => number;
   /** Comparisons are piecewise constant: their gradient is 0 and central differences say nothing. */
   readonly smooth: boolean;
+  /** Comparisons give a bool mask, which records no history (PyTorch's): no gradient to test. */
+  readonly mask?: boolean;
 }
 
 /**
@@ -444,6 +446,7 @@ function comparison(
     right: grid,
     tol: EXACT,
     smooth: false,
+    mask: true,
     gpu: { values: [gpuAnyValue, gpuAnyValue], tol: BITWISE },
   };
 }

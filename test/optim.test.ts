@@ -46,7 +46,7 @@ function setGradients(slots: readonly Slot[], k: number, skip: readonly number[]
     t.grad = skip.includes(i)
       ? null
       : mt.Tensor.fromValues(
-          Array.from({ length: t.size }, (_, j) => gradient(k, i, j)),
+          Array.from({ length: t.numel() }, (_, j) => gradient(k, i, j)),
           t.shape,
           t.dtype,
           t.backend,

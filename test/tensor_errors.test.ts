@@ -361,7 +361,7 @@ describe("creation", () => {
     const s = mt.tensor(5);
     expect(s.shape).toEqual([]);
     expect(s.ndim).toBe(0);
-    expect(s.size).toBe(1);
+    expect(s.numel()).toBe(1);
     expect(s.item()).toBe(5);
     expect(s.toArray()).toBe(5);
   });
@@ -374,7 +374,8 @@ describe("creation", () => {
     expect(flat.toArray()).toEqual([1.5, 2.5]);
   });
 
-  it("toString shows a small tensor's values, and the dtype when it is not float32", () => {
+  it("toString is PyTorch's str(): the values as repr prints them, and a non-default dtype", () => {
+    // Expected strings from PyTorch 1.13's str(torch.tensor(...)); repr.test.ts covers the rules.
     expect(
       String(
         mt.tensor([
@@ -382,11 +383,11 @@ describe("creation", () => {
           [3, 4],
         ]),
       ),
-    ).toBe("tensor([[1, 2], [3, 4]])");
-    expect(String(mt.tensor(5))).toBe("tensor(5)");
+    ).toBe("tensor([[1., 2.],\n        [3., 4.]])");
+    expect(String(mt.tensor(5))).toBe("tensor(5.)");
     expect(String(mt.tensor([1.5, 0.25], { dtype: "float64" }))).toBe(
-      "tensor([1.5, 0.25], dtype=float64)",
+      "tensor([1.5000, 0.2500], dtype=torch.float64)",
     );
-    expect(`${mt.tensor([0.1])}`).toBe("tensor([0.1])");
+    expect(`${mt.tensor([0.1])}`).toBe("tensor([0.1000])");
   });
 });

@@ -8,7 +8,8 @@ import { loadedBackendNames } from "./backends.js";
 /**
  * What a user of the webgpu backend relies on besides the kernels' values (the conformance suite
  * checks those): values come back only asynchronously, and the synchronous readers say so; it
- * stores float32 only; its buffers are pooled, so a long training loop in `tidy` holds flat GPU
+ * stores float32, int32 and bool (as u32) but not float64, and integers compute exactly in i32;
+ * its buffers are pooled, so a long training loop in `tidy` holds flat GPU
  * memory; tensors on different backends do not mix in one op; `to()` moves values both ways.
  * Where the backend cannot load here, test/backends.ts prints one line saying why and this file
  * skips.
@@ -120,8 +121,8 @@ describe.skipIf(!available)("the webgpu backend", () => {
     expect(Array.from(await mt.zeros([0], gpu).data())).toEqual([]);
   });
 
-  it("stores float32 only: a float64 tensor is a DTypeError naming float32", () => {
-    expect(gpuBackend().dtypes).toEqual(["float32"]);
+  it("stores float32, int32 and bool: a float64 tensor is a DTypeError naming both", () => {
+    expect(gpuBackend().dtypes).toEqual(["float32", "int32", "bool"]);
     for (const make of [
       () => mt.tensor([1, 2], { ...gpu, dtype: "float64" }),
       () => mt.zeros([2, 2], { ...gpu, dtype: "float64" }),
@@ -131,6 +132,64 @@ describe.skipIf(!available)("the webgpu backend", () => {
       expect(error).toBeInstanceOf(mt.DTypeError);
       expect(String(error)).toContain("float32");
       expect(String(error)).toContain("float64");
+    }
+  });
+
+  it("computes int32 exactly in i32 (beyond 2^24), and int and bool reductions on every path", async () => {
+    const big = 2 ** 24 + 1; // not a float32: an f32 round trip would give 2^24
+    const cases: [string, (on: mt.TensorOptions) => mt.Tensor][] = [
+      ["add", (on) => mt.tensor([big, -big, 7], { ...on, dtype: "int32" }).add(2)],
+      ["mul", (on) => mt.tensor([4097, -3, 0], { ...on, dtype: "int32" }).mul(4097)],
+      ["max", (on) => mt.tensor([big, big + 2], { ...on, dtype: "int32" }).maximum(big + 1)],
+      [
+        "remainder and fmod",
+        (on) => {
+          const a = mt.tensor([-7, 7, -7, 7, 5], { ...on, dtype: "int32" });
+          const b = mt.tensor([2, -2, -2, 2, 0], { ...on, dtype: "int32" });
+          return mt.cat([a.remainder(b), a.fmod(b)]);
+        },
+      ],
+      // 3,000 elements: folded by workgroups, and 200,000 split into chunks (see reduce.ts).
+      [
+        "sum of a long row",
+        (on) =>
+          mt
+            .arange(3000, { ...on, dtype: "int32" })
+            .mul(9000)
+            .sum(),
+      ],
+      [
+        "sum split into chunks",
+        (on) =>
+          mt
+            .ones([200_000], { ...on, dtype: "int32" })
+            .mul(100)
+            .sum(),
+      ],
+      [
+        "min and max",
+        (on) => {
+          const x = mt
+            .arange(5000, { ...on, dtype: "int32" })
+            .sub(2500)
+            .reshape(50, 100);
+          return mt.cat([x.amin(1), x.amax(0)]);
+        },
+      ],
+      [
+        "all and any",
+        (on) => {
+          const m = mt.arange(300, on).remainder(7).ne(0).reshape(3, 100);
+          return mt.cat([m.all(1), m.any(1), m.ne(m).any(1), m.amax(1), m.amin(1)]).int();
+        },
+      ],
+      ["bool casts", (on) => mt.tensor([0, -0, 2, Number.NaN, 0.25], on).bool().int().mul(3)],
+    ];
+    for (const [name, make] of cases) {
+      const want = Array.from(make({ backend: "cpu" }).dataSync());
+      const got = make(gpu);
+      expect(got.dtype, name).not.toBe("float32");
+      expect(Array.from(await got.data()), name).toEqual(want);
     }
   });
 

@@ -86,7 +86,8 @@ async function build(cfg: TrainConfig): Promise<void> {
   const optimizer = new mt.optim.SGD(model.parameters(), { lr: cfg.lr });
   run = { config: cfg, X, y, grid, n: data.n, model, optimizer, epoch: 0 };
   let paramCount = 0;
-  for (const p of model.parameters()) if (p.value instanceof mt.Tensor) paramCount += p.value.size;
+  for (const p of model.parameters())
+    if (p.value instanceof mt.Tensor) paramCount += p.value.numel();
   post({ type: "ready", paramCount, backend: mt.getBackend() });
   post({ type: "state", state: "idle" });
   const first = await evaluate(run);

@@ -1,7 +1,7 @@
 import { chainRule } from "./function.js";
 import { noGrad } from "./grad_mode.js";
 import { topologicalSort } from "./topological_sort.js";
-import type { Variable } from "./variable.js";
+import type { History, Overwrite, Variable } from "./variable.js";
 
 /**
  * Reverse-mode differentiation from `root` with seed derivative `dOut`: visits each variable once,
@@ -22,6 +22,7 @@ export function backpropagate(root: Variable, dOut: unknown, retainGraph = false
       derivatives.delete(v.uniqueId);
       if (v.history === null || v.retainsDerivative) v.accumulateDerivative(d);
       if (v.history === null) continue;
+      checkInPlaceWrites(v, v.history);
       const pairs = chainRule(v.history, d);
       if (!retainGraph) {
         v.history.ctx.release();
@@ -36,4 +37,33 @@ export function backpropagate(root: Variable, dOut: unknown, retainGraph = false
       }
     }
   });
+}
+
+/**
+ * Before `v`'s op backpropagates: refuse saved tensors written in place since they were saved
+ * (`Context.checkVersions`), and give the op its inputs as they were when it was recorded — an
+ * input overwritten in place since (see `Overwrite`) is replaced, in the history itself, by the
+ * variable that stands for its earlier value. Where nothing was written in place this costs a
+ * property read per input.
+ */
+function checkInPlaceWrites(v: Variable, history: History): void {
+  history.ctx.checkVersions(history.fn.name);
+  const inputs = history.inputs;
+  let replaced: Variable[] | null = null;
+  for (let i = 0; i < inputs.length; i++) {
+    const h = inputs[i].history;
+    if (h === null || h.overwrote === undefined) continue;
+    const at = history.recordedAt ?? v.uniqueId;
+    let input = inputs[i];
+    let o: Overwrite | undefined = h.overwrote;
+    while (o !== undefined && at < (input.history?.recordedAt ?? 0)) {
+      o.check(v);
+      input = o.previous;
+      o = input.history?.overwrote;
+    }
+    if (input === inputs[i]) continue;
+    replaced ??= [...inputs];
+    replaced[i] = input;
+  }
+  if (replaced !== null) history.inputs = replaced;
 }

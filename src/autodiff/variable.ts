@@ -32,6 +32,29 @@ export interface History {
   readonly fn: FunctionClass;
   readonly ctx: Context;
   inputs: readonly Variable[];
+  /**
+   * When the op was recorded, as a variable id (ids count up), where that is not its variable's
+   * own id: in-place ops move histories between variables (see `overwrote`).
+   */
+  readonly recordedAt?: number;
+  /** Set when the op wrote in place over its variable's earlier value (see `Overwrite`). */
+  readonly overwrote?: Overwrite;
+}
+
+/**
+ * An in-place op (`y.mul_(3)`) makes a variable stand for a new value, with a new history, though
+ * ops recorded before it (`z = y.add(1)`) hold the same variable as their input and consumed the
+ * earlier value: `previous` stands for that value (with the history it had), and backpropagation
+ * sends their derivatives there — to each op's input as it was when the op was recorded.
+ */
+export interface Overwrite {
+  /** The variable as it was before the in-place op. */
+  readonly previous: Variable;
+  /**
+   * Throw where `consumer` (recorded before the op) cannot be given `previous` in its place: a
+   * view that shares the overwritten memory saw the new values, so the old ones are no answer.
+   */
+  readonly check: (consumer: Variable) => void;
 }
 
 /**

@@ -102,6 +102,8 @@ export type ReduceOp = "sum" | "max" | "min";
 export interface UnaryRow {
   readonly fn: (a: number) => number;
   readonly wgsl: string;
+  /** The op on i32 operands (int32 and bool tensors): see `BinaryRow.wgslInt`. */
+  readonly wgslInt?: string;
   /** What graph drawings and error messages call its autograd Function: "Exp", "ReLU"… */
   readonly name: string;
   readonly back: BinaryOp;
@@ -111,6 +113,12 @@ export interface UnaryRow {
 export interface BinaryRow {
   readonly fn: (a: number, b: number) => number;
   readonly wgsl: string;
+  /**
+   * The op on i32 operands, for the ops integer and bool tensors compute in their own dtype
+   * (promotion.ts: add, comparisons, maximum…). Without one, a GPU kernel that must compute the
+   * op in i32 converts to f32 and back (exact for integers below 2^24).
+   */
+  readonly wgslInt?: string;
 }
 
 /** A reduction: acc ← fn(acc, x) from `identity` over the reduced dim. */
@@ -120,6 +128,10 @@ export interface ReduceRow {
   readonly wgsl: string;
   /** The identity as a WGSL f32 expression (WGSL has no infinity literal). */
   readonly wgslIdentity: string;
+  /** The fold on i32 or u32 operands (integer and bool tensors). */
+  readonly wgslInt: string;
+  /** The identity as a WGSL i32 and a u32 (bool: 0 or 1) expression. */
+  readonly wgslIntIdentity: { readonly i32: string; readonly u32: string };
 }
 
 /** WGSL helpers the expressions below may call. */
@@ -176,6 +188,14 @@ fn mt_pow(a: f32, b: f32) -> f32 {
   }
   return select(r, -r, negative && fract(b * 0.5) == 0.5);
 }
+// Integer fmod and remainder, as C's % (the sign of a) and Python's % (the sign of b). WGSL's %
+// of i32 truncates, as C's. By 0 both give 0, as the CPU backends do (NaN stored in an int32);
+// PyTorch raises there.
+fn mt_ifmod(a: i32, b: i32) -> i32 { return select(a % b, 0, b == 0); }
+fn mt_iremainder(a: i32, b: i32) -> i32 {
+  let r = mt_ifmod(a, b);
+  return select(r, r + b, r != 0 && ((r < 0) != (b < 0)));
+}
 ${wgslMath}`;
 
 /**
@@ -188,13 +208,14 @@ function cPow(a: number, b: number): number {
 }
 
 export const unaryOps: Record<UnaryOp, UnaryRow> = {
-  neg: { fn: op.neg, wgsl: "-a", name: "Neg", back: "negBack" },
+  neg: { fn: op.neg, wgsl: "-a", wgslInt: "-a", name: "Neg", back: "negBack" },
   exp: { fn: op.exp, wgsl: "exp(a)", name: "Exp", back: "expBack" },
   log: { fn: op.log, wgsl: "log(a)", name: "Log", back: "logBack" },
   sigmoid: { fn: op.sigmoid, wgsl: "mt_sigmoid(a)", name: "Sigmoid", back: "sigmoidBack" },
   relu: {
     fn: op.relu,
     wgsl: "select(0.0, a, a > 0.0 || mt_is_nan(a))",
+    wgslInt: "max(a, 0)",
     name: "ReLU",
     back: "reluBack",
   },
@@ -202,9 +223,9 @@ export const unaryOps: Record<UnaryOp, UnaryRow> = {
   inv: { fn: op.inv, wgsl: "1.0 / a", name: "Inv", back: "invBack" },
   sqrt: { fn: op.sqrt, wgsl: "mt_sqrt(a)", name: "Sqrt", back: "sqrtBack" },
   rsqrt: { fn: op.rsqrt, wgsl: "mt_rsqrt(a)", name: "Rsqrt", back: "rsqrtBack" },
-  abs: { fn: op.abs, wgsl: "mt_abs(a)", name: "Abs", back: "absBack" },
-  sign: { fn: op.sign, wgsl: "mt_sign(a)", name: "Sign", back: "signBack" },
-  square: { fn: op.square, wgsl: "a * a", name: "Square", back: "squareBack" },
+  abs: { fn: op.abs, wgsl: "mt_abs(a)", wgslInt: "abs(a)", name: "Abs", back: "absBack" },
+  sign: { fn: op.sign, wgsl: "mt_sign(a)", wgslInt: "sign(a)", name: "Sign", back: "signBack" },
+  square: { fn: op.square, wgsl: "a * a", wgslInt: "a * a", name: "Square", back: "squareBack" },
   sin: { fn: Math.sin, wgsl: "mt_sin(a)", name: "Sin", back: "sinBack" },
   cos: { fn: Math.cos, wgsl: "mt_cos(a)", name: "Cos", back: "cosBack" },
   tan: { fn: Math.tan, wgsl: "mt_tan(a)", name: "Tan", back: "tanBack" },
@@ -213,10 +234,10 @@ export const unaryOps: Record<UnaryOp, UnaryRow> = {
   log2: { fn: Math.log2, wgsl: "mt_log2(a)", name: "Log2", back: "log2Back" },
   exp2: { fn: op.exp2, wgsl: "mt_exp2(a)", name: "Exp2", back: "exp2Back" },
   erf: { fn: op.erf, wgsl: "mt_erf(a)", name: "Erf", back: "erfBack" },
-  floor: { fn: Math.floor, wgsl: "mt_floor(a)", name: "Floor", back: "floorBack" },
-  ceil: { fn: Math.ceil, wgsl: "mt_ceil(a)", name: "Ceil", back: "ceilBack" },
-  round: { fn: op.round, wgsl: "mt_round(a)", name: "Round", back: "roundBack" },
-  trunc: { fn: Math.trunc, wgsl: "mt_trunc(a)", name: "Trunc", back: "truncBack" },
+  floor: { fn: Math.floor, wgsl: "mt_floor(a)", wgslInt: "a", name: "Floor", back: "floorBack" },
+  ceil: { fn: Math.ceil, wgsl: "mt_ceil(a)", wgslInt: "a", name: "Ceil", back: "ceilBack" },
+  round: { fn: op.round, wgsl: "mt_round(a)", wgslInt: "a", name: "Round", back: "roundBack" },
+  trunc: { fn: Math.trunc, wgsl: "mt_trunc(a)", wgslInt: "a", name: "Trunc", back: "truncBack" },
   gelu: { fn: op.gelu, wgsl: "mt_gelu(a)", name: "GELU", back: "geluBack" },
   geluTanh: { fn: op.geluTanh, wgsl: "mt_gelu_tanh(a)", name: "GELUTanh", back: "geluTanhBack" },
   silu: { fn: op.silu, wgsl: "mt_silu(a)", name: "SiLU", back: "siluBack" },
@@ -227,25 +248,38 @@ export const unaryOps: Record<UnaryOp, UnaryRow> = {
 const zeroDerivative: BinaryRow = { fn: () => 0, wgsl: "0.0" };
 
 export const binaryOps: Record<BinaryOp, BinaryRow> = {
-  add: { fn: op.add, wgsl: "a + b" },
-  sub: { fn: (a, b) => a - b, wgsl: "a - b" },
-  mul: { fn: op.mul, wgsl: "a * b" },
+  add: { fn: op.add, wgsl: "a + b", wgslInt: "a + b" },
+  sub: { fn: (a, b) => a - b, wgsl: "a - b", wgslInt: "a - b" },
+  mul: { fn: op.mul, wgsl: "a * b", wgslInt: "a * b" },
   div: { fn: (a, b) => a / b, wgsl: "a / b" },
   pow: { fn: cPow, wgsl: "mt_pow(a, b)" },
-  lt: { fn: op.lt, wgsl: "select(0.0, 1.0, a < b)" },
-  gt: { fn: (a, b) => op.lt(b, a), wgsl: "select(0.0, 1.0, a > b)" },
-  eq: { fn: op.eq, wgsl: "select(0.0, 1.0, a == b)" },
+  lt: { fn: op.lt, wgsl: "select(0.0, 1.0, a < b)", wgslInt: "select(0, 1, a < b)" },
+  gt: {
+    fn: (a, b) => op.lt(b, a),
+    wgsl: "select(0.0, 1.0, a > b)",
+    wgslInt: "select(0, 1, a > b)",
+  },
+  eq: { fn: op.eq, wgsl: "select(0.0, 1.0, a == b)", wgslInt: "select(0, 1, a == b)" },
   // |a − b| < 1e-2, as operators.isClose (the course's tolerance), as 1/0.
-  isClose: { fn: (a, b) => Number(op.isClose(a, b)), wgsl: "select(0.0, 1.0, abs(a - b) < 1e-2)" },
+  isClose: {
+    fn: (a, b) => Number(op.isClose(a, b)),
+    wgsl: "select(0.0, 1.0, abs(a - b) < 1e-2)",
+    wgslInt: "select(0, 1, a == b)",
+  },
   // a = b as 1/0, with NaN equal to NaN: where a slice's max is, when the max may be NaN
   // (argmax, max pooling's gradient).
   eqNan: {
     fn: (a, b) => (a === b || (Number.isNaN(a) && Number.isNaN(b)) ? 1 : 0),
     wgsl: "select(0.0, 1.0, a == b || (mt_is_nan(a) && mt_is_nan(b)))",
+    wgslInt: "select(0, 1, a == b)",
   },
   // a where b ≠ 0, else 0: torch.where(b != 0, a, 0), a selection, not a · b, so a NaN or
   // infinite a outside the mask gives 0 (NaN · 0 is NaN).
-  keepWhere: { fn: (a, b) => (b !== 0 ? a : 0), wgsl: "select(0.0, a, b != 0.0)" },
+  keepWhere: {
+    fn: (a, b) => (b !== 0 ? a : 0),
+    wgsl: "select(0.0, a, b != 0.0)",
+    wgslInt: "select(0, a, b != 0)",
+  },
   negBack: { fn: (_a, g) => -g, wgsl: "-b" },
   expBack: { fn: op.expBack, wgsl: "b * exp(a)" },
   logBack: { fn: op.logBack, wgsl: "b / a" },
@@ -260,12 +294,16 @@ export const binaryOps: Record<BinaryOp, BinaryRow> = {
   },
   invBack: { fn: op.invBack, wgsl: "-b / (a * a)" },
   // NaN-propagating, as torch.maximum and torch.minimum (Math.max and Math.min are).
-  maximum: { fn: Math.max, wgsl: "mt_max(a, b)" },
-  minimum: { fn: Math.min, wgsl: "mt_min(a, b)" },
+  maximum: { fn: Math.max, wgsl: "mt_max(a, b)", wgslInt: "max(a, b)" },
+  minimum: { fn: Math.min, wgsl: "mt_min(a, b)", wgslInt: "min(a, b)" },
   // The share of the gradient of maximum(a, b) that a gets (backward of maximum and minimum).
   maximumShare: { fn: op.maximumShare, wgsl: "mt_maximum_share(a, b)" },
-  fmod: { fn: op.fmod, wgsl: "mt_fmod(a, b)" },
-  remainder: { fn: op.remainder, wgsl: "mt_remainder(a, b)" },
+  fmod: { fn: op.fmod, wgsl: "mt_fmod(a, b)", wgslInt: "mt_ifmod(a, b)" },
+  remainder: {
+    fn: op.remainder,
+    wgsl: "mt_remainder(a, b)",
+    wgslInt: "mt_iremainder(a, b)",
+  },
   atan2: { fn: Math.atan2, wgsl: "mt_atan2(a, b)" },
   // The parameterised activations take their parameter as the second operand (a number lifted to
   // a 0-d tensor): one kernel forward, and their slopes (f'(x), not times g) for backward.
@@ -307,17 +345,30 @@ export const binaryOps: Record<BinaryOp, BinaryRow> = {
 };
 
 export const reduceOps: Record<ReduceOp, ReduceRow> = {
-  sum: { fn: op.add, identity: 0, wgsl: "acc + x", wgslIdentity: "0.0" },
+  sum: {
+    fn: op.add,
+    identity: 0,
+    wgsl: "acc + x",
+    wgslIdentity: "0.0",
+    wgslInt: "acc + x",
+    wgslIntIdentity: { i32: "0", u32: "0u" },
+  },
   max: {
     fn: op.max,
     identity: Number.NEGATIVE_INFINITY,
     wgsl: "mt_max(acc, x)",
     wgslIdentity: "-mt_inf()",
+    wgslInt: "max(acc, x)",
+    // The least i32 (written as a difference: the literal 2147483648 is out of i32's range).
+    wgslIntIdentity: { i32: "(-2147483647 - 1)", u32: "0u" },
   },
   min: {
     fn: Math.min,
     identity: Number.POSITIVE_INFINITY,
     wgsl: "mt_min(acc, x)",
     wgslIdentity: "mt_inf()",
+    wgslInt: "min(acc, x)",
+    // Bool is 0 or 1: its min starts from true.
+    wgslIntIdentity: { i32: "2147483647", u32: "1u" },
   },
 };

@@ -118,7 +118,7 @@ export function backward(
 /** The derivative backward starts from: `grad` (a number fills t's shape), or 1 for one element. */
 function seedOf(t: Tensor, grad: TensorLike | undefined): Tensor {
   if (grad === undefined) {
-    if (t.size !== 1) {
+    if (t.numel() !== 1) {
       throw new ShapeError(
         `backward: a gradient can be implied only for a one-element tensor, but this one has shape ${formatShape(t.shape)}; pass backward(grad) with that shape`,
       );

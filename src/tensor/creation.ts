@@ -92,9 +92,12 @@ function checkInt32(values: ArrayLike<number>, asked: string): void {
   }
 }
 
-/** The shape of a nested array, checking that it is rectangular and holds only numbers. */
-function nestedShape(data: Nested, path: string): number[] {
-  if (typeof data === "number") return [];
+/** Nested arrays of JS booleans: `tensor([true, false])` is a bool tensor, as PyTorch's. */
+export type NestedBools = boolean | NestedBools[];
+
+/** The shape of a nested array, checking that it is rectangular and holds only numbers (or booleans). */
+function nestedShape(data: Nested | NestedBools, path: string): number[] {
+  if (typeof data === "number" || typeof data === "boolean") return [];
   if (!Array.isArray(data)) {
     throw new DTypeError(
       `tensor: expected numbers or arrays, got ${typeof data} at ${path || "the top"}`,
@@ -113,18 +116,32 @@ function nestedShape(data: Nested, path: string): number[] {
   return [data.length, ...inner];
 }
 
-/** A tensor from a number or nested arrays of numbers: `tensor([[1, 2], [3, 4]])`. */
-export function tensor(data: Nested | ArrayLike<number>, options: TensorOptions = {}): Tensor {
+/**
+ * A tensor from a number or nested arrays of numbers: `tensor([[1, 2], [3, 4]])` (float32 unless
+ * `dtype` says otherwise: JavaScript has one number type, so integers are not told apart from
+ * floats as Python's are). Booleans give a bool tensor (`tensor([true, false])`); booleans mixed
+ * with numbers count as 1 and 0.
+ */
+export function tensor(
+  data: Nested | NestedBools | ArrayLike<number>,
+  options: TensorOptions = {},
+): Tensor {
   checkOptions("tensor", options, tensorChecks);
   if (ArrayBuffer.isView(data))
     return make(data as ArrayLike<number>, [(data as ArrayLike<number>).length], options);
-  const nested = data as Nested;
+  const nested = data as Nested | NestedBools;
   const shape = nestedShape(nested, "");
-  const values =
-    typeof nested === "number"
-      ? [nested]
-      : ((nested as unknown[]).flat(Number.POSITIVE_INFINITY) as number[]);
-  return make(values, shape, options);
+  const leaves: (number | boolean)[] =
+    typeof nested === "object"
+      ? ((nested as unknown[]).flat(Number.POSITIVE_INFINITY) as (number | boolean)[])
+      : [nested];
+  const bools = leaves.length > 0 && leaves.every((v) => typeof v === "boolean");
+  const values = leaves.map(Number);
+  return make(
+    values,
+    shape,
+    bools && options.dtype === undefined ? { ...options, dtype: "bool" } : options,
+  );
 }
 
 /** A tensor of `shape` filled with `value`. */

@@ -100,7 +100,7 @@ function elementwiseOutput(shape: Shape, operands: readonly Tensor[], dtype: DTy
   const order = lead === undefined ? null : denseOrder(lead.layout);
   const fits = (t: Tensor) =>
     t === lead ||
-    t.size === 1 ||
+    t.numel() === 1 ||
     (sameShape(t.shape, shape) && t.layout.strides.every((s, i) => s === lead?.layout.strides[i]));
   if (lead === undefined || order === null || !operands.every(fits)) {
     return Tensor.empty(shape, dtype, operands[0].backendImpl);
@@ -205,6 +205,7 @@ export function zipInto(op: BinaryOp, target: Tensor, a: Tensor, b: Tensor): voi
     );
   }
   target.backendImpl.zip(op, target.strided, a.strided, b.strided);
+  target.storage.bumpVersion(); // backward's check of saved tensors sees the write (inplace.ts)
 }
 
 /**

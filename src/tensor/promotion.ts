@@ -9,13 +9,12 @@ import type { BinaryOp, ReduceOp, UnaryOp } from "../strided/ops.js";
  */
 
 /**
- * The dtype of index results (argmax, the indices of max(dim), sort, topk, randint…) and of masks
- * (comparisons, isNaN, all/any). Every op that makes one takes its dtype from here, so that they
- * turn int32 and bool together, when the backends and the tensor ops carry those dtypes.
+ * The dtype of index results (argmax, the indices of max(dim), sort, topk, randint…): PyTorch's
+ * int64, stored as int32. Every op that makes one takes its dtype from here.
  */
-export const indexDType: DType = "float32";
-/** The dtype of masks: see indexDType. */
-export const maskDType: DType = "float32";
+export const indexDType: DType = "int32";
+/** The dtype of masks (comparisons, isNaN, all/any, isclose). */
+export const maskDType: DType = "bool";
 
 /** What a program may ask for: a dtype, or PyTorch's names stored as one (int64 → int32). */
 export type DTypeName = DType | "int64" | "long" | "int" | "float" | "double";
@@ -140,18 +139,14 @@ export function unaryTypes(op: UnaryOp, a: DType): OpTypes {
 }
 
 /**
- * zip(op) of operands a and b: comparisons compare in the promoted dtype and give a mask
- * (maskDType: float32 0/1 until every backend stores bool); true
- * division, atan2 and the activations are float; `keepWhere(a, mask)` keeps a's dtype; bool ∘ bool
+ * zip(op) of operands a and b: comparisons compare in the promoted dtype and give a bool mask;
+ * true division, atan2 and the activations are float; `keepWhere(a, mask)` keeps a's dtype; bool ∘ bool
  * arithmetic computes in int32 and is bool again where PyTorch keeps it (add is logical or).
  */
 export function binaryTypes(op: BinaryOp, a: Typed, b: Typed): OpTypes {
   if (op === "keepWhere") return { compute: a.dtype, out: a.dtype };
   const promoted = resultType(a, b);
-  // Until masks are bool, a float comparison's mask keeps its operands' float dtype (as before).
-  if (comparisons.has(op)) {
-    return { compute: promoted, out: dtypeInfo[promoted].kind === "float" ? promoted : maskDType };
-  }
+  if (comparisons.has(op)) return { compute: promoted, out: maskDType };
   if (floatResults.has(op)) return { compute: floating(promoted), out: floating(promoted) };
   if (promoted === "bool") {
     if (op === "sub") {

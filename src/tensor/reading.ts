@@ -10,12 +10,12 @@ import { Tensor } from "./tensor.js";
 /**
  * Getting a tensor's values to the host: asynchronously on every backend, synchronously on those
  * whose buffers JavaScript can read at once (CPU); a synchronous read on a GPU backend is a clear
- * error naming the asynchronous call. Also what printing and graph drawings show.
+ * error naming the asynchronous call. Also what graph drawings show (printing is repr.ts).
  */
 
 /** The storage holding exactly `t`'s values in order: `t` itself, or a packed copy. */
 function packed(t: Tensor): Tensor {
-  const exact = t.isContiguous() && t.layout.offset === 0 && t.storage.size === t.size;
+  const exact = t.isContiguous() && t.layout.offset === 0 && t.storage.size === t.numel();
   return exact ? t : copyOp(t);
 }
 
@@ -25,7 +25,7 @@ export async function readAsync(t: Tensor): Promise<HostArray> {
   const source = packed(t);
   const all = await source.backendImpl.download(source.storage.buffer);
   // `source` is read after the await so that it (and its buffer) stays alive while the read runs.
-  return all.length === source.size ? all : all.slice(0, source.size);
+  return all.length === source.numel() ? all : all.slice(0, source.numel());
 }
 
 /** `t`'s values in row-major logical order, now; `op` names the caller in the error a GPU gives. */
@@ -42,7 +42,7 @@ export function readSync(t: Tensor, op: string): HostArray {
 
 /** The value of a one-element tensor, synchronously. */
 export function item(t: Tensor): number {
-  if (t.size !== 1) {
+  if (t.numel() !== 1) {
     throw new ShapeError(`item: needs a one-element tensor, got shape ${formatShape(t.shape)}`);
   }
   return readSync(t, "item")[0];
@@ -53,15 +53,6 @@ export async function copyTo(t: Tensor, name: string): Promise<Tensor> {
   const target = await loadBackend(name);
   if (target.name === t.backend) return t;
   return Tensor.fromValues(await readAsync(t), t.shape, t.dtype, target.name);
-}
-
-/** `t` as PyTorch prints it, `tensor([[1, 2], [3, 4]])`; shape, dtype and backend on a GPU. */
-export function display(t: Tensor): string {
-  if (!t.backendImpl.synchronousRead) {
-    return `tensor(shape ${formatShape(t.shape)}, ${t.dtype}, ${t.backend})`;
-  }
-  const dtype = t.dtype === "float32" ? "" : `, dtype=${t.dtype}`;
-  return `tensor(${formatTensor(readSync(t, "toString"), t.shape)}${dtype})`;
 }
 
 /** What a graph node shows for `t`: the op that made it, its value and its gradient. */

@@ -119,7 +119,8 @@ function triangle(op: "tril" | "triu", t: Tensor, diagonal: number): Tensor {
       keep[i * n + j] = (op === "tril" ? j - i <= diagonal : j - i >= diagonal) ? 1 : 0;
     }
   }
-  // The mask takes t's dtype (a bool mask once bool tensors exist: keepWhere reads it as x ≠ 0).
+  // The mask takes t's dtype: keepWhere computes in t's dtype (reading the mask as x ≠ 0), so a
+  // bool mask would only be converted to it.
   const mask = Tensor.fromValues(keep, [m, n], t.dtype, t.backendImpl);
   return KeepWhere.apply<Tensor>(t, { mask });
 }

@@ -163,7 +163,7 @@ export function norm(t: Tensor, ...args: NormArgs): Tensor {
   // s = max |x|, a constant (1 where it is 0 or not finite): s·(Σ|x/s|ᵖ)^(1/p), whose gradient
   // is PyTorch's x·|x|ᵖ⁻²/‖x‖ᵖ⁻¹ (0 at ‖x‖ = 0), and which does not overflow for large x.
   const s = noGrad(() => {
-    const big = t.size === 0 ? t.sum(dims, true) : amax(abs.detach(), dims, true);
+    const big = t.numel() === 0 ? t.sum(dims, true) : amax(abs.detach(), dims, true);
     const usable = asDType(zipOp("gt", big, big.zerosLike()), t.dtype).mul(finite(big));
     return zipOp("keepWhere", big, usable).add(usable.neg().add(1));
   });

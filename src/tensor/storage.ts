@@ -18,6 +18,7 @@ export class Storage {
   readonly #allocation: Allocation;
   #refs = 0;
   #releasedBy: Release | null = null;
+  #version = 0;
 
   constructor(backend: Backend, dtype: DType, size: number, values?: ArrayLike<number>) {
     if (!backend.dtypes.includes(dtype)) {
@@ -32,7 +33,30 @@ export class Storage {
     const bytes = size * dtypeInfo[dtype].bytes;
     this.#allocation = { backend, buffer: this.buffer, bytes, freed: false };
     allocated(this, this.#allocation);
-    if (values !== undefined) backend.upload(this.buffer, values);
+    // A bool holds 0 or 1: any nonzero value (NaN too) is true, as torch.tensor(…, dtype=bool).
+    if (values !== undefined)
+      backend.upload(this.buffer, dtype === "bool" ? asBools(values) : values);
+  }
+
+  /**
+   * How many in-place writes the buffer has had (PyTorch's `_version`, shared by every view of
+   * it): backward compares it with the version a saved tensor had when it was saved.
+   */
+  get version(): number {
+    return this.#version;
+  }
+
+  /**
+   * How many tensors hold the buffer now (views and detach()ed copies each count; one that became
+   * unreachable counts until the collector or a dispose lets go of it).
+   */
+  get holders(): number {
+    return this.#refs;
+  }
+
+  /** Count one in-place write: every write into an existing buffer calls it (inplace.ts, zipInto). */
+  bumpVersion(): void {
+    this.#version += 1;
   }
 
   /** Whether the buffer has been freed. */
@@ -76,3 +100,12 @@ const releaseAdvice: Record<Release, string> = {
   backward:
     "this tensor's memory was released by backward(), which frees the derivatives it makes along the way; to keep an intermediate result's gradient, call retainGrad() on it before backward()",
 };
+
+/** `values` as 0/1 (nonzero, NaN included, is 1), unless they already are. */
+function asBools(values: ArrayLike<number>): ArrayLike<number> {
+  for (let i = 0; i < values.length; i++) {
+    if (values[i] !== 0 && values[i] !== 1)
+      return Uint8Array.from(values, (v) => (v !== 0 ? 1 : 0));
+  }
+  return values;
+}

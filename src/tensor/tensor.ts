@@ -3,7 +3,7 @@ import { nextVariableId } from "../autodiff/variable.js";
 import type { Backend, BackendName, DType, HostArray } from "../backend/backend.js";
 import { isFloating } from "../backend/dtypes.js";
 import { AutogradError, DTypeError, ShapeError } from "../errors.js";
-import { formatShape, type Shape, shapeSize } from "../strided/shape.js";
+import { formatShape, normalizeDim, type Shape, shapeSize } from "../strided/shape.js";
 import {
   contiguousLayout,
   expandLayout,
@@ -20,12 +20,15 @@ import { type ConvenienceMethods, convenienceMethods } from "./methods/convenien
 import { cast, type DTypeMethods, dtypeMethods } from "./methods/dtypes.js";
 import { type ElementwiseMethods, elementwiseMethods } from "./methods/elementwise.js";
 import { type IndexingMethods, indexingMethods } from "./methods/indexing.js";
+import { type InplaceMethods, inplaceMethods } from "./methods/inplace.js";
 import { type JoiningMethods, joiningMethods } from "./methods/joining.js";
 import { type LinalgMethods, linalgMethods } from "./methods/linalg.js";
+import { type LogicalMethods, logicalMethods } from "./methods/logical.js";
 import { type ReductionMethods, reductionMethods } from "./methods/reductions.js";
 import { type ShapingMethods, shapingMethods } from "./methods/shaping.js";
 import { type DTypeName, isDTypeName, resolveDType } from "./promotion.js";
 import * as reading from "./reading.js";
+import { repr } from "./repr.js";
 import { type Release, Storage } from "./storage.js";
 import { track } from "./tidy.js";
 import { matrixTranspose, reverseDims } from "./views.js";
@@ -67,7 +70,9 @@ export interface Tensor
     JoiningMethods,
     DTypeMethods,
     LinalgMethods,
-    ConvenienceMethods {}
+    LogicalMethods,
+    ConvenienceMethods,
+    InplaceMethods {}
 
 export class Tensor implements Variable<Tensor>, Drawable {
   /** The shared backend buffer (internal: backends and kernels read it). */
@@ -153,6 +158,12 @@ export class Tensor implements Variable<Tensor>, Drawable {
     return result;
   }
 
+  /** Internal: an in-place op made `t` stand for a new value, computed by `history` (inplace.ts). */
+  static rebaseHistory(t: Tensor, history: History): void {
+    t.#history = history;
+    t.#requiresGrad = true;
+  }
+
   /** Sizes of the dims. */
   get shape(): number[] {
     return [...this.layout.shape];
@@ -161,9 +172,18 @@ export class Tensor implements Variable<Tensor>, Drawable {
   get ndim(): number {
     return this.layout.shape.length;
   }
-  /** Number of elements. */
-  get size(): number {
-    return shapeSize(this.layout.shape);
+  /**
+   * PyTorch's `size()`: the sizes of the dims (a fresh copy, as `shape`), or with `dim` the size of
+   * that one dim (negatives count from the end). The element count is `numel()`.
+   */
+  size(): number[];
+  size(dim: number): number;
+  size(dim?: number): number[] | number {
+    if (dim === undefined) return [...this.layout.shape];
+    if (this.ndim === 0) {
+      throw new ShapeError(`size: dim ${dim} is out of range for a 0-d tensor (it has no dims)`);
+    }
+    return this.layout.shape[normalizeDim(dim, this.ndim, "size")];
   }
   /** Element type. */
   get dtype(): DType {
@@ -316,8 +336,13 @@ export class Tensor implements Variable<Tensor>, Drawable {
     return reading.summarize(this);
   }
 
+  /** As PyTorch prints it, `tensor([1., 2.], grad_fn=<Mul>)` (see repr.ts); never throws. */
   toString(): string {
-    return reading.display(this);
+    return repr(this);
+  }
+  /** What `console.log(t)` and `util.inspect(t)` show in Node: the same as `toString()`. */
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return repr(this);
   }
 }
 
@@ -330,5 +355,7 @@ Object.assign(
   joiningMethods,
   dtypeMethods,
   linalgMethods,
+  logicalMethods,
   convenienceMethods,
+  inplaceMethods,
 );

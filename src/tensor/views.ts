@@ -120,13 +120,13 @@ export function view(t: Tensor, shape: ShapeArgs): Tensor {
       `view: a tensor of shape ${formatShape(t.shape)} with strides ${formatShape(t.layout.strides)} is not contiguous; call .contiguous() first, or use .reshape()`,
     );
   }
-  return View.apply(t, inferShape(requested, t.size, "view"));
+  return View.apply(t, inferShape(requested, t.numel(), "view"));
 }
 
 /** `view` when possible, else a contiguous copy with the new shape. */
 export function reshape(t: Tensor, shape: ShapeArgs): Tensor {
   checkOperand("reshape", t, "a Tensor");
-  const target = inferShape(shapeFromArgs(shape), t.size, "reshape");
+  const target = inferShape(shapeFromArgs(shape), t.numel(), "reshape");
   return view(t.contiguous(), [target]);
 }
 

@@ -59,10 +59,10 @@ export function gradcheck(
   let projection: Tensor | null = null;
   const loss = (ts: Tensor[]): Tensor => {
     const out = fn(...ts);
-    if (out.size === 1) return out.sum();
+    if (out.numel() === 1) return out.sum();
     projection ??= Tensor.fromValues(
       Array.from(
-        { length: out.size },
+        { length: out.numel() },
         (() => {
           const rng = new Random(seed);
           return () => rng.uniform(-1, 1);

@@ -103,10 +103,13 @@ describeEachBackend("autograd", (suite) => {
     await expectGrad(x, [3, -3], EXACT, "x");
   });
 
-  it("comparisons pass no gradient", async () => {
+  it("comparisons pass no gradient: their bool masks record no history", async () => {
     const x = mt.tensor([1, 2, 3], grad);
-    x.lt(2).add(x.gt(1)).add(x.eq(2)).add(x.isClose(3)).sum().backward();
-    await expectGrad(x, [0, 0, 0], EXACT, "x");
+    const masks = [x.lt(2), x.gt(1), x.eq(2), x.isClose(3)];
+    expect(masks.map((m) => [m.dtype, m.requiresGrad])).toEqual(masks.map(() => ["bool", false]));
+    // A mask used as a weight: the gradient flows through the multiplication only.
+    x.mul(masks[0]).add(masks[1]).sum().backward();
+    await expectGrad(x, [1, 0, 0], EXACT, "x");
   });
 
   it.skipIf(!backend.dtypes.includes("float64"))(

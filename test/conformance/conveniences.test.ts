@@ -8,7 +8,7 @@ import { describeEachBackend, RUNS } from "./harness.js";
 import { arbAnyOperand, arbBroadcastPair, build, each } from "./operands.js";
 
 /**
- * The conveniences on every backend: numel, dim, clone, tolist, and the whole-tensor comparisons
+ * The conveniences on every backend: numel, size, dim, clone, tolist, and the whole-tensor comparisons
  * isclose (against the formula in plain JS, on any layout, with broadcasting, NaN and infinity),
  * allclose and equal (which answer synchronously, so on a GPU backend they say to read
  * asynchronously).
@@ -36,7 +36,7 @@ const closeValue = fc.oneof(
 const tolerance = fc.constantFrom(0, 1 / 64, 1 / 8, 1 / 2);
 
 describeEachBackend(
-  "conveniences (numel, dim, clone, tolist, isclose, allclose, equal)",
+  "conveniences (numel, size, dim, clone, tolist, isclose, allclose, equal)",
   (suite) => {
     const { opts, host, numerically, checkNumerically, expectValues } = suite;
     const syncRead = suite.backend.synchronousRead;
@@ -56,6 +56,26 @@ describeEachBackend(
       }
       expect(mt.zeros([2, 3], opts).permute(1, 0).expand(4, 3, 2).numel()).toBe(24);
       expect(() => mt.numel([1, 2] as unknown as mt.Tensor)).toThrow(mt.DTypeError);
+    });
+
+    it("size() is the shape (a fresh copy), size(d) one dim's size, negatives from the end", () => {
+      const t = mt.zeros([2, 3, 4], opts);
+      const shape = t.size();
+      expect(shape).toEqual([2, 3, 4]);
+      shape[0] = 99;
+      expect(t.size()).toEqual([2, 3, 4]);
+      expect(t.permute(2, 0, 1).size()).toEqual([4, 2, 3]);
+      expect([t.size(0), t.size(1), t.size(2)]).toEqual([2, 3, 4]);
+      expect([t.size(-1), t.size(-3)]).toEqual([4, 2]);
+      expect(mt.zeros([], opts).size()).toEqual([]);
+      expect(mt.zeros([0, 5], opts).size(1)).toBe(5);
+      // PyTorch: IndexError "Dimension out of range (expected to be in range of [-3, 2], but got 3)".
+      for (const d of [3, -4, 1.5]) {
+        expect(() => t.size(d), `${d}`).toThrow(mt.ShapeError);
+        expect(() => t.size(d), `${d}`).toThrow(`dim ${d}`);
+        expect(() => t.size(d), `${d}`).toThrow("3-d tensor");
+      }
+      expect(() => mt.zeros([], opts).size(0)).toThrow(/size: dim 0 .*0-d tensor/);
     });
 
     it("clone copies any layout into storage of its own, keeping dtype and backend", async () => {

@@ -30,6 +30,9 @@ const methodRows = binaryRows.filter(
   (row): row is [BinaryOp, MethodCase] => row[1].kind === "method",
 );
 const smoothRows = methodRows.filter(([, c]) => c.smooth);
+/** The rows whose results carry gradients (comparisons give bool masks, which do not). */
+const gradientRows = methodRows.filter(([, c]) => c.mask !== true);
+const maskRows = methodRows.filter(([, c]) => c.mask === true);
 
 /** How a binary row runs on two tensors: its Tensor method, or the kernel for a derivative row. */
 function runner(op: BinaryOp, c: BinaryCase): (a: Tensor, b: Tensor) => Tensor {
@@ -104,7 +107,7 @@ describeEachBackend("elementwise ops", (suite) => {
       fc.asyncProperty(arbAnyOperand(each(c.domain)), async (o) => {
         const { leaf, view } = build(o, grad);
         const y = c.apply(view);
-        const w = weights(y.size);
+        const w = weights(y.numel());
         y.backward(host(w, y.shape)); // a non-scalar backward with an explicit gradient
         const want = toLeaf(
           o,
@@ -116,7 +119,7 @@ describeEachBackend("elementwise ops", (suite) => {
     );
   });
 
-  it.each(methodRows)(
+  it.each(gradientRows)(
     "%s of broadcasting tensors: gradients are summed back to each input's shape",
     async (op, c) => {
       await fc.assert(
@@ -124,7 +127,7 @@ describeEachBackend("elementwise ops", (suite) => {
           const ta = build(a, grad);
           const tb = build(b, grad);
           const z = c.apply(ta.view, tb.view);
-          const w = weights(z.size);
+          const w = weights(z.numel());
           z.mul(host(w, z.shape)).sum().backward();
           const want = zipHost(c, a, b, w);
           const what = `${a.layout} ${a.shape} ${op} ${b.layout} ${b.shape}`;
@@ -136,12 +139,30 @@ describeEachBackend("elementwise ops", (suite) => {
     },
   );
 
-  it.each(methodRows)("%s of a tensor and a number: the gradient", async (op, c) => {
+  it.each(maskRows)(
+    "%s gives a bool mask without history, of tensors that require grad too",
+    async (op, c) => {
+      for (const dtype of ["float32", "int32", "bool"] as const) {
+        if (!suite.backend.dtypes.includes(dtype)) continue;
+        const a = mt.tensor([0, 1, 2], { ...opts, dtype, requiresGrad: dtype === "float32" });
+        const z = c.apply(a, mt.tensor([1, 1, 1], { ...opts, dtype }));
+        expect([z.dtype, z.requiresGrad, z.history], `${op} of ${dtype}`).toEqual([
+          "bool",
+          false,
+          null,
+        ]);
+        const want = [0, 1, 2].map((v) => c.f(dtype === "bool" ? Number(v !== 0) : v, 1));
+        await expectValues(z, [3], want, EXACT, `${op} of ${dtype}`);
+      }
+    },
+  );
+
+  it.each(gradientRows)("%s of a tensor and a number: the gradient", async (op, c) => {
     await fc.assert(
       fc.asyncProperty(arbAnyOperand(each(c.left)), c.right, async (a, x) => {
         const ta = build(a, grad);
         const z = c.apply(ta.view, x);
-        const w = weights(z.size);
+        const w = weights(z.numel());
         z.mul(host(w, z.shape)).sum().backward();
         const want = toLeaf(
           a,

@@ -83,7 +83,7 @@ export function gatherProperties(
       fc.asyncProperty(arb(4, 4), async ({ input, apply, want, what }) => {
         const { leaf, view } = build(input, grad);
         const out = apply(view);
-        const w = weights(out.size);
+        const w = weights(out.numel());
         // An empty result's gradient: nest() of no values cannot say its shape.
         out.backward(w.length === 0 ? mt.zeros(out.shape, opts) : host(w, out.shape));
         const g = scatteredBack(input.values.length, want, w);

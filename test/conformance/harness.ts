@@ -105,7 +105,7 @@ async function gradsOn(
     mt.tensor(nest(o.leafValues, o.leafShape), { backend: on, requiresGrad: true }),
   );
   const y = fn(...leaves);
-  const w = mt.tensor(nest(weights(y.size), y.shape), { backend: on });
+  const w = mt.tensor(nest(weights(y.numel()), y.shape), { backend: on });
   y.mul(w).sum().backward();
   return Promise.all(
     leaves.map(async (l) => (l.grad === null ? [] : Array.from(await l.grad.data()))),

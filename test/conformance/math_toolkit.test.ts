@@ -2,9 +2,9 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import * as mt from "../../src/index.js";
 import { awayFromZero, EXACT, LOOSE } from "../op_cases.js";
-import { nest, range } from "../shape_oracles.js";
+import { nest } from "../shape_oracles.js";
 import { describeEachBackend } from "./harness.js";
-import { arbAnyOperand, arbOperand, each, type Operand } from "./operands.js";
+import { arbAnyOperand, arbOperand, contiguousOperand, each } from "./operands.js";
 
 /**
  * The elementwise math at the Tensor level, on every backend: what the op table's rows
@@ -21,20 +21,6 @@ const F = mt.nn.functional;
 
 /** Few runs where each case is a numerical gradient check (many backward passes each). */
 const GRAD_RUNS = 5;
-
-/** A contiguous operand holding `values` in `shape` (the conformance suite's input form). */
-function fixed(values: number[], shape: number[]): Operand {
-  return {
-    layout: "contiguous",
-    shape,
-    values,
-    leafShape: shape,
-    leafValues: values,
-    expandTo: null,
-    perm: null,
-    source: range(values.length),
-  };
-}
 
 /** The inputs of the activation fixtures below. */
 const xs = [-3, -1, -0.25, 0, 0.5, 1.5, 3];
@@ -274,7 +260,7 @@ describeEachBackend("the math toolkit", (suite) => {
         fc.asyncProperty(arbOperand([2, 3], each(offBounds)), async (o) => {
           await checkNumerically(
             (x, lo, hi) => mt.clamp(x, lo, hi),
-            [o, fixed([-1, -1, -1], [3]), fixed([1, 1], [2, 1])],
+            [o, contiguousOperand([-1, -1, -1], [3]), contiguousOperand([1, 1], [2, 1])],
             `clamp ${o.layout}`,
           );
         }),
@@ -302,8 +288,8 @@ describeEachBackend("the math toolkit", (suite) => {
 
     it(`at ties, through broadcasting: the gradients match ${numerically}`, async () => {
       // Central differences at a tie are ½ too, the split PyTorch makes.
-      const a = fixed([1, 2, 3, 2, 2, 0], [2, 3]);
-      const b = fixed([2, 2, 1], [3]);
+      const a = contiguousOperand([1, 2, 3, 2, 2, 0], [2, 3]);
+      const b = contiguousOperand([2, 2, 1], [3]);
       await checkNumerically((x, y) => x.maximum(y), [a, b], "maximum");
       await checkNumerically((x, y) => x.minimum(y), [a, b], "minimum");
     });
@@ -360,8 +346,8 @@ describeEachBackend("the math toolkit", (suite) => {
     });
 
     it(`fmod's and remainder's gradients in both operands match ${numerically}`, async () => {
-      const dividend = fixed([-3.3, 3.3, -2.9, 2.9, 5.6, -5.6], [2, 3]);
-      const divisor = fixed([2, -2, 1.5], [3]);
+      const dividend = contiguousOperand([-3.3, 3.3, -2.9, 2.9, 5.6, -5.6], [2, 3]);
+      const divisor = contiguousOperand([2, -2, 1.5], [3]);
       await checkNumerically((p, q) => p.fmod(q), [dividend, divisor], "fmod");
       await checkNumerically((p, q) => p.remainder(q), [dividend, divisor], "remainder");
     });

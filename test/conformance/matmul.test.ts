@@ -141,7 +141,7 @@ describeEachBackend("matmul", (suite) => {
         const ta = build(a, grad);
         const tb = build(b, grad);
         const out = ta.view.matmul(tb.view);
-        const w = weights(out.size);
+        const w = weights(out.numel());
         out.mul(host(w, out.shape)).sum().backward();
         const want = matmulHost(a.shape, a.values, b.shape, b.values, w);
         const what = `${a.layout} ${a.shape} @ ${b.layout} ${b.shape}`;

@@ -89,6 +89,20 @@ function makeOperand(
   };
 }
 
+/** A contiguous operand holding `values` in `shape`: a fixed input in the suite's form. */
+export function contiguousOperand(values: number[], shape: number[]): Operand {
+  return {
+    layout: "contiguous",
+    shape,
+    values,
+    leafShape: shape,
+    leafValues: values,
+    expandTo: null,
+    perm: null,
+    source: range(values.length),
+  };
+}
+
 /** A gradient with respect to the logical view, summed back onto the leaf. */
 export function toLeaf(o: Operand, g: readonly number[]): number[] {
   const out = new Array<number>(o.leafValues.length).fill(0);

@@ -206,7 +206,7 @@ describeEachBackend("reductions", (suite) => {
         fc.asyncProperty(arbReduction(each(r.domain)), async ({ o, dim, keepdim }) => {
           const { leaf, view } = build(o, grad);
           const y = method(view, dim, keepdim);
-          const w = weights(y.size);
+          const w = weights(y.numel());
           y.backward(host(w, y.shape));
           const want = reduceHost(r, o.values, o.shape, dim, keepdim, w);
           const what = `${name}(${dim}, ${keepdim}) of ${o.layout} ${o.shape}`;

@@ -278,7 +278,7 @@ describeEachBackend("views and layouts", (suite) => {
       fc.asyncProperty(arbViewCase(op), async ({ input, spec }) => {
         const { leaf, view } = build(input, grad);
         const out = applyView(view, spec);
-        const w = weights(out.size);
+        const w = weights(out.numel());
         out.backward(host(w, out.shape));
         const { src } = viewHost(input.shape, spec);
         const g = new Array<number>(input.source.length).fill(0);

@@ -1,3 +1,4 @@
+import type { DType } from "../backend.js";
 import type { GpuBuffer } from "./gpu_context.js";
 
 /** Smallest bucket: 256 bytes (64 floats). */
@@ -29,8 +30,11 @@ export class BufferPool {
     return Math.max(MIN_BYTES, 2 ** Math.ceil(Math.log2(Math.max(1, bytes))));
   }
 
-  /** A buffer for `length` float32s (storage, copy source and destination). */
-  acquire(length: number): GpuBuffer {
+  /**
+   * A buffer for `length` elements of `dtype`, 4 bytes each whatever the dtype (storage, copy
+   * source and destination); buffers of every dtype share the buckets.
+   */
+  acquire(length: number, dtype: DType): GpuBuffer {
     const bytes = BufferPool.bucket(length * 4);
     const pooled = this.#free.get(bytes)?.pop();
     if (pooled !== undefined) this.#pooledBytes -= bytes;
@@ -42,7 +46,7 @@ export class BufferPool {
       });
     this.live += 1;
     this.liveBytes += bytes;
-    return { buffer, length, dtype: "float32", bytes };
+    return { buffer, length, dtype, bytes };
   }
 
   /** Returns a buffer to its bucket (or destroys it when the pool is full). */

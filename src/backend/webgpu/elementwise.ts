@@ -7,6 +7,7 @@ import { type GpuBuffer, type GpuContext, workgroupsFor } from "./gpu_context.js
 import { type ElementwisePath, elementwiseSource, type FlatAccess } from "./wgsl_elementwise.js";
 import { broadcastStrides, checkRank, coalesce, WORKGROUP_SIZE } from "./wgsl_layout.js";
 import { ParamWords } from "./wgsl_params.js";
+import { computeType, storageType } from "./wgsl_types.js";
 
 /**
  * The elementwise kernels: out[i] = op(a[i], …) with every input broadcast to the out's shape.
@@ -16,12 +17,18 @@ import { ParamWords } from "./wgsl_params.js";
  */
 
 /** The identity, for copies: a map whose expression is its input. */
-const COPY_EXPR = "a";
+const COPY_ROW = { wgsl: "a", wgslInt: "a" };
+
+/** An op's expressions: in f32, and in i32 where integer tensors compute it in their dtype. */
+interface Expressions {
+  readonly wgsl: string;
+  readonly wgslInt?: string;
+}
 
 function run(
   ctx: GpuContext,
   name: string,
-  expr: string,
+  row: Expressions,
   out: View<GpuBuffer>,
   inputs: readonly View<GpuBuffer>[],
 ): void {
@@ -72,8 +79,16 @@ function run(
     words.u32(vector && access[k] === "flat" ? view.offset / 4 : view.offset);
   });
 
+  // The inputs share a dtype (the tensor layer converts them), which decides the arithmetic.
+  const inputTypes = inputs.map((view) => storageType(view.buffer.dtype));
+  const compute = computeType(inputTypes[0]);
+  const intExpr = compute === "i32" ? row.wgslInt : undefined;
   const source = elementwiseSource({
-    expr,
+    expr: intExpr ?? row.wgsl,
+    ...(compute === "i32" && intExpr === undefined ? { viaF32: row.wgsl } : {}),
+    compute,
+    out: storageType(out.buffer.dtype),
+    inputs: inputTypes,
     path,
     // The strided source does not depend on access: keep its cache key to one per op.
     access: path === "strided" ? inputs.map(() => "flat") : access,
@@ -94,7 +109,7 @@ export function mapKernel(
   out: View<GpuBuffer>,
   a: View<GpuBuffer>,
 ): void {
-  run(ctx, `map(${op})`, rowOf(unaryOps, op, "map").wgsl, out, [a]);
+  run(ctx, `map(${op})`, rowOf(unaryOps, op, "map"), out, [a]);
 }
 
 /** out = op(a, b) elementwise, `a` and `b` broadcast to the out's shape (NumPy rules). */
@@ -105,10 +120,13 @@ export function zipKernel(
   a: View<GpuBuffer>,
   b: View<GpuBuffer>,
 ): void {
-  run(ctx, `zip(${op})`, rowOf(binaryOps, op, "zip").wgsl, out, [a, b]);
+  run(ctx, `zip(${op})`, rowOf(binaryOps, op, "zip"), out, [a, b]);
 }
 
-/** out = a (a strided or broadcast copy; `contiguous()` is built on it). */
+/**
+ * out = a (a strided or broadcast copy; `contiguous()` is built on it), converted to the out's
+ * dtype as a C cast does.
+ */
 export function copyKernel(ctx: GpuContext, out: View<GpuBuffer>, a: View<GpuBuffer>): void {
-  run(ctx, "copy", COPY_EXPR, out, [a]);
+  run(ctx, "copy", COPY_ROW, out, [a]);
 }

@@ -1,3 +1,5 @@
+import type { DType } from "../backend.js";
+
 /**
  * How the WebGPU backend's kernels reach the GPU: one device, pipelines cached by WGSL source, and
  * the dispatches of a training step recorded into one open command encoder — one compute pass per
@@ -11,12 +13,15 @@
  * `main`.
  */
 
-/** A GPU buffer as the backend hands it to kernels: `length` float32 elements. */
+/**
+ * A GPU buffer as the backend hands it to kernels: `length` elements of `dtype`, each 4 bytes
+ * (bool is stored as u32: see wgsl_types.ts).
+ */
 export interface GpuBuffer {
   readonly buffer: GPUBuffer;
-  /** Elements (float32). */
+  /** Elements. */
   readonly length: number;
-  readonly dtype: "float32";
+  readonly dtype: DType;
   /** Bytes of the underlying GPUBuffer (a pool bucket: ≥ 4·length). */
   readonly bytes: number;
 }

@@ -6,6 +6,7 @@ import { type GpuBuffer, type GpuContext, workgroupsFor } from "./gpu_context.js
 import { checkRank, coalesce, WORKGROUP_SIZE } from "./wgsl_layout.js";
 import { ParamWords } from "./wgsl_params.js";
 import { type ReducePath, reduceSource } from "./wgsl_reduce.js";
+import { storageType, type WgslScalar } from "./wgsl_types.js";
 
 /**
  * Reductions along one dim: each output element folds one row of the input (its elements along
@@ -75,10 +76,11 @@ interface Rows {
   readonly step: number;
 }
 
-/** A reduce row of the op table, in WGSL. */
+/** A reduce row of the op table, in WGSL, for elements of `type`. */
 interface Fold {
   readonly expr: string;
   readonly identity: string;
+  readonly type: WgslScalar;
 }
 
 /** Records one pass: `chunks` units per output, chunk g's result at out position + g·cstep. */
@@ -92,7 +94,7 @@ function dispatch(
 ): void {
   const outputs = shapeSize(rows.shape);
   const aliased = rows.input === rows.out;
-  const source = reduceSource({ expr: fold.expr, identity: fold.identity, path, aliased });
+  const source = reduceSource({ ...fold, path, aliased });
   const n = outputs * chunks;
   const words = new ParamWords()
     .dims(rows.shape)
@@ -175,7 +177,13 @@ export function reduceKernel(
   a: View<GpuBuffer>,
   dim: number,
 ): void {
-  const { wgsl, wgslIdentity } = rowOf(reduceOps, op, "reduce");
+  const row = rowOf(reduceOps, op, "reduce");
+  // A reduction keeps its dtype (sums of bools are converted to int32 by the tensor layer).
+  const type = storageType(a.buffer.dtype);
+  const fold: Fold =
+    type === "f32"
+      ? { expr: row.wgsl, identity: row.wgslIdentity, type }
+      : { expr: row.wgslInt, identity: row.wgslIntIdentity[type], type };
   const name = `reduce(${op})`;
   const expected = checkReduce(name, out, a, dim);
   if (expected.includes(0)) return;
@@ -185,7 +193,7 @@ export function reduceKernel(
   checkRank(name, loop, out.shape);
   foldRows(
     ctx,
-    { expr: wgsl, identity: wgslIdentity },
+    fold,
     {
       shape: loop.shape,
       outStrides: loop.strides[0],

@@ -8,16 +8,18 @@ import { copyKernel, mapKernel, zipKernel } from "./elementwise.js";
 import { type GpuBuffer, GpuContext } from "./gpu_context.js";
 import { matmulKernel } from "./matmul.js";
 import { reduceKernel } from "./reduce.js";
+import { gpuDTypes } from "./wgsl_types.js";
 
 /**
- * The WebGPU backend: float32 storage in GPU buffers from a size-bucketed pool, every op a WGSL
+ * The WebGPU backend: float32, int32 and bool (as u32) storage in GPU buffers from a
+ * size-bucketed pool (no float64: WGSL has no f64), every op a WGSL
  * compute kernel generated from the op table (elementwise, reductions) or written for it (matmul,
  * unfold/fold), recorded into a shared command encoder (`GpuContext`). Values come back only
  * asynchronously (`await t.data()`): the synchronous readers throw a BackendError naming it.
  */
 export class WebGpuBackend implements Backend<GpuBuffer> {
   readonly name = "webgpu";
-  readonly dtypes: readonly DType[] = ["float32"];
+  readonly dtypes: readonly DType[] = gpuDTypes;
   readonly synchronousRead = false;
   readonly context: GpuContext;
   readonly pool: BufferPool;
@@ -43,15 +45,17 @@ export class WebGpuBackend implements Backend<GpuBuffer> {
   }
 
   #check(dtype: DType, op: string): void {
-    if (dtype !== "float32") {
-      throw new DTypeError(`${op}: the webgpu backend stores float32 only, not ${dtype}`);
+    if (!gpuDTypes.includes(dtype)) {
+      throw new DTypeError(
+        `${op}: the webgpu backend stores ${gpuDTypes.join(", ")}, not ${dtype} (WGSL has no 64-bit floats)`,
+      );
     }
     if (this.context.lost !== null) throw new BackendError(this.context.lost);
   }
 
   allocate(size: number, dtype: DType): GpuBuffer {
     this.#check(dtype, "allocate");
-    return this.pool.acquire(size);
+    return this.pool.acquire(size, dtype);
   }
 
   free(buffer: GpuBuffer): void {
@@ -68,7 +72,7 @@ export class WebGpuBackend implements Backend<GpuBuffer> {
     // A queue write runs before work recorded but not yet submitted, which may still read this
     // (reused) buffer's old contents: submit that work first.
     this.context.flush();
-    const data = values instanceof Float32Array ? values : Float32Array.from(values);
+    const data = hostWords(buffer.dtype, values);
     this.context.device.queue.writeBuffer(
       buffer.buffer,
       0,
@@ -80,7 +84,7 @@ export class WebGpuBackend implements Backend<GpuBuffer> {
 
   async download(buffer: GpuBuffer): Promise<HostArray> {
     if (this.context.lost !== null) throw new BackendError(this.context.lost);
-    if (buffer.length === 0) return new Float32Array(0);
+    if (buffer.length === 0) return hostArray(buffer.dtype, new ArrayBuffer(0));
     const bytes = buffer.length * 4;
     const staging = this.context.device.createBuffer({
       size: bytes,
@@ -94,7 +98,7 @@ export class WebGpuBackend implements Backend<GpuBuffer> {
         throw new BackendError(why);
       });
       await Promise.race([staging.mapAsync(GPUMapMode.READ), lost]);
-      const values = new Float32Array(staging.getMappedRange().slice(0));
+      const values = hostArray(buffer.dtype, staging.getMappedRange().slice(0));
       staging.unmap();
       if (this.#error !== null) {
         const error = this.#error;
@@ -135,6 +139,7 @@ export class WebGpuBackend implements Backend<GpuBuffer> {
   }
 
   matmul(out: View<GpuBuffer>, a: View<GpuBuffer>, b: View<GpuBuffer>): void {
+    floatOnly("matmul", out, a, b);
     matmulKernel(this.context, out, a, b);
   }
 
@@ -143,10 +148,43 @@ export class WebGpuBackend implements Backend<GpuBuffer> {
   }
 
   unfold(out: View<GpuBuffer>, a: View<GpuBuffer>, g: ConvGeometry): void {
+    floatOnly("unfold", out, a);
     unfoldKernel(this.context, out, a, g);
   }
 
   fold(out: View<GpuBuffer>, cols: View<GpuBuffer>, g: ConvGeometry): void {
+    floatOnly("fold", out, cols);
     foldKernel(this.context, out, cols, g);
+  }
+}
+
+/** The 32-bit words a buffer of `dtype` holds for `values` (bool as u32 0/1). */
+function hostWords(
+  dtype: DType,
+  values: ArrayLike<number>,
+): Float32Array | Int32Array | Uint32Array {
+  if (dtype === "float32")
+    return values instanceof Float32Array ? values : Float32Array.from(values);
+  if (dtype === "int32") return values instanceof Int32Array ? values : Int32Array.from(values);
+  return Uint32Array.from(values, (v) => (v !== 0 ? 1 : 0));
+}
+
+/** The host array of a downloaded buffer's bytes: bool's u32 words become a Uint8Array. */
+function hostArray(dtype: DType, bytes: ArrayBuffer): HostArray {
+  if (dtype === "float32") return new Float32Array(bytes);
+  if (dtype === "int32") return new Int32Array(bytes);
+  return Uint8Array.from(new Uint32Array(bytes));
+}
+
+/**
+ * Matmul and the convolution kernels are written for f32 (the tensor layer lets only float
+ * tensors reach them); a DTypeError, not a wrongly typed kernel, if another dtype does.
+ */
+function floatOnly(op: string, ...views: View<GpuBuffer>[]): void {
+  const other = views.find((v) => v.buffer.dtype !== "float32");
+  if (other !== undefined) {
+    throw new DTypeError(
+      `${op}: the webgpu backend computes it in float32 only, not ${other.buffer.dtype}`,
+    );
   }
 }

@@ -1,6 +1,7 @@
 import { wgslPrelude } from "../../strided/ops.js";
 import { WORKGROUP_SIZE } from "./wgsl_layout.js";
 import { dimAt, dimsFields, threadEntry } from "./wgsl_params.js";
+import { converter, type WgslScalar } from "./wgsl_types.js";
 
 /**
  * WGSL sources of the elementwise kernels (map, zip, copy), generated from an op's expression in
@@ -14,6 +15,10 @@ import { dimAt, dimsFields, threadEntry } from "./wgsl_params.js";
  * - `strided`: anything else: each thread turns its element's ordinal into a multi-index over the
  *   (coalesced) shape and each operand's position from its own strides (0 along broadcast dims).
  * In the flat paths an input may also be a `scalar` (one element, read by every thread).
+ *
+ * Every operand has its own storage type (wgsl_types.ts): each input is loaded into the compute
+ * type (`ld0`, `ld1`), the op runs there, and `st` converts its result to the out's type — so a
+ * copy converts dtypes and a comparison of floats writes a bool.
  */
 
 /** The layout class of an elementwise kernel. */
@@ -24,8 +29,18 @@ export type FlatAccess = "flat" | "scalar";
 
 /** Everything that changes an elementwise kernel's source. */
 export interface ElementwiseSpec {
-  /** The op's WGSL expression in `a` (and `b` when there are two inputs). */
+  /** The op's WGSL expression in `a` (and `b` when there are two inputs), of type `compute`. */
   readonly expr: string;
+  /**
+   * Set when the op has no expression in i32: its f32 expression, which an i32 kernel applies
+   * to its operands converted to f32, converting the result back (`expr` is then unused).
+   */
+  readonly viaF32?: string;
+  /** The type the op computes in. */
+  readonly compute: "f32" | "i32";
+  /** The storage types of the out and of each input. */
+  readonly out: WgslScalar;
+  readonly inputs: readonly WgslScalar[];
   readonly path: ElementwisePath;
   /** Per input: how it is read (flat paths only; ignored by `strided`). */
   readonly access: readonly FlatAccess[];
@@ -73,27 +88,44 @@ function bindings(spec: ElementwiseSpec, element: (k: number) => string, out: st
   return lines.join("\n");
 }
 
-/** The op as a WGSL function of f32s, so vector paths can apply it per component. */
-function opFunction(expr: string, inputs: number): string {
-  const args = range(inputs)
-    .map((k) => `${NAMES[k]}: f32`)
-    .join(", ");
-  return `fn op(${args}) -> f32 {\n  return ${expr};\n}`;
+/**
+ * The op as a WGSL function of the compute type, so vector paths can apply it per component, and
+ * the conversions around it: `ld{k}` from input k's storage type, `st` to the out's.
+ */
+function opFunctions(spec: ElementwiseSpec): string {
+  const inputs = range(spec.inputs.length);
+  const args = (type: string) => inputs.map((k) => `${NAMES[k]}: ${type}`).join(", ");
+  const c = spec.compute;
+  const lines = inputs.map((k) => converter(`ld${k}`, spec.inputs[k], c));
+  lines.push(converter("st", c, spec.out));
+  if (spec.viaF32 !== undefined) {
+    lines.push(`fn opf(${args("f32")}) -> f32 {\n  return ${spec.viaF32};\n}`);
+    const call = inputs.map((k) => `f32(${NAMES[k]})`).join(", ");
+    lines.push(`fn op(${args(c)}) -> ${c} {\n  return ${c}(opf(${call}));\n}`);
+  } else {
+    lines.push(`fn op(${args(c)}) -> ${c} {\n  return ${spec.expr};\n}`);
+  }
+  return lines.join("\n");
+}
+
+/** The op applied to the loaded inputs `args[k]` (each of input k's storage type), stored. */
+function applied(args: readonly string[]): string {
+  return `st(op(${args.map((x, k) => `ld${k}(${x})`).join(", ")}))`;
 }
 
 function flat4Body(spec: ElementwiseSpec): string {
   const loads = spec.access.map((access, k) => {
     const array = spec.aliased[k] ? "dst" : `src${k}`;
     if (access === "flat") return `let x${k} = ${array}[p.o${k} + i];`;
-    // A scalar is read as one f32 (its offset in elements), even through a vec4 binding.
+    // A scalar is read as one element (its offset in elements), even through a vec4 binding.
     const one = spec.aliased[k] ? `dst[p.o${k} >> 2u][p.o${k} & 3u]` : `src${k}[p.o${k}]`;
-    return `let x${k} = vec4<f32>(${one});`;
+    return `let x${k} = vec4<${spec.inputs[k]}>(${one});`;
   });
-  const component = (c: string) => `op(${spec.access.map((_, k) => `x${k}.${c}`).join(", ")})`;
+  const component = (c: string) => applied(spec.access.map((_, k) => `x${k}.${c}`));
   return `  let e = i * 4u;
   if (e >= p.n) { return; }
   ${loads.join("\n  ")}
-  let r = vec4<f32>(${["x", "y", "z", "w"].map(component).join(", ")});
+  let r = vec4<${spec.out}>(${["x", "y", "z", "w"].map(component).join(", ")});
   if (e + 4u <= p.n) {
     dst[p.o + i] = r;
     return;
@@ -112,7 +144,7 @@ function flatBody(spec: ElementwiseSpec): string {
     return access === "flat" ? `${array}[p.o${k} + i]` : `${array}[p.o${k}]`;
   });
   return `  if (i >= p.n) { return; }
-  dst[p.o + i] = op(${args.join(", ")});`;
+  dst[p.o + i] = ${applied(args)};`;
 }
 
 function stridedBody(spec: ElementwiseSpec): string {
@@ -131,14 +163,15 @@ function stridedBody(spec: ElementwiseSpec): string {
     rest /= size;
     q += j * ${dimAt("sdst", "d")}; ${steps}
   }
-  dst[q] = op(${args.join(", ")});`;
+  dst[q] = ${applied(args)};`;
 }
 
 /** The WGSL source of an elementwise kernel (see the paths above). */
 export function elementwiseSource(spec: ElementwiseSpec): string {
   const inputs = spec.access.length;
   const vector = spec.path === "flat4";
-  const element = (k: number) => (vector && spec.access[k] === "flat" ? "vec4<f32>" : "f32");
+  const element = (k: number) =>
+    vector && spec.access[k] === "flat" ? `vec4<${spec.inputs[k]}>` : spec.inputs[k];
   const body =
     spec.path === "flat4"
       ? flat4Body(spec)
@@ -147,9 +180,9 @@ export function elementwiseSource(spec: ElementwiseSpec): string {
         : stridedBody(spec);
   return [
     paramsStruct(inputs, spec.path === "strided"),
-    bindings(spec, element, vector ? "vec4<f32>" : "f32"),
+    bindings(spec, element, vector ? `vec4<${spec.out}>` : spec.out),
     wgslPrelude,
-    opFunction(spec.expr, inputs),
+    opFunctions(spec),
     `${threadEntry(WORKGROUP_SIZE, "i")}\n${body}\n}\n`,
   ].join("\n");
 }

@@ -1,6 +1,7 @@
 import { wgslPrelude } from "../../strided/ops.js";
 import { WORKGROUP_SIZE } from "./wgsl_layout.js";
 import { dimAt, dimsFields, threadEntry } from "./wgsl_params.js";
+import type { WgslScalar } from "./wgsl_types.js";
 
 /**
  * WGSL sources of the reduction kernels, generated from a reduce row of the op table
@@ -23,10 +24,12 @@ export type ReducePath = "thread" | "group";
 
 /** Everything that changes a reduction kernel's source. */
 export interface ReduceSpec {
-  /** The reduce row's WGSL expression in `acc` and `x`. */
+  /** The reduce row's WGSL expression in `acc` and `x`, of type `type`. */
   readonly expr: string;
-  /** The identity as a WGSL f32 expression. */
+  /** The identity as a WGSL expression of type `type`. */
   readonly identity: string;
+  /** The element type of the input, the out and the fold (a reduction keeps its dtype). */
+  readonly type: WgslScalar;
   readonly path: ReducePath;
   /** Whether the input lies in the out's buffer (then it is read through the out's binding). */
   readonly aliased: boolean;
@@ -43,12 +46,14 @@ ${dimsFields(["shape", "sdst", "s0"])}
   len: u32, step: u32, chunk: u32, cstep: u32,
 }`;
 
-function bindings(aliased: boolean): string {
+function bindings(spec: ReduceSpec): string {
   const lines = [
     "@group(0) @binding(0) var<uniform> p: Params;",
-    "@group(0) @binding(1) var<storage, read_write> dst: array<f32>;",
+    `@group(0) @binding(1) var<storage, read_write> dst: array<${spec.type}>;`,
   ];
-  if (!aliased) lines.push("@group(0) @binding(2) var<storage, read> src0: array<f32>;");
+  if (!spec.aliased) {
+    lines.push(`@group(0) @binding(2) var<storage, read> src0: array<${spec.type}>;`);
+  }
   return lines.join("\n");
 }
 
@@ -76,7 +81,7 @@ function threadBody(spec: ReduceSpec, input: string): string {
   return `${threadEntry(WORKGROUP_SIZE, "w")}
   if (w >= p.n) { return; }
   ${POSITIONS}
-  var acc: f32 = ${spec.identity};
+  var acc: ${spec.type} = ${spec.identity};
   for (var k = start; k < end; k++) {
     let x = ${input}[q0 + k * p.step];
     acc = ${spec.expr};
@@ -86,7 +91,7 @@ function threadBody(spec: ReduceSpec, input: string): string {
 }
 
 function groupBody(spec: ReduceSpec, input: string): string {
-  return `var<workgroup> part: array<f32, ${WORKGROUP_SIZE}>;
+  return `var<workgroup> part: array<${spec.type}, ${WORKGROUP_SIZE}>;
 
 @compute @workgroup_size(${WORKGROUP_SIZE})
 fn main(
@@ -98,7 +103,7 @@ fn main(
   let w = wid.x + wid.y * nwg.x;
   if (w >= p.n) { return; }
   ${POSITIONS}
-  var acc: f32 = ${spec.identity};
+  var acc: ${spec.type} = ${spec.identity};
   for (var k = start + t; k < end; k += ${WORKGROUP_SIZE}u) {
     let x = ${input}[q0 + k * p.step];
     acc = ${spec.expr};
@@ -121,5 +126,5 @@ fn main(
 export function reduceSource(spec: ReduceSpec): string {
   const input = spec.aliased ? "dst" : "src0";
   const body = spec.path === "thread" ? threadBody(spec, input) : groupBody(spec, input);
-  return [PARAMS, bindings(spec.aliased), wgslPrelude, body, ""].join("\n");
+  return [PARAMS, bindings(spec), wgslPrelude, body, ""].join("\n");
 }

@@ -120,7 +120,7 @@ class Convolution extends AutogradFunction {
     const length = oh * ow;
     const cols = unfoldOp(image, p.g);
     if (image !== x) image.dispose();
-    const w2 = reshaped(w, [o, w.size / o]);
+    const w2 = reshaped(w, [o, w.numel() / o]);
     // The [O, C·k] weight broadcasts over the batch: the backend walks it, it is never copied.
     let y = matmulOp(w2, cols);
     if (b !== undefined) {
@@ -147,7 +147,7 @@ class Convolution extends AutogradFunction {
     const [cols, w2, xShape, wShape, p] = ctx.savedValues;
     const [needX, needW, needB] = ctx.needsInputGrad;
     const [n, o] = gOut.shape;
-    const length = gOut.size / (n * o);
+    const length = gOut.numel() / (n * o);
     const g = reshaped(gOut, [n, o, length]);
     let dx: Tensor | null = null;
     if (needX && w2 !== null) {
@@ -228,7 +228,7 @@ function checkArguments(
     }
   }
   const [outChannels, inChannels] = weight.shape;
-  if (weight.size === 0) {
+  if (weight.numel() === 0) {
     throw new ShapeError(`${op}: the weight of shape ${formatShape(weight.shape)} has no elements`);
   }
   if (input.shape[1] !== inChannels) {

@@ -69,7 +69,7 @@ export function dropout(
   if (!training || p === 0) return x;
   const rng = sourceOf("dropout", { generator: options.generator ?? options.rng });
   const scale = p === 1 ? 0 : 1 / (1 - p);
-  const mask = x.dtype === "float64" ? new Float64Array(x.size) : new Float32Array(x.size);
+  const mask = x.dtype === "float64" ? new Float64Array(x.numel()) : new Float32Array(x.numel());
   // Drawn even when p = 1, so the generator advances the same way for every p.
   for (let i = 0; i < mask.length; i++) mask[i] = rng.next() < p ? 0 : scale;
   return x.mul(Tensor.fromValues(mask, x.shape, x.dtype, x.backendImpl));

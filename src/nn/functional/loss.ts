@@ -62,7 +62,7 @@ function oneHot(op: string, targets: Targets, n: number, c: number, like: Tensor
       `${op}: targets must be a 1-D tensor of ${n} class indices, got shape ${formatShape(targets.shape)}`,
     );
   }
-  const count = targets instanceof Tensor ? targets.size : targets.length;
+  const count = targets instanceof Tensor ? targets.numel() : targets.length;
   if (count !== n) {
     throw new ShapeError(`${op}: ${count} targets for a batch of ${n} samples (input [${n},${c}])`);
   }
@@ -232,9 +232,9 @@ function binaryTargets(
     }
     return targets;
   }
-  if (targets.length !== input.size) {
+  if (targets.length !== input.numel()) {
     throw new ShapeError(
-      `${op}: ${targets.length} targets for ${what} of shape ${formatShape(input.shape)} (${input.size} elements)`,
+      `${op}: ${targets.length} targets for ${what} of shape ${formatShape(input.shape)} (${input.numel()} elements)`,
     );
   }
   return hostTensor(targets, input.shape, input);

@@ -69,7 +69,7 @@ function windowRows(x: Tensor, g: ConvGeometry): Tensor {
 function fromWindowRows(rows: Tensor, g: ConvGeometry, shape: Shape): Tensor {
   const [n, c, h, w] = shape;
   const dense = rows.isContiguous() ? rows : copyOp(rows);
-  const cols = dense.reshapeView([1, g.kh * g.kw, dense.size / (g.kh * g.kw)]);
+  const cols = dense.reshapeView([1, g.kh * g.kw, dense.numel() / (g.kh * g.kw)]);
   return foldOp(cols, g, [1, 1, n * c * h, w]).reshapeView(shape);
 }
 
@@ -112,7 +112,8 @@ class MaxPool2d extends AutogradFunction {
   }
   static override backward(ctx: MaxPoolContext, grad: Tensor): Tensor {
     const [shape, g, rows, out] = ctx.savedValues;
-    const isMax = zipOp("eqNan", rows, out);
+    // A bool mask; the tie count is a float matmul, so count in the rows' dtype.
+    const isMax = copyOp(zipOp("eqNan", rows, out), rows.shape, rows.dtype);
     const ones = Tensor.full([1, g.kh * g.kw], 1, rows.dtype, rows.backendImpl);
     const ties = matmulOp(ones, isMax);
     const share = zipOp(
