@@ -8,7 +8,7 @@ import type * as FsPromises from "node:fs/promises";
 import type { BackendName } from "../backend/backend.js";
 import { loadBackend } from "../backend/registry.js";
 import { DataError } from "../errors.js";
-import { checkedWhereUsed, checkOptions, type OptionChecks } from "../options.js";
+import { checkedWhereUsed, checkOptions, isBoolean, type OptionChecks } from "../options.js";
 import { builtin, nodeProcess } from "../platform.js";
 import type { Tensor } from "../tensor/tensor.js";
 import {
@@ -25,6 +25,8 @@ export const MAX_FILE_BYTES = 2 * 1024 ** 3;
 export interface SaveOptions {
   /** Free-form strings stored in the header's `__metadata__` (what built the model, say). */
   metadata?: SafetensorsMetadata;
+  /** Write int32 tensors as I64, PyTorch's int64 (default false: I32). */
+  int64?: boolean;
 }
 
 /** Options of `load` and `readSafetensors`. */
@@ -34,7 +36,7 @@ export interface LoadOptions {
 }
 
 /** Both are checked where they are used: the metadata's values, the backend's name. */
-const saveChecks: OptionChecks<SaveOptions> = { metadata: checkedWhereUsed };
+const saveChecks: OptionChecks<SaveOptions> = { metadata: checkedWhereUsed, int64: isBoolean };
 const loadChecks: OptionChecks<LoadOptions> = { backend: checkedWhereUsed };
 
 /** Node's promise-based fs, or a DataError saying what to use instead in a browser. */
@@ -149,10 +151,10 @@ export async function save(
   path: string,
   options: SaveOptions = {},
 ): Promise<void> {
-  const { metadata } = checkOptions("mt.io.save", options, saveChecks);
+  const { metadata, int64 } = checkOptions("mt.io.save", options, saveChecks);
   // In a browser: the DataError naming what to use instead, before the encoding work.
   fileSystem("save");
-  const bytes = await encodeSafetensors(stateDict, metadata);
+  const bytes = await encodeSafetensors(stateDict, metadata, int64 === undefined ? {} : { int64 });
   await writeFileAtomic(path, bytes, "save");
 }
 

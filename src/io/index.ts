@@ -11,6 +11,7 @@ export {
   type DecodedSafetensors,
   type DecodeOptions,
   decodeSafetensors,
+  type EncodeOptions,
   encodeSafetensors,
   MAX_HEADER_BYTES,
   type SafetensorsMetadata,

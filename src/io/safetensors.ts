@@ -9,7 +9,7 @@
 import type { BackendName, DType, HostArray } from "../backend/backend.js";
 import { dtypeInfo } from "../backend/dtypes.js";
 import { DataError } from "../errors.js";
-import { checkedWhereUsed, checkOptions, type OptionChecks } from "../options.js";
+import { checkedWhereUsed, checkOptions, isBoolean, type OptionChecks } from "../options.js";
 import { getBackend } from "../tensor/default_backend.js";
 import { Tensor } from "../tensor/tensor.js";
 
@@ -59,13 +59,24 @@ const readable: Record<
   BOOL: { size: 1, dtype: "bool", get: (v, at) => (v.getUint8(at) !== 0 ? 1 : 0) },
 };
 
-/** The file's name for each minitorch dtype (int32 is written as I32, which PyTorch reads). */
-const fileDType: Record<DType, "F32" | "F64" | "I32" | "BOOL"> = {
-  float32: "F32",
-  float64: "F64",
-  int32: "I32",
-  bool: "BOOL",
-};
+/** The file dtypes minitorch writes. */
+type WrittenDType = "F32" | "F64" | "I32" | "I64" | "BOOL";
+
+/**
+ * The file's name for each minitorch dtype: int32 is written as I32, which PyTorch loads as
+ * int32, or as I64 with `{int64: true}`, which it loads as int64 (its dtype of labels and
+ * indices, which minitorch's int32 stands for).
+ */
+function fileDType(dtype: DType, int64: boolean): WrittenDType {
+  if (dtype === "int32") return int64 ? "I64" : "I32";
+  return dtype === "float64" ? "F64" : dtype === "float32" ? "F32" : "BOOL";
+}
+
+/** How `encodeSafetensors` writes. */
+export interface EncodeOptions {
+  /** Write int32 tensors as I64 (PyTorch's int64) instead of I32 (default false). */
+  int64?: boolean;
+}
 
 /** True on little-endian hosts (all current ones), where typed arrays can view file bytes directly. */
 const hostLittleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -88,7 +99,9 @@ interface Entry {
 export async function encodeSafetensors(
   tensors: Record<string, unknown>,
   metadata?: SafetensorsMetadata,
+  options: EncodeOptions = {},
 ): Promise<Uint8Array> {
+  const { int64 = false } = checkOptions("safetensors", options, { int64: isBoolean });
   const entries: [string, Tensor][] = [];
   for (const [name, value] of Object.entries(tensors)) {
     if (name === METADATA_KEY) {
@@ -112,16 +125,17 @@ export async function encodeSafetensors(
   }
   // A stable sort: wider elements first (float64 before float32 before bool), key order kept within
   // each, so every tensor's data starts aligned to its element size.
-  entries.sort(([, a], [, b]) => itemSize(b.dtype) - itemSize(a.dtype));
+  entries.sort(([, a], [, b]) => itemSize(b.dtype, int64) - itemSize(a.dtype, int64));
 
   const header: Record<string, unknown> = {};
   if (metadata !== undefined) header[METADATA_KEY] = { ...metadata };
   const chunks: Uint8Array[] = [];
   let offset = 0;
   for (const [name, t] of entries) {
-    const bytes = littleEndianBytes(await t.data(), t.dtype);
+    const file = fileDType(t.dtype, int64);
+    const bytes = littleEndianBytes(await t.data(), t.dtype, file);
     header[name] = {
-      dtype: fileDType[t.dtype],
+      dtype: file,
       shape: t.shape,
       data_offsets: [offset, offset + bytes.length],
     };
@@ -153,18 +167,27 @@ function describeValue(value: unknown): string {
 }
 
 /** Bytes per element of a minitorch dtype in the file. */
-function itemSize(dtype: DType): number {
-  return readable[fileDType[dtype]].size;
+function itemSize(dtype: DType, int64: boolean): number {
+  return readable[fileDType(dtype, int64)].size;
 }
 
-/** The values as little-endian bytes of `dtype` (a fresh copy). */
-function littleEndianBytes(values: HostArray, dtype: DType): Uint8Array {
+/** The values as little-endian bytes of `dtype`, written as `file` (a fresh copy). */
+function littleEndianBytes(values: HostArray, dtype: DType, file: WrittenDType): Uint8Array {
+  if (file === "I64") {
+    const wide = new BigInt64Array(values.length);
+    for (let i = 0; i < values.length; i++) wide[i] = BigInt(values[i]);
+    if (hostLittleEndian) return new Uint8Array(wide.buffer);
+    const out = new Uint8Array(wide.byteLength);
+    const view = new DataView(out.buffer);
+    for (let i = 0; i < wide.length; i++) view.setBigInt64(i * 8, wide[i], true);
+    return out;
+  }
   const typed = dtypeInfo[dtype].array(values.length);
   typed.set(values);
   if (hostLittleEndian) return new Uint8Array(typed.buffer);
   const out = new Uint8Array(typed.byteLength);
   const view = new DataView(out.buffer);
-  const size = itemSize(dtype);
+  const size = readable[file].size;
   for (let i = 0; i < typed.length; i++) {
     const at = i * size;
     if (dtype === "float64") view.setFloat64(at, typed[i], true);

@@ -194,6 +194,16 @@ describeEachBackend("integer and bool dtypes", (suite) => {
     expect(back.i.shape).toEqual([2, 2]);
     expect(await values(back.i)).toEqual([-7, 0, 5, 2147483647]);
     expect(await values(back.b)).toEqual([1, 0, 1]);
+    // {int64: true} writes PyTorch's int64 (I64), 8 bytes each, aligned, and reads back the same.
+    const wide = await mt.io.encodeSafetensors({ b, i }, undefined, { int64: true });
+    const headerLength = Number(new DataView(wide.buffer).getBigUint64(0, true));
+    const header = JSON.parse(new TextDecoder().decode(wide.slice(8, 8 + headerLength)));
+    expect([header.i.dtype, header.i.data_offsets]).toEqual(["I64", [0, 32]]);
+    const again = mt.io.decodeSafetensors(wide, "i64.st", on).tensors;
+    expect([again.i.dtype, await values(again.i)]).toEqual(["int32", [-7, 0, 5, 2147483647]]);
+    await expect(
+      mt.io.encodeSafetensors({ i }, undefined, { int64: 1 as unknown as boolean }),
+    ).rejects.toThrow(/int64/);
   });
 
   it.skipIf(!stores)(
