@@ -37,9 +37,27 @@ export {
 } from "./scalar/expression.js";
 export * as scalar from "./scalar/index.js";
 export { Scalar, type ScalarLike, type ScalarOptions } from "./scalar/scalar.js";
+/** Arithmetic in PyTorch's torch.f(a, b, …) forms, with its keyword options. */
+export {
+  type AddmmOptions,
+  type AddOptions,
+  add,
+  addmm,
+  type DivOptions,
+  detach,
+  div,
+  floorDivide,
+  lerp,
+  mul,
+  pow,
+  type RoundOptions,
+  round,
+  sub,
+} from "./tensor/arithmetic.js";
 export { allclose, type CloseOptions, equal, isclose } from "./tensor/closeness.js";
 export { clone, numel } from "./tensor/conveniences.js";
 export {
+  empty,
   emptyLike,
   eye,
   fullLike,
@@ -48,6 +66,7 @@ export {
   onesLike,
   zerosLike,
 } from "./tensor/creation.js";
+export { type DiagonalOptions, diag, diagonal, trace } from "./tensor/diagonal.js";
 export { einsum } from "./tensor/einsum.js";
 export {
   arange,
@@ -116,7 +135,6 @@ export {
   reciprocal,
   relu,
   remainder,
-  round,
   rsqrt,
   sigmoid,
   sign,
@@ -127,6 +145,8 @@ export {
   tanh,
   trunc,
 } from "./tensor/math.js";
+export { type MeshgridOptions, meshgrid } from "./tensor/meshgrid.js";
+export { argwhere, type NonzeroOptions, nonzero } from "./tensor/nonzero.js";
 export {
   type MultinomialOptions,
   multinomial,
@@ -163,6 +183,8 @@ export {
   scatterAdd,
   where,
 } from "./tensor/selecting.js";
+/** softmax and log-softmax along a dim (also in `mt.nn.functional`). */
+export { logSoftmax, softmax } from "./tensor/softmax.js";
 /** Sorting along a dim: sort, argsort, topk. */
 export { argsort, sort, topk } from "./tensor/sorting.js";
 /** Statistics over dims: var, std (with PyTorch's correction), logsumexp, norm. */

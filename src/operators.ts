@@ -259,6 +259,30 @@ export function remainder(x: number, y: number): number {
   return r !== 0 && r < 0 !== y < 0 ? r + y : r;
 }
 
+/** x / y rounded toward 0: the exact quotient truncated (of integers, C's integer division). */
+export function divTrunc(x: number, y: number): number {
+  return Math.trunc(x / y);
+}
+
+/**
+ * x / y rounded down (torch.div's rounding_mode "floor", Python's //), as PyTorch computes it:
+ * the exact multiple x − fmod(x, y) of y divided by y, one less where the remainder's sign
+ * differs from y's, floored and moved to the nearest integer — so 1 // 0.1 is 9, as in Python,
+ * where ⌊1 / 0.1⌋ would be 10. By 0 it is x / y.
+ */
+export function divFloor(x: number, y: number): number {
+  if (y === 0) return x / y;
+  const mod = x % y;
+  let div = (x - mod) / y;
+  if (mod !== 0 && y < 0 !== mod < 0) div -= 1;
+  if (div === 0) {
+    const q = x / y;
+    return q < 0 || Object.is(q, -0) ? -0 : 0;
+  }
+  const floor = Math.floor(div);
+  return div - floor > 0.5 ? floor + 1 : floor;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Derivatives of the elementwise math: each returns d · f'(x) (PyTorch's formulas)
 // ---------------------------------------------------------------------------------------------

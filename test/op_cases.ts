@@ -508,6 +508,32 @@ function remainderCase(
 }
 
 /**
+ * a / b rounded by `q` (trunc or floor). Its values include integers and halves, so quotients are
+ * often exact integers, which a GPU's inexact division must not round to the integer below; the
+ * GPU's values include NaN, the infinities and signed zeros, in either place.
+ */
+function roundedDivision(
+  apply: (a: Tensor, b: mt.TensorLike) => Tensor,
+  q: (quotient: number) => number,
+): MethodCase {
+  return {
+    kind: "method",
+    apply,
+    f: (a, b) => q(a / b),
+    da: zero,
+    db: zero,
+    left: fc.oneof(anyValue, withHalves, smallInts),
+    right: fc.oneof(awayFromZero, fc.constantFrom(-2, -1, -0.5, 0.5, 1, 2)),
+    tol: EXACT,
+    smooth: false,
+    gpu: {
+      values: [gpuOrSpecial((r) => eighths(r, -8, 8)), gpuOrSpecial(gpuAwayFromZero)],
+      tol: BITWISE,
+    },
+  };
+}
+
+/**
  * A kernel of a parameterised activation (x, its parameter, any value): their Tensor-level forms
  * take the parameter as an option (test/conformance/math_toolkit.test.ts). An "exact" one is a
  * multiply or a select (one rounding), a "transcendental" one calls exp.
@@ -681,6 +707,10 @@ export const binaryCases: Record<BinaryOp, BinaryCase> = {
     },
     Math.floor,
   ),
+  // Division rounded toward 0 and down (div's roundingMode): piecewise constant, gradient 0 (as
+  // PyTorch's). Small integers and halves give exact integer quotients, where rounding must not slip.
+  divTrunc: roundedDivision((a, b) => a.div(b, { roundingMode: "trunc" }), Math.trunc),
+  divFloor: roundedDivision((a, b) => a.div(b, { roundingMode: "floor" }), Math.floor),
   // y away from 0, off the branch cut along the negative x axis.
   atan2: mathMethod((a, b) => a.atan2(b), {
     f: Math.atan2,

@@ -68,6 +68,8 @@ export type BinaryOp =
   | "maximumShare"
   | "fmod"
   | "remainder"
+  | "divTrunc"
+  | "divFloor"
   | "atan2"
   | "leakyRelu"
   | "leakyReluSlope"
@@ -196,6 +198,13 @@ fn mt_iremainder(a: i32, b: i32) -> i32 {
   let r = mt_ifmod(a, b);
   return select(r, r + b, r != 0 && ((r < 0) != (b < 0)));
 }
+// Integer division rounded toward 0 (WGSL's i32 /) or down, 0 by 0 as fmod's.
+fn mt_idiv_trunc(a: i32, b: i32) -> i32 { return select(a / b, 0, b == 0); }
+fn mt_idiv_floor(a: i32, b: i32) -> i32 {
+  let r = mt_ifmod(a, b);
+  let q = mt_idiv_trunc(a, b);
+  return select(q, q - 1, r != 0 && ((r < 0) != (b < 0)));
+}
 ${wgslMath}`;
 
 /**
@@ -304,6 +313,11 @@ export const binaryOps: Record<BinaryOp, BinaryRow> = {
     wgsl: "mt_remainder(a, b)",
     wgslInt: "mt_iremainder(a, b)",
   },
+  // Division rounded toward 0 or down (div's roundingMode "trunc" and "floor"): integers stay
+  // integers, exact. divTrunc truncates the exact quotient (div's float form builds PyTorch's on
+  // it, arithmetic.ts); divFloor is PyTorch's float algorithm (operators.divFloor).
+  divTrunc: { fn: op.divTrunc, wgsl: "mt_div_trunc(a, b)", wgslInt: "mt_idiv_trunc(a, b)" },
+  divFloor: { fn: op.divFloor, wgsl: "mt_div_floor(a, b)", wgslInt: "mt_idiv_floor(a, b)" },
   atan2: { fn: Math.atan2, wgsl: "mt_atan2(a, b)" },
   // The parameterised activations take their parameter as the second operand (a number lifted to
   // a 0-d tensor): one kernel forward, and their slopes (f'(x), not times g) for backward.

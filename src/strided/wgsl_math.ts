@@ -175,6 +175,41 @@ fn mt_remainder(a: f32, b: f32) -> f32 {
   let r = mt_fmod(a, b);
   return select(r, r + b, r != 0.0 && (r < 0.0) != (b < 0.0));
 }
+// a / b where b is 0 or an operand is not finite, as IEEE division (WGSL need not compute it):
+// NaN for 0 / 0, inf / inf and NaN, ±inf for a / 0 and inf / b, ±0 for a / inf.
+fn mt_div_special(a: f32, b: f32) -> f32 {
+  let negative = mt_sign_bit(a) != mt_sign_bit(b);
+  if (mt_is_nan(a) || mt_is_nan(b) || (mt_is_inf(a) && mt_is_inf(b)) || (a == 0.0 && b == 0.0)) {
+    return mt_nan();
+  }
+  if (mt_is_inf(a) || b == 0.0) { return select(mt_inf(), -mt_inf(), negative); }
+  return mt_zero(negative);
+}
+// +0, or −0 when negative.
+fn mt_zero(negative: bool) -> f32 { return bitcast<f32>(select(0u, 0x80000000u, negative)); }
+// a / b rounded toward 0 (operators.divTrunc). WGSL's division may be 2.5 ulp off, so off an
+// exact integer quotient: the quotient is the multiple a − fmod(a, b) of b, divided and rounded.
+fn mt_div_trunc(a: f32, b: f32) -> f32 {
+  if (b == 0.0 || mt_not_finite(a) || mt_not_finite(b)) { return mt_div_special(a, b); }
+  let d = (a - mt_fmod(a, b)) / b;
+  if (d == 0.0) { return mt_zero(mt_sign_bit(a) != mt_sign_bit(b)); }
+  return round(d);
+}
+// a / b rounded down, PyTorch's way (operators.divFloor): the multiple a − fmod(a, b) of b,
+// divided, one less where fmod's sign differs from b's, floored and moved to the nearest integer
+// (WGSL's division may be 2.5 ulp off). inf // b is NaN, and −1 // inf is −1, as in Python.
+fn mt_div_floor(a: f32, b: f32) -> f32 {
+  if (b == 0.0) { return mt_div_special(a, b); }
+  if (mt_not_finite(a) || mt_is_nan(b)) { return mt_nan(); }
+  let negative = mt_sign_bit(a) != mt_sign_bit(b);
+  if (mt_is_inf(b)) { return select(mt_zero(negative), -1.0, a != 0.0 && negative); }
+  let m = mt_fmod(a, b);
+  var d = (a - m) / b;
+  if (m != 0.0 && (b < 0.0) != (m < 0.0)) { d = d - 1.0; }
+  if (d == 0.0) { return mt_zero(negative); }
+  let f = floor(d);
+  return select(f, f + 1.0, d - f > 0.5);
+}
 // C's atan2 at its special values (WGSL's is undefined at (0, 0) and at infinities).
 fn mt_atan2(y: f32, x: f32) -> f32 {
   if (mt_is_nan(y) || mt_is_nan(x)) { return mt_nan(); }

@@ -35,7 +35,7 @@ export interface TensorOptions {
 export interface RandomOptions extends TensorOptions, GeneratorOptions {}
 
 /** The dtype and backend are checked where the storage is made, the seed by `Random`. */
-const tensorChecks: OptionChecks<TensorOptions> = {
+export const tensorChecks: OptionChecks<TensorOptions> = {
   dtype: checkedWhereUsed,
   requiresGrad: isBoolean,
   backend: checkedWhereUsed,
@@ -95,18 +95,34 @@ function checkInt32(values: ArrayLike<number>, asked: string): void {
 /** Nested arrays of JS booleans: `tensor([true, false])` is a bool tensor, as PyTorch's. */
 export type NestedBools = boolean | NestedBools[];
 
-/** The shape of a nested array, checking that it is rectangular and holds only numbers (or booleans). */
-function nestedShape(data: Nested | NestedBools, path: string): number[] {
-  if (typeof data === "number" || typeof data === "boolean") return [];
+/**
+ * The shape of a nested array, checking that it is rectangular and that its leaves are all
+ * numbers or all booleans (`leaf` holds the kind of the first one seen): a boolean among numbers
+ * is more likely a bug in the data than a 1, so it is a DTypeError naming where it is.
+ */
+function nestedShape(
+  data: Nested | NestedBools,
+  path: string,
+  leaf: { kind?: "number" | "boolean" },
+): number[] {
+  if (typeof data === "number" || typeof data === "boolean") {
+    leaf.kind ??= typeof data === "number" ? "number" : "boolean";
+    if (typeof data !== leaf.kind) {
+      throw new DTypeError(
+        `tensor: expected ${leaf.kind}s or arrays of them, got ${typeof data} at ${path || "the top"}`,
+      );
+    }
+    return [];
+  }
   if (!Array.isArray(data)) {
     throw new DTypeError(
       `tensor: expected numbers or arrays, got ${typeof data} at ${path || "the top"}`,
     );
   }
   if (data.length === 0) return [0];
-  const inner = nestedShape(data[0], `${path}[0]`);
+  const inner = nestedShape(data[0], `${path}[0]`, leaf);
   data.forEach((item, i) => {
-    const shape = nestedShape(item, `${path}[${i}]`);
+    const shape = nestedShape(item, `${path}[${i}]`, leaf);
     if (formatShape(shape) !== formatShape(inner)) {
       throw new ShapeError(
         `tensor: ragged nested array: ${path}[${i}] has shape ${formatShape(shape)} but ${path}[0] has ${formatShape(inner)}`,
@@ -119,8 +135,8 @@ function nestedShape(data: Nested | NestedBools, path: string): number[] {
 /**
  * A tensor from a number or nested arrays of numbers: `tensor([[1, 2], [3, 4]])` (float32 unless
  * `dtype` says otherwise: JavaScript has one number type, so integers are not told apart from
- * floats as Python's are). Booleans give a bool tensor (`tensor([true, false])`); booleans mixed
- * with numbers count as 1 and 0.
+ * floats as Python's are). Booleans give a bool tensor (`tensor([true, false])`, or 1 and 0 in
+ * the `dtype` asked for); numbers and booleans mixed are a DTypeError.
  */
 export function tensor(
   data: Nested | NestedBools | ArrayLike<number>,
@@ -130,18 +146,15 @@ export function tensor(
   if (ArrayBuffer.isView(data))
     return make(data as ArrayLike<number>, [(data as ArrayLike<number>).length], options);
   const nested = data as Nested | NestedBools;
-  const shape = nestedShape(nested, "");
+  const leaf: { kind?: "number" | "boolean" } = {};
+  const shape = nestedShape(nested, "", leaf);
   const leaves: (number | boolean)[] =
     typeof nested === "object"
       ? ((nested as unknown[]).flat(Number.POSITIVE_INFINITY) as (number | boolean)[])
       : [nested];
-  const bools = leaves.length > 0 && leaves.every((v) => typeof v === "boolean");
-  const values = leaves.map(Number);
-  return make(
-    values,
-    shape,
-    bools && options.dtype === undefined ? { ...options, dtype: "bool" } : options,
-  );
+  const values = leaf.kind === "boolean" ? leaves.map(Number) : (leaves as number[]);
+  const bools = leaf.kind === "boolean" && options.dtype === undefined;
+  return make(values, shape, bools ? { ...options, dtype: "bool" } : options);
 }
 
 /** A tensor of `shape` filled with `value`. */
@@ -161,6 +174,18 @@ export function zeros(...args: CreationArgs<TensorOptions>): Tensor {
 export function ones(...args: CreationArgs<TensorOptions>): Tensor {
   const [shape, options] = splitArgs("ones", args, tensorChecks);
   return full(shape, 1, options);
+}
+
+/**
+ * A tensor whose contents are unspecified (`torch.empty`; no fill pass, so a recycled buffer may
+ * show old values): `empty(2, 3)` or `empty([2, 3], {dtype})`, as `zeros`. Write it before reading.
+ */
+export function empty(...args: CreationArgs<TensorOptions>): Tensor {
+  const [shape, options] = splitArgs("empty", args, tensorChecks);
+  const dtype = options.dtype === undefined ? "float32" : resolveDType(options.dtype, "empty");
+  const out = Tensor.empty(shape, dtype, options.backend ?? getBackend());
+  if (options.requiresGrad) out.requiresGrad = true;
+  return out;
 }
 
 function sample(

@@ -52,7 +52,7 @@ export class Cat extends AutogradFunction {
 }
 
 /** Check a list of tensors to join: a non-empty array of Tensors on one backend, of one dtype. */
-function checkList(op: string, tensors: unknown): asserts tensors is readonly Tensor[] {
+export function checkList(op: string, tensors: unknown): asserts tensors is readonly Tensor[] {
   if (!Array.isArray(tensors)) {
     throw new DTypeError(`${op}: expected an array of Tensors, got ${describeValue(tensors)}`);
   }

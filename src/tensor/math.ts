@@ -69,10 +69,6 @@ export function floor(x: Tensor): Tensor {
 export function ceil(x: Tensor): Tensor {
   return x.ceil();
 }
-/** x to the nearest integer, halves to even (as torch.round) */
-export function round(x: Tensor): Tensor {
-  return x.round();
-}
 /** x rounded toward 0 */
 export function trunc(x: Tensor): Tensor {
   return x.trunc();

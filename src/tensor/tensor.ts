@@ -2,7 +2,7 @@ import type { Drawable, History, NodeSummary, Variable } from "../autodiff/varia
 import { nextVariableId } from "../autodiff/variable.js";
 import type { Backend, BackendName, DType, HostArray } from "../backend/backend.js";
 import { isFloating } from "../backend/dtypes.js";
-import { AutogradError, DTypeError, ShapeError } from "../errors.js";
+import { AutogradError, DataError, DTypeError, ShapeError } from "../errors.js";
 import { formatShape, normalizeDim, type Shape, shapeSize } from "../strided/shape.js";
 import {
   contiguousLayout,
@@ -17,11 +17,13 @@ import * as autograd from "./autograd.js";
 import { resolveBackend } from "./default_backend.js";
 import { type Nested, nest } from "./format.js";
 import { type ConvenienceMethods, convenienceMethods } from "./methods/conveniences.js";
+import { type DiagonalMethods, diagonalMethods } from "./methods/diagonal.js";
 import { cast, type DTypeMethods, dtypeMethods } from "./methods/dtypes.js";
 import { type ElementwiseMethods, elementwiseMethods } from "./methods/elementwise.js";
 import { type IndexingMethods, indexingMethods } from "./methods/indexing.js";
 import { type InplaceMethods, inplaceMethods } from "./methods/inplace.js";
 import { type JoiningMethods, joiningMethods } from "./methods/joining.js";
+import { type LikeMethods, likeMethods } from "./methods/like.js";
 import { type LinalgMethods, linalgMethods } from "./methods/linalg.js";
 import { type LogicalMethods, logicalMethods } from "./methods/logical.js";
 import { type ReductionMethods, reductionMethods } from "./methods/reductions.js";
@@ -72,7 +74,9 @@ export interface Tensor
     LinalgMethods,
     LogicalMethods,
     ConvenienceMethods,
-    InplaceMethods {}
+    InplaceMethods,
+    LikeMethods,
+    DiagonalMethods {}
 
 export class Tensor implements Variable<Tensor>, Drawable {
   /** The shared backend buffer (internal: backends and kernels read it). */
@@ -220,6 +224,16 @@ export class Tensor implements Variable<Tensor>, Drawable {
     if (value) checkGradDType(this.dtype);
     this.#requiresGrad = value;
   }
+  /** PyTorch's `requires_grad_(flag = true)`: set `requiresGrad` (same rules), return this tensor. */
+  requiresGrad_(flag = true): this {
+    if (typeof flag !== "boolean") {
+      throw new DataError(`requiresGrad_: flag must be true or false, got ${String(flag)}`);
+    }
+    // A non-leaf already requires grad: asking again is a no-op, as in PyTorch (only false is
+    // refused there, by the setter).
+    if (!(flag && this.requiresGrad)) this.requiresGrad = flag;
+    return this;
+  }
   /** Whether this is a leaf: not computed from other tensors by a tracked op. */
   get isLeaf(): boolean {
     return this.#history === null;
@@ -358,4 +372,6 @@ Object.assign(
   logicalMethods,
   convenienceMethods,
   inplaceMethods,
+  likeMethods,
+  diagonalMethods,
 );

@@ -15,6 +15,7 @@ export {
   softplus,
 } from "../../tensor/activations.js";
 export { sigmoid, tanh } from "../../tensor/math.js";
+export { logSoftmax, softmax } from "../../tensor/softmax.js";
 export { relu } from "./activations.js";
 export { type Conv1dOptions, type Conv2dOptions, conv1d, conv2d } from "./conv.js";
 export { type DropoutOptions, dropout } from "./dropout.js";
@@ -37,4 +38,3 @@ export type {
 } from "./loss_options.js";
 export { argmax, avgpool2d, type KernelSize, max, maxpool2d, tile } from "./pooling.js";
 export type { AvgPool2dOptions, MaxPool2dOptions } from "./pooling_options.js";
-export { logSoftmax, softmax } from "./softmax.js";

@@ -5,6 +5,7 @@ import { DataError, DTypeError, ShapeError } from "../../errors.js";
 import { checkOptions } from "../../options.js";
 import { formatShape, sameShape } from "../../strided/shape.js";
 import { mapOp, zipOp } from "../../tensor/history_free_ops.js";
+import { logSoftmax } from "../../tensor/softmax.js";
 import { Tensor } from "../../tensor/tensor.js";
 import {
   type BinaryCrossEntropyOptions,
@@ -17,7 +18,6 @@ import {
   type NllLossOptions,
   nllLossChecks,
 } from "./loss_options.js";
-import { logSoftmax } from "./softmax.js";
 
 /** How a loss combines its per-element values: their mean (the default), their sum, or not at all. */
 export type Reduction = "mean" | "sum" | "none";

@@ -1,4 +1,5 @@
 import * as activations from "../activations.js";
+import * as arithmetic from "../arithmetic.js";
 import { Add, Div, EQ, GT, IsClose, LT, Mul, Pow, Sub, unaryFunctions } from "../functions.js";
 import * as math from "../math.js";
 import type { Tensor, TensorLike } from "../tensor.js";
@@ -10,21 +11,30 @@ import type { Tensor, TensorLike } from "../tensor.js";
  * a method declared here cannot be missing at run time, since the type is the object's own.
  */
 export const elementwiseMethods = {
-  /** this + b */
-  add(this: Tensor, b: TensorLike): Tensor {
-    return Add.apply(this, b);
+  /** this + alpha·b (`{alpha}`, default 1) */
+  add(this: Tensor, b: TensorLike, options?: arithmetic.AddOptions): Tensor {
+    // No options: the Function directly, with no check and no options object (the hot path).
+    return options === undefined ? Add.apply(this, b) : arithmetic.add(this, b, options);
   },
-  /** this − b */
-  sub(this: Tensor, b: TensorLike): Tensor {
-    return Sub.apply(this, b);
+  /** this − alpha·b (`{alpha}`, default 1) */
+  sub(this: Tensor, b: TensorLike, options?: arithmetic.AddOptions): Tensor {
+    return options === undefined ? Sub.apply(this, b) : arithmetic.sub(this, b, options);
   },
   /** this · b */
   mul(this: Tensor, b: TensorLike): Tensor {
     return Mul.apply(this, b);
   },
-  /** this / b */
-  div(this: Tensor, b: TensorLike): Tensor {
-    return Div.apply(this, b);
+  /** this / b; `{roundingMode: "trunc" | "floor"}` rounds the quotient (integers stay integers) */
+  div(this: Tensor, b: TensorLike, options?: arithmetic.DivOptions): Tensor {
+    return options === undefined ? Div.apply(this, b) : arithmetic.div(this, b, options);
+  },
+  /** ⌊this / b⌋ (torch.floor_divide: div with roundingMode "floor") */
+  floorDivide(this: Tensor, b: TensorLike): Tensor {
+    return arithmetic.floorDivide(this, b);
+  },
+  /** this + weight·(end − this), weight a number or a tensor (torch.lerp) */
+  lerp(this: Tensor, end: Tensor, weight: TensorLike): Tensor {
+    return arithmetic.lerp(this, end, weight);
   },
   /** this ^ b */
   pow(this: Tensor, b: TensorLike): Tensor {
@@ -118,9 +128,10 @@ export const elementwiseMethods = {
   ceil(this: Tensor): Tensor {
     return unaryFunctions.ceil.apply<Tensor>(this);
   },
-  /** x to the nearest integer, halves to the even one (as torch.round) */
-  round(this: Tensor): Tensor {
-    return unaryFunctions.round.apply<Tensor>(this);
+  /** x to the nearest integer, halves to the even one (as torch.round); `{decimals}` places */
+  round(this: Tensor, options?: arithmetic.RoundOptions): Tensor {
+    if (options === undefined) return unaryFunctions.round.apply<Tensor>(this);
+    return arithmetic.round(this, options);
   },
   /** x rounded toward 0 */
   trunc(this: Tensor): Tensor {

@@ -1,6 +1,18 @@
 import * as indexing from "../indexing.js";
+import * as nonzeros from "../nonzero.js";
 import * as selecting from "../selecting.js";
 import type { Tensor, TensorLike } from "../tensor.js";
+
+/**
+ * The [n, ndim] int32 indices of the nonzero elements in row-major order, or with `{asTuple:
+ * true}` one 1-D tensor per dim (CPU backends: the size depends on the values).
+ */
+function nonzero(this: Tensor, options?: nonzeros.NonzeroOptions & { asTuple?: false }): Tensor;
+function nonzero(this: Tensor, options: nonzeros.NonzeroOptions & { asTuple: true }): Tensor[];
+function nonzero(this: Tensor, options?: nonzeros.NonzeroOptions): Tensor | Tensor[];
+function nonzero(this: Tensor, options?: nonzeros.NonzeroOptions): Tensor | Tensor[] {
+  return nonzeros.nonzero(this, options);
+}
 
 /**
  * Tensor's indexing methods (a method group: see elementwise.ts): views over indexing.ts, and
@@ -50,6 +62,11 @@ export const indexingMethods = {
   /** The elements where `mask` is true, as a 1-D tensor (CPU backends: the size depends on it). */
   maskedSelect(this: Tensor, mask: Tensor): Tensor {
     return selecting.maskedSelect(this, mask);
+  },
+  nonzero,
+  /** The [n, ndim] int32 indices of the nonzero elements (`nonzero()`, NumPy's name). */
+  argwhere(this: Tensor): Tensor {
+    return nonzeros.argwhere(this);
   },
   /** This where `condition` is true, else `other`: `torch.where(condition, this, other)`. */
   where(this: Tensor, condition: Tensor, other: TensorLike): Tensor {

@@ -1,3 +1,4 @@
+import * as arithmetic from "../arithmetic.js";
 import * as linalg from "../linalg.js";
 import type { Tensor } from "../tensor.js";
 
@@ -22,6 +23,10 @@ export const linalgMethods = {
   /** Σᵢ thisᵢ·bᵢ of two 1-D tensors of one length (0-d). */
   dot(this: Tensor, b: Tensor): Tensor {
     return linalg.dot(this, b);
+  },
+  /** beta·this + alpha·(m1 @ m2) of matrices m1, m2 (`{beta, alpha}`, default 1), as torch.addmm. */
+  addmm(this: Tensor, m1: Tensor, m2: Tensor, options?: arithmetic.AddmmOptions): Tensor {
+    return arithmetic.addmm(this, m1, m2, options);
   },
   /** The outer product thisᵢ·bⱼ of two 1-D tensors. */
   outer(this: Tensor, b: Tensor): Tensor {

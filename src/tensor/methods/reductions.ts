@@ -1,6 +1,7 @@
 import type { ReduceArgs, ReduceOptions, ValuesIndices } from "../reduction_args.js";
 import * as reductions from "../reductions.js";
 import * as scans from "../scans.js";
+import * as softmaxes from "../softmax.js";
 import * as sorting from "../sorting.js";
 import * as statistics from "../statistics.js";
 import type { Tensor } from "../tensor.js";
@@ -76,6 +77,14 @@ export const reductionMethods = {
   /** log Σ exp over `dim`, computed stably. */
   logsumexp(this: Tensor, ...args: ReduceArgs): Tensor {
     return statistics.logsumexp(this, ...args);
+  },
+  /** exp(x) / Σ exp(x) along `dim`, computed stably (`torch.softmax`; float tensors). */
+  softmax(this: Tensor, dim: number): Tensor {
+    return softmaxes.softmax(this, dim);
+  },
+  /** log(softmax(x)) along `dim`, computed stably (`torch.log_softmax`). */
+  logSoftmax(this: Tensor, dim: number): Tensor {
+    return softmaxes.logSoftmax(this, dim);
   },
   /** The vector norm `(p = "fro", dim, keepdim)`: p = 1, 2, "fro", ±Infinity, 0 or any p > 0. */
   norm(this: Tensor, ...args: statistics.NormArgs): Tensor {

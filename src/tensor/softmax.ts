@@ -1,8 +1,17 @@
-import type { Context } from "../../autodiff/context.js";
-import { AutogradFunction } from "../../autodiff/function.js";
-import { normalizeDim } from "../../strided/shape.js";
-import { mapOp, reduceOp, zipOp } from "../../tensor/history_free_ops.js";
-import type { Tensor } from "../../tensor/tensor.js";
+import type { Context } from "../autodiff/context.js";
+import { AutogradFunction } from "../autodiff/function.js";
+import { isFloating } from "../backend/dtypes.js";
+import { DTypeError } from "../errors.js";
+import { normalizeDim } from "../strided/shape.js";
+import { checkOperand, mapOp, reduceOp, zipOp } from "./history_free_ops.js";
+import type { Tensor } from "./tensor.js";
+
+/**
+ * softmax and log-softmax along a dim (`torch.softmax`, `torch.log_softmax`, the methods
+ * `x.softmax(dim)`, `x.logSoftmax(dim)`, and `mt.nn.functional`'s): each one autograd Function,
+ * computed from x − max(x) so it cannot overflow. They live in the tensor layer, below `nn`, so
+ * that Tensor's methods can call them; `nn.functional` re-exports them.
+ */
 
 /**
  * x − max(x) along `dim`, with the max treated as a constant: softmax and log-softmax are
@@ -62,7 +71,7 @@ class LogSoftmax extends AutogradFunction {
  * from x − max(x), so logits like ±1000 give finite values and gradients.
  */
 export function softmax(x: Tensor, dim: number): Tensor {
-  return Softmax.apply<Tensor>(x, { dim: normalizeDim(dim, x.ndim, "softmax") });
+  return Softmax.apply<Tensor>(x, { dim: checkedDim("softmax", x, dim) });
 }
 
 /**
@@ -70,5 +79,19 @@ export function softmax(x: Tensor, dim: number): Tensor {
  * stable for large logits (no exp overflow, no log of 0 for very negative ones).
  */
 export function logSoftmax(x: Tensor, dim: number): Tensor {
-  return LogSoftmax.apply<Tensor>(x, { dim: normalizeDim(dim, x.ndim, "logSoftmax") });
+  return LogSoftmax.apply<Tensor>(x, { dim: checkedDim("logSoftmax", x, dim) });
+}
+
+/**
+ * `dim` normalized for `op` on `x` (a 0-d tensor takes 0 or −1, as in PyTorch), after checking
+ * that `x` is a float tensor: PyTorch has no integer softmax ("not implemented for 'Long'").
+ */
+function checkedDim(op: string, x: unknown, dim: number): number {
+  checkOperand(op, x, "a Tensor");
+  if (!isFloating(x.dtype)) {
+    throw new DTypeError(
+      `${op}: needs a float tensor, got ${x.dtype}; convert with .float() first`,
+    );
+  }
+  return normalizeDim(dim, x.ndim, op);
 }
