@@ -43,6 +43,7 @@ export {
   type AddOptions,
   add,
   addmm,
+  baddbmm,
   type DivOptions,
   detach,
   div,
@@ -57,6 +58,13 @@ export {
 export { allclose, type CloseOptions, equal, isclose } from "./tensor/closeness.js";
 export { clone, numel } from "./tensor/conveniences.js";
 export {
+  type BincountOptions,
+  bincount,
+  type UniqueOptions,
+  type UniqueResult,
+  unique,
+} from "./tensor/counting.js";
+export {
   empty,
   emptyLike,
   eye,
@@ -66,7 +74,13 @@ export {
   onesLike,
   zerosLike,
 } from "./tensor/creation.js";
-export { type DiagonalOptions, diag, diagonal, trace } from "./tensor/diagonal.js";
+export {
+  type DiagonalOptions,
+  diag,
+  diagonal,
+  type FillDiagonalOptions,
+  trace,
+} from "./tensor/diagonal.js";
 export { einsum } from "./tensor/einsum.js";
 export {
   arange,

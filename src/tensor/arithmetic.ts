@@ -12,10 +12,10 @@ import { Tensor, type TensorLike } from "./tensor.js";
 
 /**
  * Arithmetic as top-level functions, PyTorch's `torch.add(a, b, alpha=…)` forms of the methods
- * `a.add(b, …)` — add, sub, mul, div, pow, floorDivide, round, lerp, addmm, detach — and their
- * keyword options, checked: `{alpha}` of add and sub, `{roundingMode}` of div, `{decimals}` of
- * round, `{beta, alpha}` of addmm. The methods call the autograd Function directly when given no
- * options (the hot path checks and allocates nothing), and these functions otherwise.
+ * `a.add(b, …)` — add, sub, mul, div, pow, floorDivide, round, lerp, addmm, baddbmm, detach — and
+ * their keyword options, checked: `{alpha}` of add and sub, `{roundingMode}` of div, `{decimals}`
+ * of round, `{beta, alpha}` of addmm and baddbmm. The methods call the autograd Function directly
+ * when given no options (the hot path checks and allocates nothing), and these functions otherwise.
  */
 
 /** torch.add's and torch.sub's keyword: a + alpha·b, a − alpha·b. */
@@ -265,7 +265,10 @@ function times(g: Tensor, factor: Tensor | null): Tensor {
   return factor === null ? g : zipOp("mul", g, factor);
 }
 
-/** beta·input + alpha·(m1 @ m2); ∂/∂input = beta·g, ∂/∂m1 = alpha·g m2ᵀ, ∂/∂m2 = alpha·m1ᵀ g. */
+/**
+ * beta·input + alpha·(m1 @ m2), matrices or batches of them (the last two dims transpose);
+ * ∂/∂input = beta·g, ∂/∂m1 = alpha·g m2ᵀ, ∂/∂m2 = alpha·m1ᵀ g.
+ */
 class Addmm extends AutogradFunction {
   static override forward(
     ctx: AddmmContext,
@@ -284,7 +287,7 @@ class Addmm extends AutogradFunction {
   static override backward(ctx: AddmmContext, g: Tensor): (Tensor | null)[] {
     const [m1, m2, beta, alpha] = ctx.savedValues;
     const [needInput, needM1, needM2] = ctx.needsInputGrad;
-    const t = (x: Tensor) => x.transpose(0, 1);
+    const t = (x: Tensor) => x.transpose(-2, -1);
     return [
       needInput ? times(g, beta) : null,
       needM1 ? times(matmulOp(g, t(m2)), alpha) : null,
@@ -293,40 +296,68 @@ class Addmm extends AutogradFunction {
   }
 }
 
+/** Addmm over batches, under the name graph drawings show (PyTorch's BaddbmmBackward). */
+class Baddbmm extends Addmm {}
+
+/**
+ * addmm's and baddbmm's checks: options, float tensors of input's dtype, m1 and m2 of `rank` dims
+ * (2: matrices; 3: batches of one size) that multiply, input broadcasting to the product's shape.
+ */
+function checkedAddmm(
+  op: "addmm" | "baddbmm",
+  input: Tensor,
+  m1: Tensor,
+  m2: Tensor,
+  options: AddmmOptions | undefined,
+): { beta: number; alpha: number } {
+  const { beta = 1, alpha = 1 } = checkOptions(op, options, { beta: isNumber, alpha: isNumber });
+  const [rank, names] = op === "addmm" ? [2, ["mat1", "mat2"]] : [3, ["batch1", "batch2"]];
+  checkOperand(op, input, "a Tensor (input)");
+  for (const [m, name] of [
+    [m1, names[0]],
+    [m2, names[1]],
+  ] as const) {
+    checkOperand(op, m, `a Tensor (${name})`);
+    if (m.ndim !== rank) {
+      const what = rank === 2 ? "a matrix" : "a 3-D tensor";
+      throw new ShapeError(`${op}: ${name} must be ${what}, got shape ${formatShape(m.shape)}`);
+    }
+    checkSameFloat(op, name, m, input.dtype);
+  }
+  checkSameFloat(op, "input", input, input.dtype);
+  const [n, k] = m1.shape.slice(-2);
+  const [k2, p] = m2.shape.slice(-2);
+  const batch = m1.shape.slice(0, -2);
+  if (k !== k2 || !sameShape(batch, m2.shape.slice(0, -2))) {
+    throw new ShapeError(
+      `${op}: ${names[0]} and ${names[1]} shapes cannot be multiplied (${m1.shape.join("x")} and ${m2.shape.join("x")})`,
+    );
+  }
+  const out = [...batch, n, p];
+  if (!sameShape(shapeBroadcast(input.shape, out, op), out)) {
+    throw new ShapeError(
+      `${op}: input of shape ${formatShape(input.shape)} does not broadcast to the product's ${formatShape(out)}`,
+    );
+  }
+  return { beta, alpha };
+}
+
 /**
  * beta·input + alpha·(m1 @ m2) (torch.addmm; `{beta, alpha}`, default 1): m1 [n, k] and m2
  * [k, p] matrices, input broadcast to [n, p]; beta 0 ignores input's values (its gradient is 0).
  * Float tensors of one dtype, as minitorch's matrix products.
  */
 export function addmm(input: Tensor, m1: Tensor, m2: Tensor, options?: AddmmOptions): Tensor {
-  const { beta = 1, alpha = 1 } = checkOptions("addmm", options, {
-    beta: isNumber,
-    alpha: isNumber,
-  });
-  checkOperand("addmm", input, "a Tensor (input)");
-  for (const [m, name] of [
-    [m1, "mat1"],
-    [m2, "mat2"],
-  ] as const) {
-    checkOperand("addmm", m, `a Tensor (${name})`);
-    if (m.ndim !== 2) {
-      throw new ShapeError(`addmm: ${name} must be a matrix, got shape ${formatShape(m.shape)}`);
-    }
-    checkSameFloat("addmm", name, m, input.dtype);
-  }
-  checkSameFloat("addmm", "input", input, input.dtype);
-  const out = [m1.shape[0], m2.shape[1]];
-  if (m1.shape[1] !== m2.shape[0]) {
-    throw new ShapeError(
-      `addmm: mat1 and mat2 shapes cannot be multiplied (${m1.shape.join("x")} and ${m2.shape.join("x")})`,
-    );
-  }
-  if (!sameShape(shapeBroadcast(input.shape, out, "addmm"), out)) {
-    throw new ShapeError(
-      `addmm: input of shape ${formatShape(input.shape)} does not broadcast to the product's ${formatShape(out)}`,
-    );
-  }
-  return Addmm.apply<Tensor>(input, m1, m2, { beta, alpha });
+  return Addmm.apply<Tensor>(input, m1, m2, checkedAddmm("addmm", input, m1, m2, options));
+}
+
+/**
+ * beta·input + alpha·(b1 @ b2) batched (torch.baddbmm; `{beta, alpha}`, default 1): b1 [B, n, k]
+ * and b2 [B, k, p] of one batch size (no broadcasting, as bmm), input broadcast to [B, n, p];
+ * beta 0 ignores input's values. Float tensors of one dtype; gradients to all three.
+ */
+export function baddbmm(input: Tensor, b1: Tensor, b2: Tensor, options?: AddmmOptions): Tensor {
+  return Baddbmm.apply<Tensor>(input, b1, b2, checkedAddmm("baddbmm", input, b1, b2, options));
 }
 
 /** x's data cut from the graph: no history, no gradient (torch.detach). */

@@ -1,11 +1,18 @@
 import type { Context } from "../autodiff/context.js";
 import { AutogradFunction } from "../autodiff/function.js";
 import { DataError, DTypeError, ShapeError } from "../errors.js";
-import { checkedWhereUsed, checkOptions, describeValue, type OptionChecks } from "../options.js";
+import {
+  checkedWhereUsed,
+  checkOptions,
+  describeValue,
+  isBoolean,
+  type OptionChecks,
+} from "../options.js";
 import { formatShape, normalizeDim, type Shape } from "../strided/shape.js";
 import type { Layout } from "../strided/tensor_data.js";
 import { clone } from "./conveniences.js";
 import { checkOperand, copyOp } from "./history_free_ops.js";
+import { maskedFill_ } from "./inplace.js";
 import { sum } from "./reductions.js";
 import { Tensor } from "./tensor.js";
 
@@ -183,4 +190,44 @@ export function trace(x: Tensor): Tensor {
     );
   }
   return sum(Diagonal.apply<Tensor>(x, { offset: 0, dim1: 0, dim2: 1 }));
+}
+
+/** Options of `fillDiagonal_`. */
+export interface FillDiagonalOptions {
+  /** A tall matrix's diagonal starts again N + 1 rows down, as PyTorch's (default false). */
+  wrap?: boolean;
+}
+
+/**
+ * x ← value on the main diagonal, in place (PyTorch's `fill_diagonal_`): [i, i, …] for every i of
+ * a tensor of 2 dims or more, all equal for more than 2; with `{wrap}`, a tall matrix's diagonal
+ * starts again every N + 1 rows (N its column count). Written as `maskedFill_` over a mask of
+ * those positions, so its rules on dtypes and autograd (and its gradient: 0 there) hold.
+ */
+export function fillDiagonal_(x: Tensor, value: number, options?: FillDiagonalOptions): Tensor {
+  checkOperand("fillDiagonal_", x, "a Tensor");
+  const { wrap = false } = checkOptions("fillDiagonal_", options, { wrap: isBoolean });
+  if (typeof value !== "number") {
+    throw new DataError(`fillDiagonal_: the value must be a number, got ${describeValue(value)}`);
+  }
+  const shape = x.shape;
+  if (shape.length < 2) {
+    throw new ShapeError(
+      `fillDiagonal_: dimensions must larger than 1, got a ${shape.length}-d tensor of shape ${formatShape(shape)}`,
+    );
+  }
+  if (shape.length > 2 && shape.some((n) => n !== shape[0])) {
+    throw new ShapeError(
+      `fillDiagonal_: all dimensions of input must be of equal length, got shape ${formatShape(shape)}`,
+    );
+  }
+  // Row-major, element [i, i, …] lies at i·step, step the sum of the contiguous strides.
+  let [step, size] = [0, 1];
+  for (let d = shape.length - 1; d >= 0; d--) [step, size] = [step + size, size * shape[d]];
+  const end = wrap && shape.length === 2 ? size : Math.min(...shape) * step;
+  const mask = new Array<number>(size).fill(0);
+  for (let j = 0; j < Math.min(end, size); j += step) mask[j] = 1;
+  const truncated = x.dtype === "int32" ? Math.trunc(value) : value;
+  const at = Tensor.fromValues(mask, shape, "bool", x.backendImpl);
+  return maskedFill_(x, at, truncated, "fillDiagonal_");
 }

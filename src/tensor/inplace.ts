@@ -402,13 +402,18 @@ export function clamp_(self: Tensor, min?: ClampBound | ClampOptions, max?: Clam
 }
 
 /** self ← value where `mask` is true (mask broadcasts to self's shape), as `masked_fill_`. */
-export function maskedFill_(self: Tensor, mask: Tensor, value: TensorLike): Tensor {
-  checkOperand("maskedFill_", self, "a Tensor");
-  checkOperand("maskedFill_", mask, "a mask Tensor");
-  checkBroadcast("maskedFill_", self, mask.shape);
-  checkNoOverlap("maskedFill_", self);
+export function maskedFill_(
+  self: Tensor,
+  mask: Tensor,
+  value: TensorLike,
+  name = "maskedFill_",
+): Tensor {
+  checkOperand(name, self, "a Tensor");
+  checkOperand(name, mask, "a mask Tensor");
+  checkBroadcast(name, self, mask.shape);
+  checkNoOverlap(name, self);
   return inPlace(self, {
-    name: "maskedFill_",
+    name,
     operands: [mask, value],
     savesOld: false,
     compute: (old) => maskedFill(old, mask, operand(value, self, old)),

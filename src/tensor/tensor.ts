@@ -17,6 +17,7 @@ import * as autograd from "./autograd.js";
 import { resolveBackend } from "./default_backend.js";
 import { type Nested, nest } from "./format.js";
 import { type ConvenienceMethods, convenienceMethods } from "./methods/conveniences.js";
+import { type CountingMethods, countingMethods } from "./methods/counting.js";
 import { type DiagonalMethods, diagonalMethods } from "./methods/diagonal.js";
 import { cast, type DTypeMethods, dtypeMethods } from "./methods/dtypes.js";
 import { type ElementwiseMethods, elementwiseMethods } from "./methods/elementwise.js";
@@ -76,7 +77,8 @@ export interface Tensor
     ConvenienceMethods,
     InplaceMethods,
     LikeMethods,
-    DiagonalMethods {}
+    DiagonalMethods,
+    CountingMethods {}
 
 export class Tensor implements Variable<Tensor>, Drawable {
   /** The shared backend buffer (internal: backends and kernels read it). */
@@ -374,4 +376,5 @@ Object.assign(
   inplaceMethods,
   likeMethods,
   diagonalMethods,
+  countingMethods,
 );

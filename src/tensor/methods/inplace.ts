@@ -1,3 +1,4 @@
+import * as diagonals from "../diagonal.js";
 import * as inplace from "../inplace.js";
 import type { ClampBound, ClampOptions } from "../math.js";
 import type { Tensor, TensorLike } from "../tensor.js";
@@ -44,6 +45,10 @@ export const inplaceMethods = {
   /** this ← value where `mask` is true (`masked_fill_`) */
   maskedFill_(this: Tensor, mask: Tensor, value: TensorLike): Tensor {
     return inplace.maskedFill_(this, mask, value);
+  },
+  /** this ← value on the main diagonal (`fill_diagonal_`; `{wrap}` for tall matrices) */
+  fillDiagonal_(this: Tensor, value: number, options?: diagonals.FillDiagonalOptions): Tensor {
+    return diagonals.fillDiagonal_(this, value, options);
   },
 };
 

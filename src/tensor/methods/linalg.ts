@@ -28,6 +28,10 @@ export const linalgMethods = {
   addmm(this: Tensor, m1: Tensor, m2: Tensor, options?: arithmetic.AddmmOptions): Tensor {
     return arithmetic.addmm(this, m1, m2, options);
   },
+  /** beta·this + alpha·(b1 @ b2) of batches [B, n, k], [B, k, p] (`{beta, alpha}`), as torch.baddbmm. */
+  baddbmm(this: Tensor, b1: Tensor, b2: Tensor, options?: arithmetic.AddmmOptions): Tensor {
+    return arithmetic.baddbmm(this, b1, b2, options);
+  },
   /** The outer product thisᵢ·bⱼ of two 1-D tensors. */
   outer(this: Tensor, b: Tensor): Tensor {
     return linalg.outer(this, b);
