@@ -111,3 +111,29 @@ describe("optim.SGD on tensors", () => {
     expect(() => new mt.optim.SGD([], { lr: 1, weightDecay: -1 })).toThrow(/weightDecay/);
   });
 });
+
+describe("nn.Parameter", () => {
+  it("makes its tensor require grad, as PyTorch's, so a custom module trains", () => {
+    class Scale extends mt.nn.Module {
+      w = new mt.nn.Parameter(mt.zeros([3]));
+      forward(x: mt.Tensor): mt.Tensor {
+        return x.mul(this.w.value);
+      }
+    }
+    const m = new Scale();
+    expect(m.w.value.requiresGrad).toBe(true);
+    expect(m.w.value.isLeaf).toBe(true);
+    const opt = new mt.optim.SGD(m.parameters(), { lr: 0.5 });
+    const x = mt.tensor([1, 2, 3]);
+    m.forward(x)
+      .sub(mt.tensor([2, 4, 6]))
+      .square()
+      .sum()
+      .backward();
+    opt.step();
+    // dL/dw = 2·(w·x − y)·x = 2·(−2x)·x = −4x² → w = 0.5 · 4x² = 2x²
+    expect(Array.from(m.w.value.dataSync())).toEqual([2, 8, 18]);
+    // An integer tensor cannot require grad: the same DTypeError as setting requiresGrad.
+    expect(() => new mt.nn.Parameter(mt.tensor([1], { dtype: "int64" }))).toThrow(mt.DTypeError);
+  });
+});

@@ -114,6 +114,19 @@ export class Conv2d extends Module {
     );
   }
 
+  /** PyTorch's `1, 16, kernel_size=(5, 5), stride=(1, 1)` (with padding and bias when not default). */
+  override extraRepr(): string {
+    const pair = (v: number | [number, number]) => (typeof v === "number" ? [v, v] : v).join(", ");
+    const parts = [
+      `${this.inChannels}, ${this.outChannels}`,
+      `kernel_size=(${pair(this.kernelSize)})`,
+    ];
+    parts.push(`stride=(${pair(this.stride)})`);
+    if (pair(this.padding) !== "0, 0") parts.push(`padding=(${pair(this.padding)})`);
+    if (this.bias === null) parts.push("bias=False");
+    return parts.join(", ");
+  }
+
   /** x [N, in, H, W] → [N, out, OH, OW]. */
   forward(x: Tensor): Tensor {
     return conv2d(x, this.weight.value, this.bias?.value ?? null, {

@@ -48,6 +48,11 @@ export class Flatten extends Module {
     this.endDim = endDim;
   }
 
+  /** PyTorch's `start_dim=1, end_dim=-1`. */
+  override extraRepr(): string {
+    return `start_dim=${this.startDim}, end_dim=${this.endDim}`;
+  }
+
   /** x [..., d_start, …, d_end, ...] → [..., d_start·…·d_end, ...] (a view when x is contiguous). */
   forward(x: Tensor): Tensor {
     const ndim = Math.max(x.ndim, 1);
@@ -124,6 +129,11 @@ export class Dropout extends Module {
     checkDropProbability("Dropout", p);
     this.p = p;
     this.#rng = options.rng;
+  }
+
+  /** PyTorch's `p=0.25, inplace=False`. */
+  override extraRepr(): string {
+    return `p=${this.p}, inplace=False`;
   }
 
   /** x → dropout(x, p, training), any shape. */

@@ -41,6 +41,12 @@ export class Linear extends Module {
     this.bias = options.bias === false ? null : uniformParameter([outFeatures], bound, rng);
   }
 
+  /** PyTorch's `in_features=3, out_features=2, bias=True`. */
+  override extraRepr(): string {
+    const bias = this.bias === null ? "False" : "True";
+    return `in_features=${this.inFeatures}, out_features=${this.outFeatures}, bias=${bias}`;
+  }
+
   /** x [..., in] → [..., out]. */
   forward(x: Tensor): Tensor {
     return linear(x, this.weight.value, this.bias?.value);

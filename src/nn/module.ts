@@ -10,12 +10,14 @@
  * `registerModule` and `registerBuffer`.
  */
 
+import type { BackendName } from "../backend/backend.js";
 import { BackendError, DataError, ShapeError } from "../errors.js";
 import { checkOptions, isBoolean, notSupportedYet, type OptionChecks } from "../options.js";
 import { Scalar } from "../scalar/scalar.js";
 import { formatShape } from "../strided/shape.js";
 import { copyOp } from "../tensor/history_free_ops.js";
 import { Tensor } from "../tensor/tensor.js";
+import { moduleRepr } from "./module_repr.js";
 import { Parameter, shapeOf } from "./parameter.js";
 
 /** Options of `Module.loadStateDict`. */
@@ -192,6 +194,65 @@ export class Module {
   /** Sets evaluation mode (`train(false)`) on the whole tree; returns `this`. */
   eval(): this {
     return this.train(false);
+  }
+
+  /**
+   * Moves every tensor parameter and buffer to `backend` (PyTorch's `module.to(device)`), in
+   * place: each `Parameter` keeps its identity and gets the moved tensor, so build optimizers
+   * after moving. Asynchronous, as `Tensor.to(backend)` is (a GPU copy is read back or uploaded).
+   */
+  async to(backend: BackendName | string): Promise<this> {
+    for (const p of this.parameters()) {
+      const value: unknown = p.value;
+      if (value instanceof Tensor) p.update(await value.to(backend));
+    }
+    for (const [, module, local] of this.#bufferSlots()) {
+      const value = module.#buffers.get(local);
+      if (value instanceof Tensor) module.#buffers.set(local, await value.to(backend));
+    }
+    return this;
+  }
+
+  /** Calls `fn` on every descendant and then on this module (PyTorch's order); returns `this`. */
+  apply(fn: (module: Module) => void): this {
+    for (const child of this.children()) child.apply(fn);
+    fn(this);
+    return this;
+  }
+
+  /** Sets `requiresGrad` on every tensor parameter (freeze with false); returns `this`. */
+  requiresGrad_(flag = true): this {
+    for (const p of this.parameters()) {
+      const value: unknown = p.value;
+      if (value instanceof Tensor) value.requiresGrad_(flag);
+    }
+    return this;
+  }
+
+  /** Clears the gradient of every tensor parameter (PyTorch's `set_to_none`). */
+  zeroGrad(): void {
+    for (const p of this.parameters()) {
+      const value: unknown = p.value;
+      if (value instanceof Tensor) value.zeroGrad();
+    }
+  }
+
+  /**
+   * The settings shown beside the module's name when it is printed (PyTorch's `extra_repr`, e.g.
+   * `in_features=3, out_features=2, bias=True`); "" for none. Layers override it.
+   */
+  extraRepr(): string {
+    return "";
+  }
+
+  /** The module tree as PyTorch prints it: `Net(\n  (fc): Linear(…)\n)` (see module_repr.ts). */
+  toString(): string {
+    return moduleRepr(this);
+  }
+
+  /** What `console.log(module)` shows in Node: the same as `toString()`. */
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return moduleRepr(this);
   }
 
   /** Dotted name → value for every parameter, then every buffer (a plain object, in that order). */

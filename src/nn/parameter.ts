@@ -20,20 +20,32 @@ export function shapeOf(value: unknown): readonly number[] {
   return isShaped(value) ? value.shape : [];
 }
 
+/** A value whose gradient tracking can be switched on (a Tensor: `requiresGrad_`). */
+interface Trackable {
+  readonly requiresGrad: boolean;
+  requiresGrad_(flag: boolean): unknown;
+}
+
+function isTrackable(value: unknown): value is Trackable {
+  if (typeof value !== "object" || value === null) return false;
+  return typeof Reflect.get(value, "requiresGrad_") === "function";
+}
+
 /**
  * A trainable value held by a `Module`. The slot is the identity an optimizer keeps: it replaces
  * the value through `update`, so every module that shares this `Parameter` sees the new value.
+ * As PyTorch's `nn.Parameter(t)`, a tensor value is made to require grad (a float tensor; an
+ * integer one is a DTypeError there), so a custom module's `new nn.Parameter(mt.zeros(3))` trains.
  */
 export class Parameter<V = unknown> {
-  // Private so the only way to change the value is `update`, the one place a future invariant
-  // (e.g. "a new value requires grad") would live.
+  // Private so the only way to change the value is `update`, where "a value requires grad" holds.
   #value: V;
   /** An optional label, used only for display. */
   name?: string;
 
   /** Wraps `value`, optionally labelled `name`. */
   constructor(value: V, name?: string) {
-    this.#value = value;
+    this.#value = tracked(value);
     this.name = name;
   }
 
@@ -42,9 +54,9 @@ export class Parameter<V = unknown> {
     return this.#value;
   }
 
-  /** Replaces the value (optimizers and `loadStateDict` call this). */
+  /** Replaces the value (optimizers and `loadStateDict` call this); a tensor is made to require grad. */
   update(value: V): void {
-    this.#value = value;
+    this.#value = tracked(value);
   }
 
   /** `Parameter(name: value)`, or `Parameter(value)` when unnamed. */
@@ -52,4 +64,10 @@ export class Parameter<V = unknown> {
     const value = String(this.#value);
     return this.name === undefined ? `Parameter(${value})` : `Parameter(${this.name}: ${value})`;
   }
+}
+
+/** `value`, made to require grad if it is a tensor that does not (Scalars carry their own flag). */
+function tracked<V>(value: V): V {
+  if (isTrackable(value) && !value.requiresGrad) value.requiresGrad_(true);
+  return value;
 }

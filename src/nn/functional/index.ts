@@ -19,6 +19,7 @@ export { logSoftmax, softmax } from "../../tensor/softmax.js";
 export { relu } from "./activations.js";
 export { type Conv1dOptions, type Conv2dOptions, conv1d, conv2d } from "./conv.js";
 export { type DropoutOptions, dropout } from "./dropout.js";
+export { type EmbeddingOptions, embedding, oneHot } from "./embedding.js";
 export { linear } from "./linear.js";
 export {
   binaryCrossEntropy,
@@ -36,5 +37,7 @@ export type {
   CrossEntropyOptions,
   NllLossOptions,
 } from "./loss_options.js";
+export { type LayerNormOptions, layerNorm } from "./normalization.js";
+export { type PadMode, type PadOptions, pad } from "./padding.js";
 export { argmax, avgpool2d, type KernelSize, max, maxpool2d, tile } from "./pooling.js";
 export type { AvgPool2dOptions, MaxPool2dOptions } from "./pooling_options.js";
