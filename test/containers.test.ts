@@ -124,6 +124,24 @@ describe("module tree utilities", () => {
     expect(tensors.every((t) => t.requiresGrad)).toBe(true);
   });
 
+  it("loadStateDict copies tensor buffers, in the module's dtype, as PyTorch's copy_", () => {
+    class Counter extends nn.Module {
+      constructor() {
+        super();
+        this.registerBuffer("count", mt.tensor(0, { dtype: "int32" }));
+        this.registerBuffer("stats", mt.zeros([2]));
+      }
+    }
+    const m = new Counter();
+    const dict = { count: mt.tensor(7), stats: mt.tensor([1, 2]) };
+    m.loadStateDict(dict);
+    dict.stats.add_(10);
+    const count = m.getBuffer("count") as mt.Tensor;
+    expect(count.dtype).toBe("int32");
+    expect(count.item()).toBe(7);
+    expect((m.getBuffer("stats") as mt.Tensor).toArray()).toEqual([1, 2]);
+  });
+
   it.each(loadedBackendNames)(
     "to(%s) moves parameters and tensor buffers, keeping each Parameter",
     async (backend) => {

@@ -51,8 +51,8 @@ describe.each(loadedBackendNames)("nn layers on the %s backend", (backend) => {
     const avg = new mt.nn.AvgPool2d([2, 3]).forward(x);
     expect(max.shape).toEqual([2, 3, 2, 3]);
     expect(avg.shape).toEqual([2, 3, 2, 2]);
-    expect(await values(max)).toEqual(await values(F.maxpool2d(x, 2)));
-    expect(await values(avg)).toEqual(await values(F.avgpool2d(x, [2, 3])));
+    expect(await values(max)).toEqual(await values(F.maxPool2d(x, 2)));
+    expect(await values(avg)).toEqual(await values(F.avgPool2d(x, [2, 3])));
     // The first window of the first image, computed here.
     const xs = await values(x);
     expect((await values(max))[0]).toBe(Math.max(xs[0], xs[1], xs[6], xs[7]));

@@ -227,17 +227,18 @@ describe("registerParameter / registerModule / registerBuffer", () => {
     expect(bare.namedChildren()).toEqual([["c", c]]);
   });
 
-  it("keeps buffers in namedBuffers and stateDict, after the parameters", () => {
+  it("keeps buffers in namedBuffers and stateDict, each module's after its own parameters", () => {
     const m = new Registered();
     expect(m.namedBuffers().map(([name]) => name)).toEqual(["steps", "head.mean"]);
     expect(m.buffers()[0]).toBe(0);
     expect(Object.keys(m.stateDict())).toEqual([
+      // PyTorch's order: each module's parameters, then its buffers, then its children's.
       "gain",
+      "steps",
       "l1.weight",
       "l1.bias",
       "head.weight",
       "head.bias",
-      "steps",
       "head.mean",
     ]);
     expect(m.stateDict().steps).toBe(0);
@@ -277,10 +278,10 @@ describe("stateDict and loadStateDict", () => {
   /** Every value of the module, to check that a rejected load changed nothing. */
   const snapshot = (m: Module): unknown[] => Object.values(m.stateDict());
 
-  it("maps dotted names to values, parameters then buffers", () => {
+  it("maps dotted names to values, the root's buffer before its children's parameters", () => {
     const m = new Two("a");
     const sd = m.stateDict();
-    expect(Object.keys(sd)).toEqual(["l1.weight", "l1.bias", "l2.weight", "l2.bias", "count"]);
+    expect(Object.keys(sd)).toEqual(["count", "l1.weight", "l1.bias", "l2.weight", "l2.bias"]);
     expect(sd["l1.weight"]).toBe(m.l1.weight.value);
     expect(Object.getPrototypeOf(sd)).toBe(Object.prototype);
   });

@@ -214,7 +214,13 @@ describe.each(loadedBackendNames)("optimizers on %s", (backend) => {
     setGradients(slots, 0, [1]);
     opt.step();
     expect(await values(slots[1].value)).toEqual(stored(initialOf(1)));
-    expect(Object.keys(opt.stateDict())).toEqual(["step", "0.exp_avg", "0.exp_avg_sq", "0.step"]);
+    expect(Object.keys(opt.stateDict())).toEqual([
+      "step",
+      "0.exp_avg",
+      "0.exp_avg_sq",
+      "0.step",
+      "paramGroups",
+    ]);
     setGradients(slots, 1);
     opt.step();
     // Parameter 1's first update is bias-corrected with t = 1, from the step-1 gradient.
@@ -230,7 +236,7 @@ describe.each(loadedBackendNames)("optimizers on %s", (backend) => {
     setGradients(slots, 0, [0]);
     opt.step();
     expect(await values(slots[0].value)).toEqual(initialOf(0).map(Math.fround));
-    expect(Object.keys(opt.stateDict())).toEqual(["step", "1.momentum_buffer"]);
+    expect(Object.keys(opt.stateDict())).toEqual(["step", "1.momentum_buffer", "paramGroups"]);
   });
 
   it("AdamW decays θ directly; Adam's L2 term goes through the moments", async () => {

@@ -12,8 +12,9 @@ export type BackendName = "reference" | "cpu" | "webgpu";
 
 /**
  * The geometry of a 2-D convolution window (conv1d is the case kh = 1, sh = 1, ph = 0 over a
- * height of 1): kernel size, stride and zero padding along height (h) and width (w). For an input
- * of H × W the output is OH × OW with OH = ⌊(H + 2·ph − kh) / sh⌋ + 1 (OW likewise).
+ * height of 1): kernel size, stride, zero padding and dilation (the spacing of the kernel's taps,
+ * 1 when absent) along height (h) and width (w). For an input of H × W the output is OH × OW with
+ * OH = ⌊(H + 2·ph − dh·(kh − 1) − 1) / sh⌋ + 1 (OW likewise).
  */
 export interface ConvGeometry {
   readonly kh: number;
@@ -22,6 +23,8 @@ export interface ConvGeometry {
   readonly sw: number;
   readonly ph: number;
   readonly pw: number;
+  readonly dh?: number;
+  readonly dw?: number;
 }
 
 /** Host-side values of a whole buffer, as `download` returns them. */
@@ -75,7 +78,7 @@ export interface Backend<B = unknown> {
   /**
    * im2col, what a convolution multiplies its weights by: `a` is [N, C, H, W], `out` is
    * [N, C·kh·kw, OH·OW] (contiguous is the fast case) with
-   * out[n, c·kh·kw + i·kw + j, oh·OW + ow] = a[n, c, oh·sh − ph + i, ow·sw − pw + j], or 0 where
+   * out[n, c·kh·kw + i·kw + j, oh·OW + ow] = a[n, c, oh·sh − ph + i·dh, ow·sw − pw + j·dw], or 0 where
    * that position falls in the zero padding.
    */
   unfold(out: View<B>, a: View<B>, g: ConvGeometry): void;

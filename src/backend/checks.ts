@@ -108,29 +108,45 @@ export function checkMatmul(out: View<Sized>, a: View<Sized>, b: View<Sized>): M
   return { n, k, m, aBatch, bBatch, batch };
 }
 
+/** The dilation (dh, dw) of geometry `g`: 1 where it leaves it out. */
+export function convDilation(g: ConvGeometry): [number, number] {
+  return [g.dh ?? 1, g.dw ?? 1];
+}
+
+/** The extent (dh·(kh − 1) + 1, dw·(kw − 1) + 1) a dilated window covers. */
+export function convSpan(g: ConvGeometry): [number, number] {
+  const [dh, dw] = convDilation(g);
+  return [dh * (g.kh - 1) + 1, dw * (g.kw - 1) + 1];
+}
+
 /** The output size OH × OW of a window of geometry `g` sliding over an H × W input. */
 export function convOutputSize(g: ConvGeometry, h: number, w: number): [number, number] {
+  const [spanH, spanW] = convSpan(g);
   return [
-    Math.floor((h + 2 * g.ph - g.kh) / g.sh) + 1,
-    Math.floor((w + 2 * g.pw - g.kw) / g.sw) + 1,
+    Math.floor((h + 2 * g.ph - spanH) / g.sh) + 1,
+    Math.floor((w + 2 * g.pw - spanW) / g.sw) + 1,
   ];
 }
 
 function describe(g: ConvGeometry): string {
-  return `kernel ${g.kh}×${g.kw}, stride ${g.sh}×${g.sw}, padding ${g.ph}×${g.pw}`;
+  const [dh, dw] = convDilation(g);
+  const dilation = dh === 1 && dw === 1 ? "" : `, dilation ${dh}×${dw}`;
+  return `kernel ${g.kh}×${g.kw}, stride ${g.sh}×${g.sw}, padding ${g.ph}×${g.pw}${dilation}`;
 }
 
 /**
  * Check that `image` [N, C, H, W] and `cols` [N, C·kh·kw, OH·OW] fit geometry `g`, which must have
- * positive integer kernel sizes and strides, non-negative integer padding, and a window no larger
- * than the padded input. O(1): both backends run it before touching memory.
+ * positive integer kernel sizes, strides and dilations, non-negative integer padding, and a
+ * (dilated) window no larger than the padded input. O(1): both backends run it before touching
+ * memory.
  */
 export function checkConv(op: string, image: Shape, cols: Shape, g: ConvGeometry): void {
-  const positive = [g.kh, g.kw, g.sh, g.sw].every((v) => Number.isInteger(v) && v > 0);
+  const sizes = [g.kh, g.kw, g.sh, g.sw, ...convDilation(g)];
+  const positive = sizes.every((v) => Number.isInteger(v) && v > 0);
   const padding = [g.ph, g.pw].every((v) => Number.isInteger(v) && v >= 0);
   if (!positive || !padding) {
     throw new ShapeError(
-      `${op}: invalid geometry (${describe(g)}): kernel sizes and strides must be positive integers, padding a non-negative integer`,
+      `${op}: invalid geometry (${describe(g)}): kernel sizes, strides and dilations must be positive integers, padding a non-negative integer`,
     );
   }
   if (image.length !== 4 || cols.length !== 3) {
@@ -139,7 +155,8 @@ export function checkConv(op: string, image: Shape, cols: Shape, g: ConvGeometry
     );
   }
   const [n, c, h, w] = image;
-  if (h + 2 * g.ph < g.kh || w + 2 * g.pw < g.kw) {
+  const [spanH, spanW] = convSpan(g);
+  if (h + 2 * g.ph < spanH || w + 2 * g.pw < spanW) {
     throw new ShapeError(
       `${op}: the window (${describe(g)}) is larger than the padded input ${formatShape(image)}`,
     );

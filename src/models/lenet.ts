@@ -1,5 +1,5 @@
 import { Conv2d } from "../nn/conv.js";
-import { maxpool2d } from "../nn/functional/pooling.js";
+import { maxPool2d } from "../nn/functional/pooling.js";
 import { Linear } from "../nn/linear.js";
 import { Module } from "../nn/module.js";
 import {
@@ -79,8 +79,8 @@ export class LeNet extends Module {
     const [mean, std] = this.normalize;
     // Pooling before ReLU: max(relu(x)) = relu(max(x)) exactly (and so are their gradients), but
     // the ReLU then runs on a quarter of the values.
-    const a = maxpool2d(this.conv1.forward(x.sub(mean).div(std)), 2).relu();
-    const b = maxpool2d(this.conv2.forward(a), 2).relu();
+    const a = maxPool2d(this.conv1.forward(x.sub(mean).div(std)), 2).relu();
+    const b = maxPool2d(this.conv2.forward(a), 2).relu();
     const flat = b.view(b.shape[0], -1);
     return this.fc2.forward(this.fc1.forward(flat).relu());
   }

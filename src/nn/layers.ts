@@ -9,13 +9,6 @@ import {
   dropout,
   dropoutChecks,
 } from "./functional/dropout.js";
-import { avgpool2d, type KernelSize, maxpool2d } from "./functional/pooling.js";
-import {
-  type AvgPool2dOptions,
-  avgPool2dChecks,
-  type MaxPool2dOptions,
-  maxPool2dChecks,
-} from "./functional/pooling_options.js";
 import { Module } from "./module.js";
 
 /** max(x, 0) elementwise, as a Module (`torch.nn.ReLU`). */
@@ -66,48 +59,6 @@ export class Flatten extends Module {
     const shape = x.ndim === 0 ? [1] : x.shape;
     const merged = shape.slice(start, end + 1).reduce((a, b) => a * b, 1);
     return x.reshape([...shape.slice(0, start), merged, ...shape.slice(end + 1)]);
-  }
-}
-
-/** What the 2-D pooling layers share: the window they pool over (stride = kernel). */
-abstract class Pool2d extends Module {
-  readonly kernelSize: KernelSize;
-
-  constructor(kernelSize: KernelSize) {
-    super();
-    this.kernelSize = kernelSize;
-  }
-}
-
-/** 2-D max pooling over non-overlapping windows (stride = kernel), as a Module; see `maxpool2d`. */
-export class MaxPool2d extends Pool2d {
-  readonly options: Readonly<MaxPool2dOptions>;
-
-  constructor(kernelSize: KernelSize, options: MaxPool2dOptions = {}) {
-    super(kernelSize);
-    // Checked here, so a bad option fails where the layer is built, not at its first forward.
-    this.options = { ...checkOptions("MaxPool2d", options, maxPool2dChecks(kernelSize)) };
-  }
-
-  /** x [N, C, H, W] → [N, C, H/kh, W/kw]. */
-  forward(x: Tensor): Tensor {
-    return maxpool2d(x, this.kernelSize, this.options);
-  }
-}
-
-/** 2-D average pooling over non-overlapping windows (stride = kernel), as a Module; see `avgpool2d`. */
-export class AvgPool2d extends Pool2d {
-  readonly options: Readonly<AvgPool2dOptions>;
-
-  constructor(kernelSize: KernelSize, options: AvgPool2dOptions = {}) {
-    super(kernelSize);
-    // Checked here, so a bad option fails where the layer is built, not at its first forward.
-    this.options = { ...checkOptions("AvgPool2d", options, avgPool2dChecks(kernelSize)) };
-  }
-
-  /** x [N, C, H, W] → [N, C, H/kh, W/kw]. */
-  forward(x: Tensor): Tensor {
-    return avgpool2d(x, this.kernelSize, this.options);
   }
 }
 

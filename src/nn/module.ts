@@ -40,8 +40,8 @@ export interface LoadStateDictResult {
 }
 
 /**
- * The value a parameter takes from a state dict: a new leaf with its own copy of the data, in the
- * dtype the module had, so two modules loaded from one dict share neither gradients nor updates.
+ * The value a parameter or buffer takes from a state dict: a new leaf with its own copy of the
+ * data, in the dtype the module had, so two modules loaded from one dict share neither gradients nor updates.
  */
 function freshLeaf(name: string, value: unknown, current: unknown): unknown {
   if (value instanceof Tensor && current instanceof Tensor) {
@@ -255,12 +255,21 @@ export class Module {
     return moduleRepr(this);
   }
 
-  /** Dotted name → value for every parameter, then every buffer (a plain object, in that order). */
+  /**
+   * Dotted name → value for every parameter and buffer, in PyTorch's order: modules in pre-order,
+   * each giving its own parameters and then its own buffers (a plain object, in that order).
+   */
   stateDict(): Record<string, unknown> {
-    const entries: [string, unknown][] = [
-      ...this.namedParameters().map(([name, p]): [string, unknown] => [name, p.value]),
-      ...this.namedBuffers(),
-    ];
+    const entries: [string, unknown][] = [];
+    const seen = new Set<Parameter>();
+    for (const [prefix, module] of this.namedModules()) {
+      for (const [name, parameter] of module.#members().parameters) {
+        if (seen.has(parameter)) continue;
+        seen.add(parameter);
+        entries.push([join(prefix, name), parameter.value]);
+      }
+      for (const [name, value] of module.#buffers) entries.push([join(prefix, name), value]);
+    }
     // fromEntries defines own properties, so even a key like "__proto__" stays an ordinary key.
     return Object.fromEntries(entries);
   }
@@ -317,7 +326,11 @@ export class Module {
       if (has(name)) parameter.update(freshLeaf(name, stateDict[name], parameter.value));
     }
     for (const [name, module, local] of buffers) {
-      if (has(name)) module.#buffers.set(local, stateDict[name]);
+      // Copied as parameters are (PyTorch's `buffer.copy_`): running statistics updated in place
+      // must not write into the caller's dict.
+      if (has(name)) {
+        module.#buffers.set(local, freshLeaf(name, stateDict[name], module.#buffers.get(local)));
+      }
     }
     return { missingKeys, unexpectedKeys };
   }

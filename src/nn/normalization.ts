@@ -1,6 +1,9 @@
+import { DataError } from "../errors.js";
 import { checkOptions, isBoolean, isPositiveNumber, type OptionChecks } from "../options.js";
 import { getBackend } from "../tensor/default_backend.js";
 import { Tensor } from "../tensor/tensor.js";
+import { pythonFloat } from "./batch_norm.js";
+import { checkGroups, groupNorm } from "./functional/group_norm.js";
 import { layerNorm, normalizedShapeOf } from "./functional/normalization.js";
 import { Module } from "./module.js";
 import { Parameter } from "./parameter.js";
@@ -54,9 +57,72 @@ export class LayerNorm extends Module {
     this.bias = elementwiseAffine && bias ? filled(shape, 0) : null;
   }
 
+  /** PyTorch's `(4,), eps=1e-05, elementwise_affine=True` (the shape as a Python tuple). */
+  override extraRepr(): string {
+    const dims = this.normalizedShape;
+    const tuple = dims.length === 1 ? `(${dims[0]},)` : `(${dims.join(", ")})`;
+    return `${tuple}, eps=${pythonFloat(this.eps)}, elementwise_affine=${this.elementwiseAffine ? "True" : "False"}`;
+  }
+
   /** x [..., *normalizedShape] → the same shape. */
   forward(x: Tensor): Tensor {
     return layerNorm(x, this.normalizedShape, {
+      weight: this.weight?.value ?? null,
+      bias: this.bias?.value ?? null,
+      eps: this.eps,
+    });
+  }
+}
+
+/** Options of `GroupNorm`. */
+export interface GroupNormLayerOptions {
+  /** Added to the variance before the square root (1e-5 by default). */
+  eps?: number;
+  /** Learn a per-channel `weight` (ones) and `bias` (zeros) (default true). */
+  affine?: boolean;
+}
+
+const groupNormLayerChecks: OptionChecks<GroupNormLayerOptions> = {
+  eps: isPositiveNumber,
+  affine: isBoolean,
+};
+
+/**
+ * Group normalization of x [N, C, ...], as `torch.nn.GroupNorm`: see `groupNorm`. With affine
+ * (the default) it learns a per-channel `weight` (ones) and `bias` (zeros) of shape [numChannels].
+ */
+export class GroupNorm extends Module {
+  readonly numGroups: number;
+  readonly numChannels: number;
+  readonly eps: number;
+  readonly affine: boolean;
+  readonly weight: Parameter<Tensor> | null;
+  readonly bias: Parameter<Tensor> | null;
+
+  constructor(numGroups: number, numChannels: number, options: GroupNormLayerOptions = {}) {
+    super();
+    const { eps = 1e-5, affine = true } = checkOptions("GroupNorm", options, groupNormLayerChecks);
+    if (!Number.isInteger(numChannels) || numChannels < 1) {
+      throw new DataError(`GroupNorm: numChannels must be a positive integer, got ${numChannels}`);
+    }
+    checkGroups("GroupNorm", numGroups, numChannels);
+    this.numGroups = numGroups;
+    this.numChannels = numChannels;
+    this.eps = eps;
+    this.affine = affine;
+    this.weight = affine ? filled([numChannels], 1) : null;
+    this.bias = affine ? filled([numChannels], 0) : null;
+  }
+
+  /** PyTorch's `2, 8, eps=1e-05, affine=True`. */
+  override extraRepr(): string {
+    const affine = this.affine ? "True" : "False";
+    return `${this.numGroups}, ${this.numChannels}, eps=${pythonFloat(this.eps)}, affine=${affine}`;
+  }
+
+  /** x [N, numChannels, ...] → the same shape. */
+  forward(x: Tensor): Tensor {
+    return groupNorm(x, this.numGroups, {
       weight: this.weight?.value ?? null,
       bias: this.bias?.value ?? null,
       eps: this.eps,

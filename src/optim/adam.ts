@@ -1,14 +1,15 @@
 import { DataError } from "../errors.js";
-import type { Parameter } from "../nn/parameter.js";
-import { checkedWhereUsed, checkOptions, notSupportedYet, type OptionChecks } from "../options.js";
+import { checkedWhereUsed, notSupportedYet, type OptionChecks } from "../options.js";
 import { zipInto } from "../tensor/history_free_ops.js";
 import { Tensor } from "../tensor/tensor.js";
 import { decayedGradient, disposeAll, scratch, zipScalarInto } from "./inplace.js";
 import {
   Optimizer,
+  type ParamsArgument,
+  requireFalse,
   requireFraction,
+  requireLr,
   requireNonNegative,
-  requirePositive,
   type Trainable,
 } from "./optimizer.js";
 
@@ -28,8 +29,18 @@ export interface AdamOptions {
   maximize?: false;
 }
 
-/** The numbers are checked in the constructor, with the ranges they must be in. */
-const adamChecks: OptionChecks<AdamOptions> = {
+/** An Adam (or AdamW) parameter group's options, every one resolved (`opt.paramGroups[i]`). */
+export interface AdamGroupOptions {
+  lr: number;
+  betas: readonly [number, number];
+  eps: number;
+  weightDecay: number;
+  amsgrad: false;
+  maximize: false;
+}
+
+/** The numbers are checked per group, with the ranges they must be in. */
+const adamChecks: OptionChecks<AdamGroupOptions> = {
   lr: checkedWhereUsed,
   betas: checkedWhereUsed,
   eps: checkedWhereUsed,
@@ -46,35 +57,57 @@ const SECOND_MOMENT = "exp_avg_sq";
 /**
  * Adam, as `torch.optim.Adam`: with g the gradient (plus λ·θ when weightDecay is set) and t the
  * parameter's own step count, m ← β1·m + (1−β1)·g, v ← β2·v + (1−β2)·g²,
- * θ ← θ − η·m̂ / (√v̂ + ε) where m̂ = m/(1−β1ᵗ), v̂ = v/(1−β2ᵗ). Tensor parameters only, updated in
- * place in about a dozen elementwise passes; parameters with no gradient are skipped (their t
- * does not advance).
+ * θ ← θ − η·m̂ / (√v̂ + ε) where m̂ = m/(1−β1ᵗ), v̂ = v/(1−β2ᵗ), each group with its own options.
+ * Tensor parameters only, updated in place in about a dozen elementwise passes; parameters with
+ * no gradient are skipped (their t does not advance).
  */
-export class Adam extends Optimizer {
-  /** The learning rate; a schedule may change it between steps (as PyTorch's param_groups). */
-  lr: number;
-  readonly betas: readonly [number, number];
-  readonly eps: number;
-  readonly weightDecay: number;
+export class Adam extends Optimizer<AdamGroupOptions> {
+  /** One group over `params` (or groups `{params, ...overrides}`), over the defaults `options`. */
+  constructor(params: ParamsArgument<AdamGroupOptions>, options: AdamOptions = {}) {
+    super(params, options, false);
+  }
 
-  constructor(parameters: readonly Parameter[], options: AdamOptions = {}) {
-    super(parameters, false);
-    const name = this.name;
-    checkOptions(name, options, adamChecks);
+  protected optionChecks(): OptionChecks<AdamGroupOptions> {
+    return adamChecks;
+  }
+
+  protected withDefaults(options: Partial<AdamGroupOptions>): Partial<AdamGroupOptions> {
     const { lr = 1e-3, betas = [0.9, 0.999], eps = 1e-8 } = options;
     const weightDecay = options.weightDecay ?? this.defaultWeightDecay;
-    requirePositive(name, "lr", lr);
+    return { lr, betas, eps, weightDecay, amsgrad: false, maximize: false };
+  }
+
+  protected resolveGroup(
+    options: Readonly<Record<string, unknown>>,
+    where: string,
+    construction: boolean,
+  ): AdamGroupOptions {
+    const { lr, betas, eps, weightDecay, amsgrad, maximize } = options;
+    requireLr(where, lr, construction);
     if (!Array.isArray(betas) || betas.length !== 2) {
-      throw new DataError(`${name}: betas must be a pair [β1, β2], got ${String(betas)}`);
+      throw new DataError(`${where}: betas must be a pair [β1, β2], got ${String(betas)}`);
     }
-    requireFraction(name, "betas[0]", betas[0]);
-    requireFraction(name, "betas[1]", betas[1]);
-    requireNonNegative(name, "eps", eps);
-    requireNonNegative(name, "weightDecay", weightDecay);
-    this.lr = lr;
-    this.betas = [betas[0], betas[1]];
-    this.eps = eps;
-    this.weightDecay = weightDecay;
+    const [beta1, beta2]: unknown[] = betas;
+    requireFraction(where, "betas[0]", beta1);
+    requireFraction(where, "betas[1]", beta2);
+    requireNonNegative(where, "eps", eps);
+    requireNonNegative(where, "weightDecay", weightDecay);
+    requireFalse(where, "amsgrad", amsgrad);
+    requireFalse(where, "maximize", maximize);
+    return { lr, betas: [beta1, beta2], eps, weightDecay, amsgrad, maximize };
+  }
+
+  /** Group 0's betas. */
+  get betas(): readonly [number, number] {
+    return this.paramGroups[0].betas;
+  }
+  /** Group 0's ε. */
+  get eps(): number {
+    return this.paramGroups[0].eps;
+  }
+  /** Group 0's weight decay. */
+  get weightDecay(): number {
+    return this.paramGroups[0].weightDecay;
   }
 
   /** "Adam". */
@@ -100,11 +133,11 @@ export class Adam extends Optimizer {
     return [STEP];
   }
 
-  protected stepParameter(p: Trainable, index: number): void {
+  protected stepParameter(p: Trainable, index: number, o: AdamGroupOptions): void {
     const theta = p.value;
     if (!(theta instanceof Tensor) || theta.grad === null) return;
     const grad = theta.grad;
-    const [beta1, beta2] = this.betas;
+    const [beta1, beta2] = o.betas;
     const t = this.counter(index, STEP) + 1;
     this.setCounter(index, STEP, t);
     const m = this.#moment(index, FIRST_MOMENT, theta);
@@ -114,10 +147,10 @@ export class Adam extends Optimizer {
     const u = scratch(theta);
     try {
       let g = grad;
-      if (this.weightDecay !== 0 && this.decoupled) {
-        zipScalarInto("mul", theta, theta, 1 - this.lr * this.weightDecay);
-      } else if (this.weightDecay !== 0) {
-        decayed = decayedGradient(grad, theta, this.weightDecay);
+      if (o.weightDecay !== 0 && this.decoupled) {
+        zipScalarInto("mul", theta, theta, 1 - o.lr * o.weightDecay);
+      } else if (o.weightDecay !== 0) {
+        decayed = decayedGradient(grad, theta, o.weightDecay);
         g = decayed;
       }
       // m ← β1·m + (1−β1)·g
@@ -132,9 +165,9 @@ export class Adam extends Optimizer {
       // θ ← θ − (η/(1−β1ᵗ))·m / (√v/√(1−β2ᵗ) + ε), grouped as PyTorch groups it.
       zipScalarInto("pow", u, v, 0.5);
       zipScalarInto("div", u, u, Math.sqrt(1 - beta2 ** t));
-      zipScalarInto("add", u, u, this.eps);
+      zipScalarInto("add", u, u, o.eps);
       zipInto("div", u, m, u);
-      zipScalarInto("mul", u, u, this.lr / (1 - beta1 ** t));
+      zipScalarInto("mul", u, u, o.lr / (1 - beta1 ** t));
       zipInto("sub", theta, theta, u);
     } finally {
       disposeAll([u, decayed]);

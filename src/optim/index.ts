@@ -1,5 +1,17 @@
 /** Optimizers: rules that move parameters against their derivatives. */
-export { Adam, type AdamOptions, AdamW } from "./adam.js";
+export { Adagrad, type AdagradGroupOptions, type AdagradOptions } from "./adagrad.js";
+export { Adam, type AdamGroupOptions, type AdamOptions, AdamW } from "./adam.js";
 export * as lrScheduler from "./lr_scheduler.js";
-export { Optimizer, type OptimizerStateDict, type Trainable } from "./optimizer.js";
-export { SGD, type SGDOptions } from "./sgd.js";
+export {
+  type GroupOptions,
+  Optimizer,
+  type OptimizerStateDict,
+  type ParamGroup,
+  type ParamGroupSpec,
+  type ParamsArgument,
+  type SavedParamGroup,
+  type Trainable,
+  type ZeroGradOptions,
+} from "./optimizer.js";
+export { RMSprop, type RMSpropGroupOptions, type RMSpropOptions } from "./rmsprop.js";
+export { SGD, type SGDGroupOptions, type SGDOptions } from "./sgd.js";

@@ -4,7 +4,7 @@
  * or without an enclosing `tidy` and never waits for the garbage collector.
  */
 
-import type { BinaryOp } from "../strided/ops.js";
+import type { BinaryOp, UnaryOp } from "../strided/ops.js";
 import { zipInto } from "../tensor/history_free_ops.js";
 import { Tensor } from "../tensor/tensor.js";
 
@@ -21,6 +21,20 @@ export function zipScalarInto(op: BinaryOp, target: Tensor, a: Tensor, c: number
   } finally {
     constant.dispose();
   }
+}
+
+/**
+ * target ← op(a), elementwise, in target's own storage: both are contiguous tensors of one shape
+ * and dtype (an optimizer's scratch buffers and state).
+ */
+export function mapInto(op: UnaryOp, target: Tensor, a: Tensor): void {
+  target.backendImpl.map(op, target.strided, a.strided);
+  target.storage.bumpVersion();
+}
+
+/** A tensor of `like`'s shape, dtype and backend filled with `value`: a fresh state buffer. */
+export function filledLike(like: Tensor, value: number): Tensor {
+  return Tensor.full(like.shape, value, like.dtype, like.backendImpl);
 }
 
 /**

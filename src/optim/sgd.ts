@@ -1,21 +1,19 @@
 import { DataError } from "../errors.js";
 import type { Parameter } from "../nn/parameter.js";
-import {
-  checkedWhereUsed,
-  checkOptions,
-  isBoolean,
-  notSupportedYet,
-  type OptionChecks,
-} from "../options.js";
+import { checkedWhereUsed, isBoolean, notSupportedYet, type OptionChecks } from "../options.js";
 import { Scalar } from "../scalar/scalar.js";
 import { copyOp, zipInto } from "../tensor/history_free_ops.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { decayedGradient, disposeAll, scratch, zipScalarInto } from "./inplace.js";
 import {
   Optimizer,
+  type ParamGroupSpec,
+  type ParamsArgument,
+  requireBoolean,
+  requireFalse,
   requireFraction,
+  requireLr,
   requireNonNegative,
-  requirePositive,
   type Trainable,
 } from "./optimizer.js";
 
@@ -35,8 +33,18 @@ export interface SGDOptions {
   maximize?: false;
 }
 
-/** The numbers are checked in the constructor, with the ranges they must be in. */
-const sgdChecks: OptionChecks<SGDOptions> = {
+/** An SGD parameter group's options, every one resolved (`opt.paramGroups[i]`). */
+export interface SGDGroupOptions {
+  lr: number;
+  momentum: number;
+  dampening: number;
+  weightDecay: number;
+  nesterov: boolean;
+  maximize: false;
+}
+
+/** The numbers are checked per group, with the ranges they must be in. */
+const sgdChecks: OptionChecks<SGDGroupOptions> = {
   lr: checkedWhereUsed,
   momentum: checkedWhereUsed,
   dampening: checkedWhereUsed,
@@ -56,42 +64,66 @@ function holdsScalar(p: Trainable): p is Parameter<Scalar> {
 /**
  * Stochastic gradient descent, as `torch.optim.SGD`: θ ← θ − η·∂L/∂θ, with optional momentum
  * (classical or Nesterov, the first step's buffer being the gradient itself), dampening and
- * weight decay for tensors. Tensor parameters are updated in place; a Scalar parameter gets a
- * fresh leaf in its slot (Scalars are immutable). Parameters with no gradient are left alone.
+ * weight decay for tensors, each per parameter group. Tensor parameters are updated in place; a
+ * Scalar parameter gets a fresh leaf in its slot (Scalars are immutable). Parameters with no
+ * gradient are left alone.
  */
-export class SGD extends Optimizer {
-  /** The learning rate; a schedule may change it between steps (as PyTorch's param_groups). */
-  lr: number;
-  readonly momentum: number;
-  readonly dampening: number;
-  readonly weightDecay: number;
-  readonly nesterov: boolean;
+export class SGD extends Optimizer<SGDGroupOptions> {
+  /** One group over `params`, with `options` (lr required). */
+  constructor(params: Iterable<Parameter>, options: SGDOptions);
+  /** Groups `{params, ...overrides}` over the defaults `options` (each group needs an lr). */
+  constructor(params: readonly ParamGroupSpec<SGDGroupOptions>[], options?: Partial<SGDOptions>);
+  constructor(params: ParamsArgument<SGDGroupOptions>, options?: Partial<SGDOptions>) {
+    super(params, options, true);
+  }
 
-  constructor(parameters: readonly Parameter[], options: SGDOptions) {
-    super(parameters, true);
-    const {
-      lr,
-      momentum = 0,
-      dampening = 0,
-      weightDecay = 0,
-      nesterov = false,
-    } = checkOptions("SGD", options, sgdChecks);
-    requirePositive("SGD", "lr", lr);
-    requireFraction("SGD", "momentum", momentum);
-    if (!(dampening >= 0 && dampening <= 1)) {
-      throw new DataError(`SGD: dampening must be in [0, 1], got ${dampening}`);
+  protected optionChecks(): OptionChecks<SGDGroupOptions> {
+    return sgdChecks;
+  }
+
+  protected withDefaults(options: Partial<SGDGroupOptions>): Partial<SGDGroupOptions> {
+    const { lr, momentum = 0, dampening = 0, weightDecay = 0, nesterov = false } = options;
+    const rest = { momentum, dampening, weightDecay, nesterov, maximize: false as const };
+    return lr === undefined ? rest : { lr, ...rest };
+  }
+
+  protected resolveGroup(
+    options: Readonly<Record<string, unknown>>,
+    where: string,
+    construction: boolean,
+  ): SGDGroupOptions {
+    const { lr, momentum, dampening, weightDecay, nesterov, maximize } = options;
+    requireLr(where, lr, construction);
+    requireFraction(where, "momentum", momentum);
+    if (typeof dampening !== "number" || !(dampening >= 0 && dampening <= 1)) {
+      throw new DataError(`${where}: dampening must be in [0, 1], got ${String(dampening)}`);
     }
-    requireNonNegative("SGD", "weightDecay", weightDecay);
+    requireNonNegative(where, "weightDecay", weightDecay);
+    requireBoolean(where, "nesterov", nesterov);
+    requireFalse(where, "maximize", maximize);
     if (nesterov && (momentum === 0 || dampening !== 0)) {
       throw new DataError(
-        `SGD: nesterov needs momentum > 0 and dampening 0, got momentum ${momentum} and dampening ${dampening}`,
+        `${where}: nesterov needs momentum > 0 and dampening 0, got momentum ${momentum} and dampening ${dampening}`,
       );
     }
-    this.lr = lr;
-    this.momentum = momentum;
-    this.dampening = dampening;
-    this.weightDecay = weightDecay;
-    this.nesterov = nesterov;
+    return { lr, momentum, dampening, weightDecay, nesterov, maximize };
+  }
+
+  /** Group 0's momentum. */
+  get momentum(): number {
+    return this.paramGroups[0].momentum;
+  }
+  /** Group 0's dampening. */
+  get dampening(): number {
+    return this.paramGroups[0].dampening;
+  }
+  /** Group 0's weight decay. */
+  get weightDecay(): number {
+    return this.paramGroups[0].weightDecay;
+  }
+  /** Whether group 0 uses Nesterov momentum. */
+  get nesterov(): boolean {
+    return this.paramGroups[0].nesterov;
   }
 
   /** "SGD". */
@@ -107,22 +139,22 @@ export class SGD extends Optimizer {
     return [];
   }
 
-  protected stepParameter(p: Trainable, index: number): void {
-    if (holdsScalar(p)) this.#stepScalar(p);
-    else this.#stepTensor(p.value, index);
+  protected stepParameter(p: Trainable, index: number, o: SGDGroupOptions): void {
+    if (holdsScalar(p)) this.#stepScalar(p, o.lr);
+    else this.#stepTensor(p.value, index, o);
   }
 
-  #stepScalar(p: Parameter<Scalar>): void {
+  #stepScalar(p: Parameter<Scalar>, lr: number): void {
     const { data, derivative, name } = p.value;
     if (derivative === null) return;
-    p.update(new Scalar(data - this.lr * derivative, { name }));
+    p.update(new Scalar(data - lr * derivative, { name }));
   }
 
   /**
    * θ ← θ − η·(v or g), written into θ's own storage: the parameter keeps its identity (as in
    * PyTorch, so references to it stay valid). A few elementwise passes; temporaries freed at once.
    */
-  #stepTensor(theta: Tensor, index: number): void {
+  #stepTensor(theta: Tensor, index: number, o: SGDGroupOptions): void {
     const grad = theta.grad;
     if (grad === null) return;
     let decayed: Tensor | null = null;
@@ -130,34 +162,34 @@ export class SGD extends Optimizer {
     const update = scratch(theta);
     try {
       let g = grad;
-      if (this.weightDecay !== 0) {
-        decayed = decayedGradient(grad, theta, this.weightDecay);
+      if (o.weightDecay !== 0) {
+        decayed = decayedGradient(grad, theta, o.weightDecay);
         g = decayed;
       }
-      if (this.momentum !== 0) {
+      if (o.momentum !== 0) {
         let velocity = this.buffer(index, VELOCITY);
         if (velocity === undefined) {
           velocity = copyOp(g);
           this.setBuffer(index, VELOCITY, velocity);
         } else {
-          zipScalarInto("mul", velocity, velocity, this.momentum);
-          if (this.dampening === 0) {
+          zipScalarInto("mul", velocity, velocity, o.momentum);
+          if (o.dampening === 0) {
             zipInto("add", velocity, velocity, g);
           } else {
-            zipScalarInto("mul", update, g, 1 - this.dampening);
+            zipScalarInto("mul", update, g, 1 - o.dampening);
             zipInto("add", velocity, velocity, update);
           }
         }
-        if (this.nesterov) {
+        if (o.nesterov) {
           nesterov = scratch(theta);
-          zipScalarInto("mul", nesterov, velocity, this.momentum);
+          zipScalarInto("mul", nesterov, velocity, o.momentum);
           zipInto("add", nesterov, nesterov, g);
           g = nesterov;
         } else {
           g = velocity;
         }
       }
-      zipScalarInto("mul", update, g, this.lr);
+      zipScalarInto("mul", update, g, o.lr);
       zipInto("sub", theta, theta, update);
     } finally {
       disposeAll([update, decayed, nesterov]);

@@ -75,8 +75,8 @@ function softmaxRows(x: readonly number[], [rows, cols]: readonly number[]) {
 
 /**
  * 2×2 max pooling of a row-major [n, c, h, w] and the gradient of Σ g·pooled: each window's
- * gradient goes to its NaN (a window holding NaN pools to NaN), else to its max, split evenly
- * between ties (minitorch's rule for tied maxima; PyTorch picks one).
+ * gradient goes to its last NaN (a window holding NaN pools to NaN), else to its first max, as
+ * PyTorch's CPU kernel picks them (`val > max || isnan(val)` in window order).
  */
 function maxpoolHost(x: readonly number[], [n, c, h, w]: readonly number[], g: readonly number[]) {
   const out: number[] = [];
@@ -87,8 +87,7 @@ function maxpoolHost(x: readonly number[], [n, c, h, w]: readonly number[], g: r
         const at = [0, 1, 2, 3].map((k) => (img * h + 2 * oy + (k >> 1)) * w + 2 * ox + (k & 1));
         const top = at.map((p) => x[p]).reduce((a, b) => Math.max(a, b));
         const winners = at.filter((p) => (Number.isNaN(top) ? Number.isNaN(x[p]) : x[p] === top));
-        const share = g[out.length] / winners.length;
-        for (const p of winners) grad[p] = share;
+        grad[Number.isNaN(top) ? winners[winners.length - 1] : winners[0]] = g[out.length];
         out.push(top);
       }
   return { out, grad };
@@ -229,14 +228,14 @@ describeEachBackend("NaN and infinity propagate as in PyTorch", (suite) => {
     const values = [1, NaN, 2, 3, 4, 5, inf, 0, -1, -2, -inf, -inf, -3, NaN, 7, -inf];
     const shape = [1, 1, 4, 4];
     const x = leaf(values, shape);
-    const y = F.maxpool2d(x, 2);
+    const y = F.maxPool2d(x, 2);
     await expectValues(y, [1, 1, 2, 2], [NaN, inf, NaN, 7], EXACT, "maxpool2d");
     y.backward(host([0.5, 0.75, 1.25, 1.5], [1, 1, 2, 2]));
     const want = [0, 0.5, 0, 0, 0, 0, 0.75, 0, 0, 0, 0, 0, 0, 1.25, 1.5, 0];
     await expectGrad(x, want, EXACT, "maxpool2d backward");
     // A NaN upstream gradient reaches only its window's max, as PyTorch scatters it by index.
     const x2 = leaf(values, shape);
-    F.maxpool2d(x2, 2).backward(host([0.5, NaN, 1.25, 1.5], [1, 1, 2, 2]));
+    F.maxPool2d(x2, 2).backward(host([0.5, NaN, 1.25, 1.5], [1, 1, 2, 2]));
     const want2 = withSpecials(want, { 6: NaN });
     await expectGrad(x2, want2, EXACT, "maxpool2d backward of a NaN gradient");
   });
@@ -254,7 +253,7 @@ describeEachBackend("NaN and infinity propagate as in PyTorch", (suite) => {
     const g = ordinary(size / 4).map((u) => u + 3);
     const want = maxpoolHost(v, shape, g);
     const x = leaf(v, shape);
-    const y = F.maxpool2d(x, 2);
+    const y = F.maxPool2d(x, 2);
     await expectValues(y, [4, 8, 32, 32], want.out, EXACT, "maxpool2d, large");
     y.backward(host(g, y.shape));
     await expectGrad(x, want.grad, EXACT, "maxpool2d backward, large");

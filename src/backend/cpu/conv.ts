@@ -1,6 +1,6 @@
 import type { Layout } from "../../strided/tensor_data.js";
 import type { ConvGeometry, HostArray } from "../backend.js";
-import { convOutputSize } from "../checks.js";
+import { convDilation, convOutputSize } from "../checks.js";
 
 /**
  * The cpu backend's im2col / col2im: the reference loops turned inside out so the innermost loop
@@ -13,7 +13,8 @@ import { convOutputSize } from "../checks.js";
 
 /**
  * For each window offset k < kernel, the output range [lo, hi) whose input coordinate
- * q·stride − pad + k lies inside [0, size): the same for every sample and channel, so computed once.
+ * q·stride − pad + k·dilation lies inside [0, size): the same for every sample and channel, so
+ * computed once.
  */
 function insideRanges(
   kernel: number,
@@ -21,12 +22,14 @@ function insideRanges(
   outSize: number,
   stride: number,
   pad: number,
+  dilation: number,
 ): [Int32Array, Int32Array] {
   const lo = new Int32Array(kernel);
   const hi = new Int32Array(kernel);
   for (let k = 0; k < kernel; k++) {
-    lo[k] = Math.min(outSize, Math.max(0, Math.ceil((pad - k) / stride)));
-    hi[k] = Math.max(lo[k], Math.min(outSize, Math.floor((size - 1 + pad - k) / stride) + 1));
+    const tap = k * dilation;
+    lo[k] = Math.min(outSize, Math.max(0, Math.ceil((pad - tap) / stride)));
+    hi[k] = Math.max(lo[k], Math.min(outSize, Math.floor((size - 1 + pad - tap) / stride) + 1));
   }
   return [lo, hi];
 }
@@ -42,8 +45,9 @@ export function unfoldDense(
   const [n, c, h, w] = a.shape;
   const [sn, sc, sy, sx] = a.strides;
   const [oh, ow] = convOutputSize(g, h, w);
-  const [rowLo, rowHi] = insideRanges(g.kh, h, oh, g.sh, g.ph);
-  const [colLo, colHi] = insideRanges(g.kw, w, ow, g.sw, g.pw);
+  const [dh, dw] = convDilation(g);
+  const [rowLo, rowHi] = insideRanges(g.kh, h, oh, g.sh, g.ph, dh);
+  const [colLo, colHi] = insideRanges(g.kw, w, ow, g.sw, g.pw, dw);
   const step = g.sw * sx;
   const rowStep = g.sh * sy;
   let p = outOffset;
@@ -59,7 +63,7 @@ export function unfoldDense(
           // Rows of the window above and below the image are all padding.
           const top = p + r0 * ow;
           for (let q = p; q < top; q++) o[q] = 0;
-          let src = base + (r0 * g.sh - g.ph + i) * sy + (lo * g.sw - g.pw + j) * sx;
+          let src = base + (r0 * g.sh - g.ph + i * dh) * sy + (lo * g.sw - g.pw + j * dw) * sx;
           for (let r = r0; r < r1; r++, src += rowStep) {
             const row = p + r * ow;
             for (let q = 0; q < lo; q++) o[row + q] = 0;
@@ -91,8 +95,9 @@ export function foldDense(
   const [n, c, h, w] = out.shape;
   const [tn, tr, tl] = cols.strides;
   const [oh, ow] = convOutputSize(g, h, w);
-  const [rowLo, rowHi] = insideRanges(g.kh, h, oh, g.sh, g.ph);
-  const [colLo, colHi] = insideRanges(g.kw, w, ow, g.sw, g.pw);
+  const [dh, dw] = convDilation(g);
+  const [rowLo, rowHi] = insideRanges(g.kh, h, oh, g.sh, g.ph, dh);
+  const [colLo, colHi] = insideRanges(g.kw, w, ow, g.sw, g.pw, dw);
   o.fill(0, out.offset, out.offset + n * c * h * w);
   for (let b = 0; b < n; b++) {
     for (let ch = 0; ch < c; ch++) {
@@ -103,7 +108,7 @@ export function foldDense(
           const hi = colHi[j];
           const rowStart = cols.offset + b * tn + ((ch * g.kh + i) * g.kw + j) * tr;
           for (let r = rowLo[i]; r < rowHi[i]; r++) {
-            const d = base + (r * g.sh - g.ph + i) * w + lo * g.sw - g.pw + j;
+            const d = base + (r * g.sh - g.ph + i * dh) * w + lo * g.sw - g.pw + j * dw;
             const s = rowStart + (r * ow + lo) * tl;
             if (g.sw === 1 && tl === 1) {
               for (let q = 0; q < hi - lo; q++) o[d + q] += y[s + q];

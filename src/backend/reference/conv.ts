@@ -1,7 +1,7 @@
 import type { Shape } from "../../strided/shape.js";
 import type { Layout, View } from "../../strided/tensor_data.js";
 import type { ConvGeometry, HostArray } from "../backend.js";
-import { checkConv, checkView, convOutputSize } from "../checks.js";
+import { checkConv, checkView, convDilation, convOutputSize } from "../checks.js";
 
 /**
  * `unfold` (im2col) and `fold` (col2im) written as the plainest loops: for every input position a
@@ -22,6 +22,7 @@ function forEachWindowEntry(
 ): void {
   const [n, c, h, w] = image;
   const [ohSize, owSize] = convOutputSize(g, h, w);
+  const [dh, dw] = convDilation(g);
   const [tn, tr, tl] = cols.strides;
   for (let b = 0; b < n; b++) {
     for (let ch = 0; ch < c; ch++) {
@@ -31,7 +32,7 @@ function forEachWindowEntry(
           for (let oh = 0; oh < ohSize; oh++) {
             for (let ow = 0; ow < owSize; ow++) {
               const colPos = cols.offset + b * tn + row * tr + (oh * owSize + ow) * tl;
-              visit(colPos, b, ch, oh * g.sh - g.ph + i, ow * g.sw - g.pw + j);
+              visit(colPos, b, ch, oh * g.sh - g.ph + i * dh, ow * g.sw - g.pw + j * dw);
             }
           }
         }

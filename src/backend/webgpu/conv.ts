@@ -1,6 +1,6 @@
 import type { View } from "../../strided/tensor_data.js";
 import type { ConvGeometry } from "../backend.js";
-import { checkConv, checkView } from "../checks.js";
+import { checkConv, checkView, convDilation, convOutputSize } from "../checks.js";
 import { type GpuBuffer, type GpuContext, workgroupsFor } from "./gpu_context.js";
 import { threadEntry } from "./wgsl_params.js";
 
@@ -14,8 +14,8 @@ import { threadEntry } from "./wgsl_params.js";
 const THREADS = 64;
 
 /**
- * The uniform block of both kernels (24 words): the geometry, the image [N, C, H, W] and columns
- * [N, C·kh·kw, OH·OW] views' strides and offsets, and the thread count. Strides are u32: a
+ * The uniform block of both kernels (24 words): the geometry (dilation dh, dw last), the image
+ * [N, C, H, W] and columns [N, C·kh·kw, OH·OW] views' strides and offsets, and the thread count. Strides are u32: a
  * negative one wraps and the sums still land right (integer arithmetic is modulo 2^32).
  */
 const PARAMS = `struct Params {
@@ -24,7 +24,7 @@ const PARAMS = `struct Params {
   ph: u32, pw: u32, oh: u32, ow: u32,
   iOff: u32, iSn: u32, iSc: u32, iSh: u32,
   iSw: u32, cOff: u32, cSn: u32, cSr: u32,
-  cSl: u32, total: u32, pad0: u32, pad1: u32,
+  cSl: u32, total: u32, dh: u32, dw: u32,
 }
 @group(0) @binding(0) var<uniform> p: Params;
 `;
@@ -44,8 +44,8 @@ ${threadEntry(THREADS, "t")}
   let j = row % p.kw;
   let i = (row / p.kw) % p.kh;
   let ch = row / (p.kw * p.kh);
-  let y = i32((l / p.ow) * p.sh + i) - i32(p.ph);
-  let x = i32((l % p.ow) * p.sw + j) - i32(p.pw);
+  let y = i32((l / p.ow) * p.sh + i * p.dh) - i32(p.ph);
+  let x = i32((l % p.ow) * p.sw + j * p.dw) - i32(p.pw);
   var v = 0.0;
   if (y >= 0 && y < i32(p.h) && x >= 0 && x < i32(p.w)) {
     v = image[p.iOff + b * p.iSn + ch * p.iSc + u32(y) * p.iSh + u32(x) * p.iSw];
@@ -64,18 +64,21 @@ ${threadEntry(THREADS, "t")}
   let y = (t / p.w) % p.h;
   let ch = (t / (p.w * p.h)) % p.c;
   let b = t / (p.w * p.h * p.c);
-  // Window row i reaches this pixel from output row y0 when y0 · sh + i = y + ph: i runs over
-  // the offsets congruent to (y + ph) mod sh, and y0 must land in [0, OH) (likewise j, x0).
+  // Window row i reaches this pixel from output row y0 when y0 · sh + i · dh = y + ph: i runs
+  // over the taps at or above the pixel whose distance to it is a multiple of sh, and y0 must land
+  // in [0, OH) (likewise j, x0). Taps grow with i, so the first one past the pixel ends the loop.
   let py = y + p.ph;
   let px = x + p.pw;
   let base = p.cOff + b * p.cSn;
   var acc = 0.0;
-  for (var i = py % p.sh; i < p.kh && i <= py; i += p.sh) {
-    let y0 = (py - i) / p.sh;
-    if (y0 >= p.oh) { continue; }
-    for (var j = px % p.sw; j < p.kw && j <= px; j += p.sw) {
-      let x0 = (px - j) / p.sw;
-      if (x0 >= p.ow) { continue; }
+  for (var i = 0u; i < p.kh && i * p.dh <= py; i++) {
+    let ry = py - i * p.dh;
+    let y0 = ry / p.sh;
+    if (ry % p.sh != 0u || y0 >= p.oh) { continue; }
+    for (var j = 0u; j < p.kw && j * p.dw <= px; j++) {
+      let rx = px - j * p.dw;
+      let x0 = rx / p.sw;
+      if (rx % p.sw != 0u || x0 >= p.ow) { continue; }
       let row = (ch * p.kh + i) * p.kw + j;
       acc += cols[base + row * p.cSr + (y0 * p.ow + x0) * p.cSl];
     }
@@ -92,8 +95,7 @@ function params(
   total: number,
 ): Uint32Array {
   const [n, c, h, w] = image.shape;
-  const oh = Math.floor((h + 2 * g.ph - g.kh) / g.sh) + 1;
-  const ow = Math.floor((w + 2 * g.pw - g.kw) / g.sw) + 1;
+  const [oh, ow] = convOutputSize(g, h, w);
   // Typed-array stores wrap negative strides modulo 2^32, which the kernels' u32 sums undo.
   return Uint32Array.from([
     n,
@@ -113,8 +115,7 @@ function params(
     cols.offset,
     ...cols.strides,
     total,
-    0,
-    0,
+    ...convDilation(g),
   ]);
 }
 

@@ -6,7 +6,6 @@
 import { DataError } from "../../errors.js";
 import {
   checkOptions,
-  isFunction,
   isNonNegativeNumber,
   isPositiveInteger,
   isPositiveNumber,
@@ -52,14 +51,13 @@ export class StepLR extends LRScheduler {
     return "StepLR";
   }
 
-  protected computeLr(): number {
-    const lr = this.optimizer.lr;
+  protected computeLr(lr: number): number {
     const e = this.lastEpoch;
     return e === 0 || e % this.stepSize !== 0 ? lr : lr * this.gamma;
   }
 
-  protected override closedFormLr(): number {
-    return this.baseLr * this.gamma ** Math.floor(this.lastEpoch / this.stepSize);
+  protected override closedFormLr(_lr: number, baseLr: number): number {
+    return baseLr * this.gamma ** Math.floor(this.lastEpoch / this.stepSize);
   }
 }
 
@@ -99,14 +97,14 @@ export class MultiStepLR extends LRScheduler {
     return "MultiStepLR";
   }
 
-  protected computeLr(): number {
+  protected computeLr(lr: number): number {
     const hits = this.milestones.filter((m) => m === this.lastEpoch).length;
-    return hits === 0 ? this.optimizer.lr : this.optimizer.lr * this.gamma ** hits;
+    return hits === 0 ? lr : lr * this.gamma ** hits;
   }
 
-  protected override closedFormLr(): number {
+  protected override closedFormLr(_lr: number, baseLr: number): number {
     const passed = this.milestones.filter((m) => m <= this.lastEpoch).length;
-    return this.baseLr * this.gamma ** passed;
+    return baseLr * this.gamma ** passed;
   }
 }
 
@@ -133,12 +131,12 @@ export class ExponentialLR extends LRScheduler {
     return "ExponentialLR";
   }
 
-  protected computeLr(): number {
-    return this.lastEpoch === 0 ? this.optimizer.lr : this.optimizer.lr * this.gamma;
+  protected computeLr(lr: number): number {
+    return this.lastEpoch === 0 ? lr : lr * this.gamma;
   }
 
-  protected override closedFormLr(): number {
-    return this.baseLr * this.gamma ** this.lastEpoch;
+  protected override closedFormLr(_lr: number, baseLr: number): number {
+    return baseLr * this.gamma ** this.lastEpoch;
   }
 }
 
@@ -175,9 +173,8 @@ export class CosineAnnealingLR extends LRScheduler {
     return "CosineAnnealingLR";
   }
 
-  protected computeLr(): number {
-    const { lastEpoch: e, tMax, etaMin, baseLr } = this;
-    const lr = this.optimizer.lr;
+  protected computeLr(lr: number, baseLr: number): number {
+    const { lastEpoch: e, tMax, etaMin } = this;
     if (e === 0) return lr;
     if ((((e - 1 - tMax) % (2 * tMax)) + 2 * tMax) % (2 * tMax) === 0) {
       return lr + ((baseLr - etaMin) * (1 - Math.cos(Math.PI / tMax))) / 2;
@@ -189,8 +186,8 @@ export class CosineAnnealingLR extends LRScheduler {
     );
   }
 
-  protected override closedFormLr(): number {
-    const { lastEpoch: e, tMax, etaMin, baseLr } = this;
+  protected override closedFormLr(_lr: number, baseLr: number): number {
+    const { lastEpoch: e, tMax, etaMin } = this;
     return etaMin + ((baseLr - etaMin) * (1 + Math.cos((Math.PI * e) / tMax))) / 2;
   }
 }
@@ -240,36 +237,55 @@ export class LinearLR extends LRScheduler {
     return "LinearLR";
   }
 
-  protected computeLr(): number {
+  protected computeLr(lr: number): number {
     const { lastEpoch: e, startFactor: s, endFactor: f, totalIters: t } = this;
-    const lr = this.optimizer.lr;
     if (e === 0) return lr * s;
     if (e > t) return lr;
     return lr * (1 + (f - s) / (t * s + (e - 1) * (f - s)));
   }
 
-  protected override closedFormLr(): number {
+  protected override closedFormLr(_lr: number, baseLr: number): number {
     const { lastEpoch: e, startFactor: s, endFactor: f, totalIters: t } = this;
-    return this.baseLr * (s + ((f - s) * Math.min(t, e)) / t);
+    return baseLr * (s + ((f - s) * Math.min(t, e)) / t);
   }
 }
 
+/** A learning-rate factor as a function of the epoch. */
+export type LrLambda = (epoch: number) => number;
+
 /** Options of `LambdaLR`. */
 export interface LambdaLROptions {
-  /** The factor of the base rate at each epoch: lr = base·lrLambda(epoch). */
-  lrLambda: (epoch: number) => number;
+  /**
+   * The factor of the base rate at each epoch: lr = base·lrLambda(epoch); one function for every
+   * parameter group, or an array of one per group (PyTorch's list of lambdas).
+   */
+  lrLambda: LrLambda | readonly LrLambda[];
 }
 
-const lambdaChecks: OptionChecks<LambdaLROptions> = { lrLambda: isFunction };
+const lambdaChecks: OptionChecks<LambdaLROptions> = {
+  lrLambda: (v) =>
+    typeof v === "function" || (Array.isArray(v) && v.every((f) => typeof f === "function"))
+      ? null
+      : "must be a function or an array of functions",
+};
 
-/** Sets the rate to base·lrLambda(epoch) (the function is not part of the state dict). */
+/** Sets each group's rate to base·lrLambda(epoch) (the functions are not part of the state dict). */
 export class LambdaLR extends LRScheduler {
-  readonly lrLambda: (epoch: number) => number;
+  /** One function per parameter group. */
+  readonly lrLambdas: readonly LrLambda[];
 
   constructor(optimizer: Optimizer, options: LambdaLROptions) {
     super(optimizer, "LambdaLR");
     const { lrLambda } = checkOptions("LambdaLR", options, lambdaChecks);
-    this.lrLambda = required("LambdaLR", "lrLambda", lrLambda);
+    const given = required("LambdaLR", "lrLambda", lrLambda);
+    const groups = optimizer.paramGroups.length;
+    if (typeof given !== "function" && given.length !== groups) {
+      throw new DataError(
+        `LambdaLR: expected ${groups} lrLambda functions (one per parameter group), got ${given.length}`,
+      );
+    }
+    this.lrLambdas =
+      typeof given === "function" ? optimizer.paramGroups.map(() => given) : [...given];
     this.initialStep();
   }
 
@@ -277,13 +293,13 @@ export class LambdaLR extends LRScheduler {
     return "LambdaLR";
   }
 
-  protected computeLr(): number {
-    const factor = this.lrLambda(this.lastEpoch);
+  protected computeLr(_lr: number, baseLr: number, index: number): number {
+    const factor = this.lrLambdas[index](this.lastEpoch);
     if (typeof factor !== "number" || !Number.isFinite(factor)) {
       throw new DataError(
         `LambdaLR: lrLambda(${this.lastEpoch}) must return a finite number, got ${String(factor)}`,
       );
     }
-    return this.baseLr * factor;
+    return baseLr * factor;
   }
 }

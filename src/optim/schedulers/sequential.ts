@@ -33,7 +33,7 @@ export class SequentialLR {
   readonly schedulers: readonly LRScheduler[];
   readonly milestones: readonly number[];
   #lastEpoch: number;
-  #lastLr: number;
+  #lastLr: number[];
 
   constructor(optimizer: Optimizer, options: SequentialLROptions) {
     const { schedulers, milestones } = checkOptions("SequentialLR", options, sequentialChecks);
@@ -57,10 +57,13 @@ export class SequentialLR {
     this.milestones = [...milestones];
     this.#lastEpoch = 0;
     const first = this.schedulers[0];
-    first.optimizer.lr = first.baseLr;
+    const bases = first.baseLrs;
+    optimizer.paramGroups.forEach((g, i) => {
+      g.lr = bases[i];
+    });
     for (const s of this.schedulers) s[rewind]();
     first.step();
-    this.#lastLr = first.getLastLr()[0];
+    this.#lastLr = first.getLastLr();
   }
 
   /** "SequentialLR". */
@@ -73,9 +76,9 @@ export class SequentialLR {
     return this.#lastEpoch;
   }
 
-  /** The learning rates the last step set (one parameter group). */
+  /** The learning rates the last step set, one per parameter group. */
   getLastLr(): number[] {
-    return [this.#lastLr];
+    return [...this.#lastLr];
   }
 
   /** Advances one epoch: starts the next scheduler at a milestone, else steps the current one. */
@@ -86,15 +89,15 @@ export class SequentialLR {
     const scheduler = this.schedulers[idx];
     if (idx > 0 && this.milestones[idx - 1] === e) scheduler[jumpTo](0);
     else scheduler.step();
-    this.#lastLr = scheduler.getLastLr()[0];
+    this.#lastLr = scheduler.getLastLr();
   }
 
   /** `lastEpoch`, `lastLr`, and each inner scheduler's state. */
   stateDict(): SchedulerStateDict {
     return {
       lastEpoch: this.#lastEpoch,
-      baseLrs: [this.schedulers[0].baseLr],
-      lastLr: [this.#lastLr],
+      baseLrs: this.schedulers[0].baseLrs,
+      lastLr: this.getLastLr(),
       schedulers: this.schedulers.map((s) => s.stateDict()),
     };
   }
@@ -103,7 +106,8 @@ export class SequentialLR {
   loadStateDict(state: Readonly<Record<string, unknown>>): void {
     const op = "SequentialLR.loadStateDict";
     const { baseLrs: _, ...rest } = state;
-    const { lastEpoch, lastLr } = readState(op, rest, true);
+    const groups = this.#lastLr.length;
+    const { lastEpoch, lastLr } = readState(op, rest, true, groups);
     const inner = state.schedulers;
     if (!Array.isArray(inner) || inner.length !== this.schedulers.length) {
       throw new DataError(
@@ -112,13 +116,15 @@ export class SequentialLR {
     }
     const dicts = inner as Record<string, unknown>[];
     dicts.forEach((s, i) => {
-      readState(`${op}: scheduler ${i}`, s, false);
+      readState(`${op}: scheduler ${i}`, s, false, groups);
     });
     dicts.forEach((s, i) => {
       this.schedulers[i].loadStateDict(s);
     });
     this.#lastEpoch = lastEpoch;
     this.#lastLr = lastLr;
-    this.schedulers[0].optimizer.lr = lastLr;
+    this.optimizer.paramGroups.forEach((g, i) => {
+      g.lr = lastLr[i];
+    });
   }
 }
