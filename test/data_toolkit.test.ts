@@ -83,8 +83,11 @@ describe.each(loadedBackendNames)("data toolkit on the %s backend", (backend) =>
       expect(row.backend).toBe(backend);
     });
 
-    it("batches with one gather per tensor, equal to stacking the rows", async () => {
+    it("batches rows in one copy per tensor, equal to stacking the rows", async () => {
       const { ds } = numbered(6, backend);
+      // Runs of consecutive rows (1, 2, 3) and repeats (4) are cut and joined correctly.
+      expect(await rowsOf(...ds.getBatch([1, 2, 3, 5, 0, 1]))).toEqual([1, 2, 3, 5, 0, 1]);
+      expect(await rowsOf(...ds.getBatch(range(6)))).toEqual(range(6));
       const picked = [4, 0, 4, 2];
       const fast = ds.getBatch(picked);
       const slow = D.defaultCollate(picked.map((i) => ds.get(i)));
