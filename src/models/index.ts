@@ -1,2 +1,7 @@
 /** `mt.models`: ready-made networks built from `mt.nn` layers. */
+
+export type { LayerCache } from "./gpt/blocks.js";
+export type { GPTConfig } from "./gpt/config.js";
+export { type GenerateOptions, GPT, type GPTOptions } from "./gpt/gpt.js";
+export type { SampleOptions } from "./gpt/sampling.js";
 export { LeNet, type LeNetOptions } from "./lenet.js";
