@@ -4,6 +4,7 @@
  * the DataLoader that batches them into tensors.
  */
 export * from "./augment.js";
+export * from "./char_corpus.js";
 export * from "./collate.js";
 export * from "./concat_dataset.js";
 export * from "./dataloader.js";
@@ -17,3 +18,4 @@ export * from "./png_digit.js";
 export * from "./random_split.js";
 export * from "./subset.js";
 export * from "./tensor_dataset.js";
+export * from "./text_files.js";
