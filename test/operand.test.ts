@@ -1,6 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { classify } from "../src/backend/cpu/operand.js";
+import { classify, columnOperand } from "../src/backend/cpu/operand.js";
+import { copyStrided } from "../src/backend/cpu/strided_copy.js";
+import * as mt from "../src/index.js";
 import { indexToPosition, shapeSize, toIndex } from "../src/strided/shape.js";
 import {
   contiguousLayout,
@@ -8,6 +10,7 @@ import {
   type Layout,
   permuteLayout,
 } from "../src/strided/tensor_data.js";
+import { loadedBackendNames } from "./backends.js";
 
 /** The storage position each output element reads, by plain strided indexing after broadcast. */
 function positions(v: Layout, out: number[]): number[] {
@@ -75,5 +78,71 @@ describe("classify (cpu operand fast paths)", () => {
     // A column repeated along the last dim is not one of the patterns.
     expect(classify(contiguousLayout([4, 1]), [4, 3])).toBeNull();
     expect(classify(permuteLayout(contiguousLayout([2, 3]), [1, 0]), [3, 2])).toBeNull();
+  });
+});
+
+describe("columnOperand (a keepdim reduction against its rows)", () => {
+  it("whenever it names a column, the column reads exactly the strided positions", () => {
+    fc.assert(
+      fc.property(caseArb, ({ out, layout }) => {
+        const column = columnOperand(layout, out);
+        if (column === null) return;
+        const want = positions(layout, out);
+        expect(want.map((_, i) => column.start + Math.floor(i / column.repeat))).toEqual(want);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("recognises [R, 1] and [B, R, 1] against [.., R, C], and nothing else", () => {
+    expect(columnOperand(contiguousLayout([4, 1]), [4, 3])).toEqual({ start: 0, repeat: 3 });
+    expect(columnOperand(contiguousLayout([2, 4, 1, 1]), [2, 4, 3, 5])).toEqual({
+      start: 0,
+      repeat: 15,
+    });
+    expect(columnOperand(contiguousLayout([4, 3]), [4, 3])).toBeNull();
+    expect(columnOperand(contiguousLayout([1, 3]), [4, 3])).toBeNull();
+    // A repeated leading dim is not a column of contiguous rows.
+    expect(columnOperand(contiguousLayout([4, 1]), [2, 4, 3])).toBeNull();
+  });
+
+  it.runIf(loadedBackendNames.includes("cpu"))(
+    "gives the cpu backend's column zips the reference backend's results, both operand orders",
+    () => {
+      for (const dtype of ["float32", "float64"] as const) {
+        const rows = mt.randn([3, 5, 7], { seed: 1, dtype, backend: "cpu" });
+        const col = mt.randn([3, 5, 1], { seed: 2, dtype, backend: "cpu" });
+        const ref = (t: mt.Tensor) =>
+          mt.tensor(t.toArray() as number[][][], { dtype, backend: "reference" });
+        for (const op of ["sub", "div", "mul", "add"] as const) {
+          const want = ref(rows)[op](ref(col)).toArray();
+          const flipped = ref(col)[op](ref(rows)).toArray();
+          expect(rows[op](col).toArray()).toEqual(want);
+          expect(col[op](rows).toArray()).toEqual(flipped);
+        }
+      }
+    },
+  );
+});
+
+describe("copyStrided (the cpu backend's copy of any layout)", () => {
+  it("reads every element where strided indexing says, into a contiguous or a strided output", () => {
+    fc.assert(
+      fc.property(caseArb, fc.boolean(), ({ out, layout }, transposedOut) => {
+        const source = Float64Array.from({ length: 300 }, (_, i) => i + 0.5); // past any case's last position
+        const want = positions(layout, out).map((p) => source[p]);
+        // The output: contiguous, or the transpose of a contiguous buffer (a strided view).
+        let target: Layout = contiguousLayout(out);
+        if (transposedOut && out.length > 1) {
+          const order = out.map((_, i) => out.length - 1 - i);
+          const base = contiguousLayout(order.map((d) => out[d]));
+          target = permuteLayout(base, order);
+        }
+        const written = new Float64Array(Math.max(1, shapeSize(out)));
+        copyStrided(written, target, source, layout);
+        expect(positions(target, out).map((p) => written[p])).toEqual(want);
+      }),
+      { numRuns: 300 },
+    );
   });
 });

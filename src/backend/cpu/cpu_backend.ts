@@ -16,7 +16,7 @@ import { referenceBackend } from "../reference/reference_backend.js";
 import { Arena } from "./arena.js";
 import { foldDense, unfoldDense } from "./conv.js";
 import { matmulDense } from "./matmul.js";
-import { flatOperands, type Operand } from "./operand.js";
+import { classify, columnOperand, flatOperands, type Operand } from "./operand.js";
 import {
   isSimdReduceOp,
   isSimdZipOp,
@@ -27,6 +27,7 @@ import {
 } from "./simd_table.js";
 import { denseFold, denseMap, denseZip } from "./specialize.js";
 import { mightSplitElements } from "./split_policy.js";
+import { copyStrided } from "./strided_copy.js";
 import type { ThreadPool } from "./thread_pool.js";
 import type { WasmKernels } from "./wasm_kernels.js";
 
@@ -186,7 +187,9 @@ export class CpuBackend implements Backend<CpuBuffer> {
     const n = shapeSize(out.shape);
     const chunk = A === null || B === null ? 0 : chunkOf(A, B, n);
     if (A === null || B === null || chunk === 0) {
-      referenceBackend.zip(op, this.#host(out), this.#host(a), this.#host(b));
+      if (!this.#zipColumn(op, out, a, b)) {
+        referenceBackend.zip(op, this.#host(out), this.#host(a), this.#host(b));
+      }
       return;
     }
     const form = zipForm(A, B);
@@ -208,6 +211,53 @@ export class CpuBackend implements Backend<CpuBuffer> {
       const j = B.start + (B.kind === "full" ? s : 0);
       loop(fn, x, i, aStep, y, j, bStep, o, out.offset + s, chunk);
     }
+  }
+
+  /**
+   * `zip` where one operand is a column repeated along the trailing dims (`columnOperand`) and the
+   * other is full, into a contiguous output: one call per row of `repeat` elements, the column's
+   * value as the row's scalar (SIMD scalar forms for float32). False when the layouts differ.
+   */
+  #zipColumn(op: BinaryOp, out: View<CpuBuffer>, a: View<CpuBuffer>, b: View<CpuBuffer>): boolean {
+    if (!isContiguous(out)) return false;
+    const columnA = columnOperand(a, out.shape);
+    const columnB = columnA === null ? columnOperand(b, out.shape) : null;
+    const column = columnA ?? columnB;
+    if (column === null) return false;
+    const [col, other] = columnA !== null ? [a, b] : [b, a];
+    const full = classify(other, out.shape);
+    if (full === null || full.kind !== "full") return false;
+    const { repeat } = column;
+    const rows = shapeSize(out.shape) / repeat;
+    const values = this.array(col.buffer);
+    const k = this.kernels;
+    const f32 = [out, a, b].every((v) => v.buffer.dtype === "float32");
+    if (k !== null && isSimdZipOp(op) && f32) {
+      const kernel = k[simdZips[op][columnA !== null ? "scalarFirst" : "scalar"]];
+      for (let r = 0; r < rows; r++) {
+        const p = this.address(other.buffer, full.start + r * repeat);
+        kernel(
+          p,
+          values[column.start + r],
+          this.address(out.buffer, out.offset + r * repeat),
+          repeat,
+        );
+      }
+      return true;
+    }
+    const loop = denseZip(op);
+    const { fn } = binaryOps[op];
+    const x = this.array(a.buffer);
+    const y = this.array(b.buffer);
+    const o = this.array(out.buffer);
+    for (let r = 0; r < rows; r++) {
+      const s = r * repeat;
+      const i = columnA !== null ? column.start + r : full.start + s;
+      const j = columnA !== null ? full.start + s : column.start + r;
+      const [aStep, bStep] = columnA !== null ? [0, 1] : [1, 0];
+      loop(fn, x, i, aStep, y, j, bStep, o, out.offset + s, repeat);
+    }
+    return true;
   }
 
   /**
@@ -283,8 +333,12 @@ export class CpuBackend implements Backend<CpuBuffer> {
     const A = flatOperands(out, [a])?.[0] ?? null;
     // A typed array's own conversion into bytes wraps (256 → 0): bool is the reference's x ≠ 0.
     const toBool = out.buffer.dtype === "bool" && a.buffer.dtype !== "bool";
-    if (A === null || toBool) {
+    if (toBool) {
       referenceBackend.copy(this.#host(out), this.#host(a));
+      return;
+    }
+    if (A === null) {
+      copyStrided(this.array(out.buffer), out, this.array(a.buffer), a);
       return;
     }
     const n = shapeSize(out.shape);

@@ -81,3 +81,29 @@ export function flatOperands(out: Layout, inputs: readonly Layout[]): Operand[] 
   }
   return result;
 }
+
+/**
+ * An operand read as a column broadcast along the output's trailing dims: element i at
+ * start + ⌊i / repeat⌋ — a keepdim reduction ([…, R, 1]: a row's max, mean or sum) against the
+ * […, R, C] it was taken from, as softmax, layer norm and their gradients do. The leading dims
+ * must be contiguous; null for any other layout (or when nothing repeats).
+ */
+export function columnOperand(v: Layout, out: Shape): { start: number; repeat: number } | null {
+  const rank = out.length;
+  const shift = rank - v.shape.length;
+  const strideOf = (i: number) => {
+    const own = i - shift;
+    return own < 0 || v.shape[own] === 1 ? 0 : v.strides[own];
+  };
+  let i = rank - 1;
+  let repeat = 1;
+  for (; i >= 0 && (out[i] === 1 || strideOf(i) === 0); i--) repeat *= out[i];
+  if (repeat === 1 || i < 0) return null;
+  let expected = 1;
+  for (; i >= 0; i--) {
+    if (out[i] === 1) continue;
+    if (i - shift < 0 || strideOf(i) !== expected) return null;
+    expected *= out[i];
+  }
+  return { start: v.offset, repeat };
+}
