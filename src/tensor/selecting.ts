@@ -6,6 +6,7 @@ import { narrow } from "./indexing.js";
 import { cast } from "./methods/dtypes.js";
 import { resultType, scalarDType } from "./promotion.js";
 import { TakeAlongDim } from "./reduction_functions.js";
+import { RowGather } from "./row_gather.js";
 import { MaskedSelect, PadCorner, padded } from "./selection_functions.js";
 import { Tensor, type TensorLike } from "./tensor.js";
 import { KeepWhere } from "./view_functions.js";
@@ -119,6 +120,11 @@ export function indexSelect(input: Tensor, dim: number, index: Tensor): Tensor {
     throw new ShapeError(`indexSelect: a 0-d input takes one index, got ${k}`);
   }
   checkIndexValues("indexSelect", index, a.shape[d], d, input);
+  if (a.backendImpl.synchronousRead && index.backend === a.backend) {
+    const rows = Int32Array.from(index.reshape([-1]).dataSync());
+    const out = RowGather.apply<Tensor>(a, { dim: d, rows });
+    return input.ndim === 0 ? out.reshape([]) : out;
+  }
   const shape = a.shape.map((s, i) => (i === d ? k : s));
   const along = index.reshape(shape.map((s, i) => (i === d ? s : 1))).expand(shape);
   const out = TakeAlongDim.apply<Tensor>(a, { dim: d, index: along });

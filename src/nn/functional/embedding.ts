@@ -3,7 +3,6 @@ import { checkOptions, describeValue, type OptionChecks } from "../../options.js
 import { formatShape } from "../../strided/shape.js";
 import { arange } from "../../tensor/creation.js";
 import { Tensor } from "../../tensor/tensor.js";
-import { RowLookup } from "./row_lookup.js";
 
 /**
  * Lookups by integer index (`torch.nn.functional.one_hot`, `embedding`): oneHot compares each
@@ -98,11 +97,6 @@ export function embedding(input: Tensor, weight: Tensor, options?: EmbeddingOpti
   }
   const [n, dim] = weight.shape;
   const pad = paddingRow("embedding", paddingIdx, n);
-  if (weight.backendImpl.synchronousRead && input.backend === weight.backend) {
-    const rows = Int32Array.from(input.dataSync());
-    const looked = RowLookup.apply<Tensor>(weight, { rows, padding: pad });
-    return looked.reshape([...input.shape, dim]);
-  }
   let table = weight;
   if (pad !== null && weight.requiresGrad) {
     // The padding row read through a detached copy: same values, no gradient.
