@@ -83,6 +83,28 @@ export class Random {
     return t >>> 0;
   }
 
+  /**
+   * The generator's state, four 32-bit words (as `torch.Generator.get_state()`): saved with a
+   * checkpoint, it lets `setState` continue the same stream of draws.
+   */
+  getState(): number[] {
+    return [this.#a >>> 0, this.#b >>> 0, this.#c >>> 0, this.#d >>> 0];
+  }
+
+  /** Restores a state from `getState`; anything but four 32-bit unsigned integers is a DataError. */
+  setState(state: readonly number[]): void {
+    const valid =
+      Array.isArray(state) &&
+      state.length === 4 &&
+      state.every((w) => Number.isInteger(w) && w >= 0 && w < TWO_POW_32);
+    if (!valid) {
+      throw new DataError(
+        `Random.setState: expected four 32-bit unsigned integers, got ${describeValue(state)}`,
+      );
+    }
+    [this.#a, this.#b, this.#c, this.#d] = state.map((w) => w | 0);
+  }
+
   /** A uniform float in [0, 1) with 32 bits of resolution: u32 / 2^32. */
   next(): number {
     return this.#nextUint32() / TWO_POW_32;

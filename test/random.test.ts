@@ -15,6 +15,18 @@ function draws(rng: Random, k: number): number[] {
 }
 
 describe("Random", () => {
+  it("getState / setState continue the same stream of draws", () => {
+    const a = new Random(5);
+    draws(a, 7);
+    const state = a.getState();
+    const expected = draws(a, 10);
+    const b = new Random(99);
+    b.setState(state);
+    expect(draws(b, 10)).toEqual(expected);
+    expect(() => b.setState([1, 2, 3])).toThrow(DataError);
+    expect(() => b.setState([1, 2, 3, -1])).toThrow(/four 32-bit unsigned integers/);
+  });
+
   it("same seed gives the same sequence", () => {
     fc.assert(
       fc.property(fc.integer(), (seed) => {

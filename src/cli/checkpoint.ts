@@ -6,12 +6,17 @@ import { RunError, userMessage } from "./io.js";
 import type { EpochMetrics } from "./metrics_svg.js";
 import type { MnistSettings } from "./mnist_train.js";
 
-/** What a checkpoint holds: enough to continue training exactly where it stopped. */
-export interface Checkpoint {
-  /** The last finished epoch. */
+/**
+ * What a checkpoint holds: enough to continue training exactly where it stopped. `S` are the
+ * run's settings, `H` one entry of its history (MNIST's epochs by default).
+ */
+export interface Checkpoint<S extends object = MnistSettings, H = EpochMetrics> {
+  /** The last finished epoch (or iteration, for a run counted in steps). */
   epoch: number;
-  settings: MnistSettings;
-  history: EpochMetrics[];
+  settings: S;
+  history: H[];
+  /** Further JSON state (generator states, …), stored as metadata `extra`. */
+  extra?: Record<string, unknown>;
   /** The model's state dict. */
   model: Record<string, unknown>;
   /** The optimizer's state dict: tensors, and plain JSON values (step counts, hyper-parameters). */
@@ -26,7 +31,10 @@ const FORMAT = "minitorch-checkpoint/1";
  * file renamed into place), so a run killed at any moment leaves either the old checkpoint or
  * the new one, never half of one.
  */
-export async function writeCheckpoint(path: string, checkpoint: Checkpoint): Promise<void> {
+export async function writeCheckpoint<S extends object, H>(
+  path: string,
+  checkpoint: Checkpoint<S, H>,
+): Promise<void> {
   const tensors: Record<string, Tensor> = {};
   const optimizerJson: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(checkpoint.model)) {
@@ -46,12 +54,13 @@ export async function writeCheckpoint(path: string, checkpoint: Checkpoint): Pro
       settings: JSON.stringify(checkpoint.settings),
       history: JSON.stringify(checkpoint.history),
       optimizer: JSON.stringify(optimizerJson),
+      extra: JSON.stringify(checkpoint.extra ?? {}),
     },
   });
 }
 
-/** The settings that must match for a checkpoint to be continued. */
-const decisive: (keyof MnistSettings)[] = [
+/** The settings of an MNIST run that must match for its checkpoint to be continued. */
+const mnistDecisive: (keyof MnistSettings)[] = [
   "dataset",
   "batchSize",
   "lr",
@@ -73,11 +82,15 @@ export function missingCheckpoint(path: string): RunError {
 
 /**
  * Reads the checkpoint at `path` to continue a run with `settings`: a RunError when there is
- * none, a DataError when it is unreadable or was made with other settings (continuing it would
- * silently mix two runs), naming what differs. More epochs than the checkpoint's run had is
- * allowed: that is how a finished run is extended.
+ * none, a DataError when it is unreadable or was made with other `decisive` settings (continuing
+ * it would silently mix two runs), naming what differs. More epochs than the checkpoint's run had
+ * is allowed: that is how a finished run is extended.
  */
-export async function readCheckpoint(path: string, settings: MnistSettings): Promise<Checkpoint> {
+export async function readCheckpoint<S extends object = MnistSettings, H = EpochMetrics>(
+  path: string,
+  settings: S,
+  decisive: readonly (keyof S)[] = mnistDecisive as unknown as (keyof S)[],
+): Promise<Checkpoint<S, H>> {
   if (!existsSync(path)) throw missingCheckpoint(path);
   const { tensors, metadata } = await readSafetensors(path).catch((error: unknown) => {
     throw error instanceof DataError
@@ -96,11 +109,11 @@ export async function readCheckpoint(path: string, settings: MnistSettings): Pro
       throw new DataError(`--resume: ${path} has a malformed "${key}" entry`);
     }
   };
-  const saved = parse<MnistSettings>("settings");
+  const saved = parse<S>("settings");
   const differ = decisive.filter((k) => saved[k] !== settings[k]);
   if (differ.length > 0) {
     const what = differ.map(
-      (k) => `${k} ${JSON.stringify(saved[k])} → ${JSON.stringify(settings[k])}`,
+      (k) => `${String(k)} ${JSON.stringify(saved[k])} → ${JSON.stringify(settings[k])}`,
     );
     throw new DataError(
       `--resume: ${path} was made with other settings (${what.join(", ")}); rerun with the same flags or without --resume`,
@@ -116,5 +129,6 @@ export async function readCheckpoint(path: string, settings: MnistSettings): Pro
   if (!Number.isInteger(epoch) || epoch < 0) {
     throw new DataError(`--resume: ${path} has a malformed epoch "${metadata.epoch}"`);
   }
-  return { epoch, settings: saved, history: parse<EpochMetrics[]>("history"), model, optimizer };
+  const extra = metadata.extra === undefined ? {} : parse<Record<string, unknown>>("extra");
+  return { epoch, settings: saved, history: parse<H[]>("history"), model, optimizer, extra };
 }

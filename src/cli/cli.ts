@@ -1,4 +1,5 @@
 import { MinitorchError } from "../errors.js";
+import { generateCommand } from "./generate_command.js";
 import { graphCommand } from "./graph_command.js";
 import { type CliIO, RunError, UsageError, userMessage } from "./io.js";
 import { predictCommand } from "./predict_command.js";
@@ -12,7 +13,9 @@ minitorch is a PyTorch-style deep-learning framework written from scratch in Typ
 Commands:
   train <dataset>       train a network on a 2-D toy dataset (minitorch train --help)
   train mnist           train a convolutional network on handwritten digits (minitorch train mnist --help)
+  train gpt             train a character-level GPT on English text (minitorch train gpt --help)
   predict <image.png>   classify images with a trained network (minitorch predict --help)
+  generate --model <f>  write text with a trained GPT (minitorch generate --help)
   graph "<expression>"  print the computation graph of a Scalar expression as DOT (minitorch graph --help)
 
 Options:
@@ -24,6 +27,7 @@ const commands: Record<string, (args: string[], io: CliIO) => number | Promise<n
   train: trainCommand,
   graph: graphCommand,
   predict: predictCommand,
+  generate: generateCommand,
 };
 
 /** Node's parseArgs reports bad flags with these codes; they are usage errors, not crashes. */
@@ -35,8 +39,8 @@ function isArgumentError(e: unknown): e is Error {
 /** The help a usage error points to: the command's own (`minitorch train mnist --help`, …). */
 function helpFor(command: string, args: readonly string[]): string {
   if (!Object.hasOwn(commands, command)) return "minitorch --help";
-  return command === "train" && args[0] === "mnist"
-    ? "minitorch train mnist --help"
+  return command === "train" && (args[0] === "mnist" || args[0] === "gpt")
+    ? `minitorch train ${args[0]} --help`
     : `minitorch ${command} --help`;
 }
 

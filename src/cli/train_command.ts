@@ -4,6 +4,7 @@ import { datasetNames } from "../data/datasets.js";
 import { BackendError } from "../errors.js";
 import { setBackend } from "../tensor/default_backend.js";
 import { choiceArgument, choiceFlag, integerFlag, parseCommandArgs, positiveFlag } from "./args.js";
+import { gptCommand } from "./gpt_command.js";
 import { type CliIO, RunError, UsageError } from "./io.js";
 import { mnistCommand } from "./mnist_command.js";
 import { CLEAR_LINE, progressBar } from "./progress.js";
@@ -33,7 +34,8 @@ export const trainHelp = `Usage: minitorch train <dataset> [options]
 Train a small network to separate the two classes of a 2-D toy dataset.
 
 Datasets: ${datasetNames.join(", ")}
-(For handwritten digits and the convolutional network: minitorch train mnist --help)
+(For handwritten digits and the convolutional network: minitorch train mnist --help;
+for a character-level language model: minitorch train gpt --help)
 
 Options:
   --model <name>     scalar: an MLP built from single Scalars (default)
@@ -131,6 +133,7 @@ async function train(
 export async function trainCommand(args: string[], io: CliIO): Promise<number> {
   // The image-recognition trainer has flags of its own.
   if (args[0] === "mnist") return mnistCommand(args.slice(1), io);
+  if (args[0] === "gpt") return gptCommand(args.slice(1), io);
   const parsed = parseTrainArgs(args);
   if (parsed === "help") {
     io.stdout(trainHelp);
