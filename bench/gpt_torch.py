@@ -10,7 +10,7 @@ training tokens per second.
     python3 bench/gpt_torch.py CORPUS.txt [--iters 2000] [--threads 2]
 
 CORPUS.txt is a UTF-8 text file; WordNet's glosses, as minitorch reads them, are written by
-`node dist/cli/main.js train gpt --print-corpus > wordnet.txt` (see bench/README.md).
+`node bench/wordnet_text.mjs > wordnet.txt` (see bench/README.md).
 Needs Debian's python3-torch; the tests do not.
 """
 

@@ -172,6 +172,38 @@ describe.each(loadedBackendNames)("GPT on the %s backend", (backend) => {
     expectClose(Array.from(await first.data()), Array.from(await full.narrow(1, 0, 3).data()), TOL);
     expectClose(Array.from(await rest.data()), Array.from(await full.narrow(1, 3, 2).data()), TOL);
   });
+
+  it("gives each block's causal attention weights, as softmax(q·kᵀ/√headSize) of its ln_1 input", async () => {
+    const model = await new mt.models.GPT(CONFIG).to(backend);
+    fillBySine(model);
+    const idx = mt.tensor(IDX, { dtype: "int32", backend }).reshape([2, 5]);
+    const weights = model.attentionWeights(idx);
+    expect(weights.map((w) => w.shape)).toEqual([
+      [2, 2, 5, 5],
+      [2, 2, 5, 5],
+    ]);
+    const w0 = Array.from(await weights[0].data());
+    for (let row = 0; row < 2 * 2 * 5; row++) {
+      const i = row % 5;
+      const values = w0.slice(row * 5, row * 5 + 5);
+      expect(values.slice(i + 1).every((v) => v === 0)).toBe(true); // no peeking ahead
+      expect(values.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+    }
+    // Layer 0, head 1, written out: its query and key slices of c_attn(ln_1(wte + wpe)).
+    const { wte, wpe, h } = model.transformer;
+    const x = wte.forward(idx).add(wpe.forward(mt.arange(0, 5, { dtype: "int32", backend })));
+    const qkv = h.at(0).attn.c_attn.forward(h.at(0).ln_1.forward(x));
+    const q = qkv.narrow(-1, 4, 4);
+    const k = qkv.narrow(-1, 8 + 4, 4);
+    const scores = q.matmul(k.transpose(-2, -1)).div(2);
+    const causal = mt.ones([5, 5], { backend }).tril().bool();
+    const expected = scores.maskedFill(causal.logicalNot(), -Infinity).softmax(-1);
+    expectClose(
+      Array.from(await weights[0].narrow(1, 1, 1).data()),
+      Array.from(await expected.data()),
+      TOL,
+    );
+  });
 });
 
 describe("GPT.generate", () => {

@@ -1,4 +1,8 @@
-import { scaledDotProductAttention } from "../../nn/functional/attention.js";
+import {
+  additiveMask,
+  attentionWeights,
+  scaledDotProductAttention,
+} from "../../nn/functional/attention.js";
 import { dropout } from "../../nn/functional/dropout.js";
 import { Dropout } from "../../nn/layers.js";
 import { Linear } from "../../nn/linear.js";
@@ -48,17 +52,7 @@ export class CausalSelfAttention extends Module {
    */
   forward(x: Tensor, cache: LayerCache | null = null): Tensor {
     const [b, t, c] = x.shape;
-    const hs = c / this.nHead;
-    const qkv = this.c_attn.forward(x);
-    // [B, T, C] → [B, nHead, T, headSize]: each head attends on its own slice of the width.
-    const heads = (i: number) =>
-      qkv
-        .narrow(-1, i * c, c)
-        .reshape([b, t, this.nHead, hs])
-        .transpose(1, 2);
-    const q = heads(0);
-    let k = heads(1);
-    let v = heads(2);
+    let [q, k, v] = this.#heads(x);
     const past = cache?.k?.shape[2] ?? 0;
     if (cache !== null) {
       if (cache.k !== null && cache.v !== null) {
@@ -88,6 +82,30 @@ export class CausalSelfAttention extends Module {
       this.training,
       attend.generator === undefined ? {} : { rng: this.#rng },
     );
+  }
+
+  /** q, k, v [B, nHead, T, headSize] of x [B, T, C]: each head works on its slice of the width. */
+  #heads(x: Tensor): [Tensor, Tensor, Tensor] {
+    const [b, t, c] = x.shape;
+    const qkv = this.c_attn.forward(x);
+    const head = (i: number) =>
+      qkv
+        .narrow(-1, i * c, c)
+        .reshape([b, t, this.nHead, c / this.nHead])
+        .transpose(1, 2);
+    return [head(0), head(1), head(2)];
+  }
+
+  /**
+   * The attention weights of x [B, T, C] without a cache: softmax(q·kᵀ/√headSize) under the
+   * causal mask, [B, nHead, T, T], row i the weights query i gives keys 0 … i (no dropout).
+   */
+  weights(x: Tensor): Tensor {
+    const [q, k] = this.#heads(x);
+    const t = x.shape[1];
+    const causal = ones([t, t], { backend: x.backend }).tril().bool();
+    const mask = additiveMask("CausalSelfAttention.weights", "mask", causal, q.dtype, true);
+    return attentionWeights(q, k, { mask, scale: 1 / Math.sqrt(q.shape[3]), dropoutP: 0 });
   }
 }
 

@@ -132,6 +132,25 @@ export class GPT extends Module {
     return linear(ln_f.forward(x), wte.weight.value as Tensor);
   }
 
+  /**
+   * The attention weights of every block for idx [B, T] (no cache, no gradient, no dropout):
+   * one [B, nHead, T, T] tensor per block, row i of a head the weights position i gives
+   * positions 0 … i (a heat map of what each character looks at).
+   */
+  attentionWeights(idx: Tensor): Tensor[] {
+    return noGrad(() => {
+      const { wte, wpe, h } = this.transformer;
+      const positions = arange(0, idx.shape[1], { dtype: "int32", backend: idx.backend });
+      let x = wte.forward(idx).add(wpe.forward(positions));
+      const weights: Tensor[] = [];
+      for (const block of h) {
+        weights.push(block.attn.weights(block.ln_1.forward(x)));
+        x = block.forward(x);
+      }
+      return weights;
+    });
+  }
+
   /** The model file's bytes: the state dict and the config and vocab as metadata (see file.ts). */
   async toSafetensors(): Promise<Uint8Array> {
     return encodeSafetensors(this.stateDict(), gptMetadata(this.config, this.vocab));
