@@ -211,4 +211,46 @@ const playwright = await findChromium("playground tests");
     expect((await page.textContent("#model-error"))?.trim() ?? "").toBe("");
     await page.close();
   });
+
+  it("loads a GPT model file, streams a continuation and draws the prompt's attention", {
+    timeout: 120_000,
+  }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), "minitorch-playground-gpt-"));
+    const file = join(dir, "model.safetensors");
+    const vocab = [..."\n :abcdefghijklmnopqrstuvwxyz"];
+    const config = { vocabSize: vocab.length, blockSize: 16, nLayer: 2, nHead: 2, nEmbd: 16 };
+    await new mt.models.GPT(config, { vocab, rng: new mt.Random(5) }).save(file);
+    const { page, log } = await open("#text");
+    await page.setInputFiles("#gpt-file", file);
+    await page.waitForFunction(
+      () => (document.querySelector("#gpt-status")?.textContent ?? "").startsWith("Loaded"),
+      null,
+      { timeout: 60_000 },
+    );
+    expect((await page.textContent("#gpt-status")) ?? "", log.join("\n")).toContain(
+      "2 layers, 2 heads, width 16, block 16",
+    );
+    await page.fill("#gpt-tokens", "30");
+    await page.click("#gpt-generate");
+    await page.waitForFunction(
+      () => (document.querySelector("#gpt-status")?.textContent ?? "").startsWith("Generated"),
+      null,
+      { timeout: 60_000 },
+    );
+    const text = (await page.textContent("#gpt-output")) ?? "";
+    expect(text.startsWith("lantern:"), log.join("\n")).toBe(true);
+    expect([...text].length).toBe("lantern:".length + 30);
+    // The heat map: the first row holds one weight (1, bright), above the diagonal stays dark.
+    const corners = await page.evaluate(() => {
+      const canvas = document.querySelector<HTMLCanvasElement>("#gpt-heatmap");
+      const ctx = canvas?.getContext("2d");
+      if (!canvas || !ctx) return null;
+      const cell = canvas.width / "lantern:".length;
+      const at = (x: number, y: number) => Array.from(ctx.getImageData(x, y, 1, 1).data);
+      return { first: at(cell / 2, cell / 2), above: at(canvas.width - cell / 2, cell / 2) };
+    });
+    expect(corners?.first.slice(0, 3)).toEqual([255, 160, 40]);
+    expect(corners?.above.slice(0, 3)).toEqual([0, 0, 40]);
+    await page.close();
+  });
 });

@@ -1,5 +1,6 @@
 import { mountAutodiff } from "./autodiff_page.js";
 import { mountDigits } from "./digits_page.js";
+import { mountText } from "./text_page.js";
 import { mountTrain } from "./train_page.js";
 
 /** The pages, by the hash that shows them. */
@@ -7,6 +8,7 @@ const pages: Record<string, (root: HTMLElement) => void> = {
   train: mountTrain,
   autodiff: mountAutodiff,
   digits: mountDigits,
+  text: mountText,
 };
 const mounted = new Set<string>();
 
