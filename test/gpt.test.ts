@@ -182,6 +182,9 @@ describe.each(loadedBackendNames)("GPT on the %s backend", (backend) => {
       [2, 2, 5, 5],
       [2, 2, 5, 5],
     ]);
+    expect(() => model.attentionWeights(idx.float())).toThrow(
+      /GPT.attentionWeights: expected int32 token ids/,
+    );
     const w0 = Array.from(await weights[0].data());
     for (let row = 0; row < 2 * 2 * 5; row++) {
       const i = row % 5;

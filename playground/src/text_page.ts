@@ -88,7 +88,9 @@ export function mountText(root: HTMLElement): void {
       error.textContent = e instanceof Error ? e.message : String(e);
       return;
     }
-    const weights = model.attentionWeights(mt.tensor([ids], { dtype: "int32" }));
+    const idx = mt.tensor([ids], { dtype: "int32" });
+    const weights = model.attentionWeights(idx);
+    idx.dispose();
     const all = (await weights[Number(layer.value)].data()) as Float32Array;
     const t = ids.length;
     const h = Number(head.value);
@@ -144,7 +146,6 @@ export function mountText(root: HTMLElement): void {
     status.textContent = `Generated ${tokens.value} characters`;
   });
 
-  for (const el of [prompt, layer, head]) el.addEventListener("input", () => void showAttention());
-  layer.addEventListener("change", () => void showAttention());
-  head.addEventListener("change", () => void showAttention());
+  prompt.addEventListener("input", () => void showAttention());
+  for (const select of [layer, head]) select.addEventListener("change", () => void showAttention());
 }

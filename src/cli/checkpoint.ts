@@ -132,3 +132,16 @@ export async function readCheckpoint<S extends object = MnistSettings, H = Epoch
   const extra = metadata.extra === undefined ? {} : parse<Record<string, unknown>>("extra");
   return { epoch, settings: saved, history: parse<H[]>("history"), model, optimizer, extra };
 }
+
+/**
+ * Runs `restore` (loading a checkpoint's state into the model, optimizer, …) and turns any error
+ * into a RunError saying that the checkpoint at `path` does not fit this run, and why.
+ */
+export function restoreCheckpoint(path: string, restore: () => void): void {
+  try {
+    restore();
+  } catch (error) {
+    if (!(error instanceof Error)) throw error;
+    throw new RunError(`--resume: ${path} does not fit this run: ${userMessage(error.message)}`);
+  }
+}

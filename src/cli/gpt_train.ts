@@ -11,8 +11,8 @@ import { AdamW } from "../optim/adam.js";
 import { manualSeed, Random } from "../random.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { keep, tidy } from "../tensor/tidy.js";
-import { readCheckpoint, writeCheckpoint } from "./checkpoint.js";
-import { RunError, userMessage } from "./io.js";
+import { readCheckpoint, restoreCheckpoint, writeCheckpoint } from "./checkpoint.js";
+import { RunError } from "./io.js";
 import { firstNonFinite } from "./model_file.js";
 
 /** Everything that decides what a `train gpt` run computes (saved in each checkpoint). */
@@ -131,12 +131,8 @@ function lossOf(model: GPT, x: Tensor, y: Tensor): Tensor {
 
 /** A sample of the model's text: `SAMPLE_LENGTH` characters after "lantern:" (or a line break). */
 async function sample(model: GPT, seed: number): Promise<string> {
-  let prompt = "\n";
-  try {
-    prompt = model.decode(model.encode("lantern:"));
-  } catch {
-    // The corpus lacks one of its characters: start from a line break, which every corpus has.
-  }
+  // A line break where the corpus lacks one of the prompt's characters: every corpus has it.
+  const prompt = [..."lantern:"].every((c) => model.vocab?.includes(c)) ? "lantern:" : "\n";
   model.eval();
   const generator = new Random(seed);
   let text = prompt;
@@ -206,17 +202,12 @@ export async function trainGpt(
       settings,
       decisive,
     );
-    try {
+    restoreCheckpoint(files.checkpoint, () => {
       model.loadStateDict(saved.model);
       optimizer.loadStateDict(saved.optimizer);
       modelRng.setState(saved.extra?.modelRng as number[]);
       batchRng.setState(saved.extra?.batchRng as number[]);
-    } catch (error) {
-      if (!(error instanceof Error)) throw error;
-      throw new RunError(
-        `--resume: ${files.checkpoint} does not fit this run: ${userMessage(error.message)}`,
-      );
-    }
+    });
     history = saved.history;
     resumedFrom = saved.epoch;
   }

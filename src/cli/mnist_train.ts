@@ -14,9 +14,14 @@ import { manualSeed, Random } from "../random.js";
 import { tensor } from "../tensor/creation.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { keep, tidy } from "../tensor/tidy.js";
-import { type Checkpoint, readCheckpoint, writeCheckpoint } from "./checkpoint.js";
+import {
+  type Checkpoint,
+  readCheckpoint,
+  restoreCheckpoint,
+  writeCheckpoint,
+} from "./checkpoint.js";
 import { confusionMatrix } from "./confusion.js";
-import { RunError, userMessage } from "./io.js";
+import { RunError } from "./io.js";
 import { type EpochMetrics, metricsSvg } from "./metrics_svg.js";
 import { firstNonFinite, saveModel } from "./model_file.js";
 
@@ -220,15 +225,10 @@ export async function trainMnist(
   let resumedFrom = 0;
   if (options.resume) {
     const saved: Checkpoint = await readCheckpoint(files.checkpoint, settings);
-    try {
+    restoreCheckpoint(files.checkpoint, () => {
       model.loadStateDict(saved.model);
       optimizer.loadStateDict(saved.optimizer);
-    } catch (error) {
-      if (!(error instanceof Error)) throw error;
-      throw new RunError(
-        `--resume: ${files.checkpoint} does not fit this run: ${userMessage(error.message)}`,
-      );
-    }
+    });
     history = saved.history;
     resumedFrom = saved.epoch;
   }

@@ -114,17 +114,9 @@ export class GPT extends Module {
    * start after them, and the caches grow by T.
    */
   forward(idx: Tensor, caches: LayerCache[] | null = null): Tensor {
-    if (!(idx instanceof Tensor) || idx.dtype !== "int32" || idx.ndim !== 2) {
-      const got = idx instanceof Tensor ? `${idx.dtype} [${idx.shape}]` : String(idx);
-      throw new DTypeError(`GPT.forward: expected int32 token ids of shape [B, T], got ${got}`);
-    }
-    const t = idx.shape[1];
     const past = caches?.[0]?.k?.shape[2] ?? 0;
-    if (past + t > this.config.blockSize) {
-      throw new ShapeError(
-        `GPT.forward: ${past + t} positions (${past} cached + ${t} new) exceed blockSize ${this.config.blockSize}`,
-      );
-    }
+    this.#checkIds("GPT.forward", idx, past);
+    const t = idx.shape[1];
     const { wte, wpe, drop, h, ln_f } = this.transformer;
     const positions = arange(past, past + t, { dtype: "int32", backend: idx.backend });
     let x = drop.forward(wte.forward(idx).add(wpe.forward(positions)));
@@ -138,6 +130,7 @@ export class GPT extends Module {
    * positions 0 … i (a heat map of what each character looks at).
    */
   attentionWeights(idx: Tensor): Tensor[] {
+    this.#checkIds("GPT.attentionWeights", idx, 0);
     return noGrad(() => {
       const { wte, wpe, h } = this.transformer;
       const positions = arange(0, idx.shape[1], { dtype: "int32", backend: idx.backend });
@@ -149,6 +142,20 @@ export class GPT extends Module {
       }
       return weights;
     });
+  }
+
+  /** A typed error unless idx is int32 [B, T] with past + T ≤ blockSize. */
+  #checkIds(op: string, idx: Tensor, past: number): void {
+    if (!(idx instanceof Tensor) || idx.dtype !== "int32" || idx.ndim !== 2) {
+      const got = idx instanceof Tensor ? `${idx.dtype} [${idx.shape}]` : String(idx);
+      throw new DTypeError(`${op}: expected int32 token ids of shape [B, T], got ${got}`);
+    }
+    const t = idx.shape[1];
+    if (past + t > this.config.blockSize) {
+      throw new ShapeError(
+        `${op}: ${past + t} positions (${past} cached + ${t} new) exceed blockSize ${this.config.blockSize}`,
+      );
+    }
   }
 
   /** The model file's bytes: the state dict and the config and vocab as metadata (see file.ts). */
