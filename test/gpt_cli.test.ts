@@ -2,8 +2,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { gptLr } from "../src/cli/gpt_train.js";
 import { GPT } from "../src/models/gpt/gpt.js";
+import { gptLr } from "../src/models/gpt/recipe.js";
 import { cli, hasBin, lastJson, runBuilt } from "./cli_helpers.js";
 
 /**

@@ -121,7 +121,8 @@ const playwright = await findChromium("playground tests");
       await page.mouse.move(x, box!.y + box!.height * (0.15 + 0.07 * i));
     }
     await page.mouse.up();
-    await page.waitForSelector("#predictions li");
+    // The guesses for the whole stroke, not ones a move on the way predicted.
+    await page.waitForSelector('#predictions[aria-busy="false"] li');
     const rows = await page.$$eval("#predictions li", (items) =>
       items.map((li) => ({ cls: li.getAttribute("data-class"), text: li.textContent ?? "" })),
     );
@@ -184,6 +185,15 @@ const playwright = await findChromium("playground tests");
       await trainXor(page);
       await page.goto(`http://127.0.0.1:${port}/#autodiff`);
       await page.waitForSelector("#graph g.node");
+      // The Text page's worker and its corpus (an asset the build must copy).
+      await page.goto(`http://127.0.0.1:${port}/#text`);
+      await page.fill("#gpt-iters", "10");
+      await page.click("#gpt-train");
+      await page.waitForFunction(
+        () => (document.querySelector("#gpt-status")?.textContent ?? "").startsWith("Trained"),
+        null,
+        { timeout: 60_000 },
+      );
       expect(log).toEqual([]);
       await page.close();
     } finally {
@@ -251,6 +261,66 @@ const playwright = await findChromium("playground tests");
     });
     expect(corners?.first.slice(0, 3)).toEqual([255, 160, 40]);
     expect(corners?.above.slice(0, 3)).toEqual([0, 0, 40]);
+    await page.close();
+  });
+
+  it("trains a tiny GPT in a worker, generates from it, and explains an unusable model file", {
+    timeout: 120_000,
+  }, async () => {
+    const { page, log } = await open("#text");
+    await page.fill("#gpt-iters", "100");
+    await page.click("#gpt-train");
+    expect(await page.isDisabled("#gpt-train")).toBe(true); // one run at a time
+    await page.waitForFunction(
+      () => (document.querySelector("#gpt-status")?.textContent ?? "").startsWith("Trained"),
+      null,
+      { timeout: 90_000 },
+    );
+    const status = (await page.textContent("#gpt-status")) ?? "";
+    const losses = /validation loss (\d+\.\d+) → (\d+\.\d+)/.exec(status);
+    expect(losses, `${status}\n${log.join("\n")}`).not.toBeNull();
+    // From about ln(77) = 4.3 nats per character (uniform guessing) to well under 3 in 100 steps.
+    expect(Number(losses![1])).toBeGreaterThan(4);
+    expect(Number(losses![2])).toBeLessThan(3.2);
+    expect(status).toContain("for 100 steps");
+    expect(await page.isDisabled("#gpt-train")).toBe(false);
+    expect(await page.getAttribute("#gpt-download", "href")).toMatch(/^blob:/);
+    expect(await page.isHidden("#gpt-download")).toBe(false);
+
+    await page.fill("#gpt-prompt", "slowly:");
+    await page.fill("#gpt-tokens", "40");
+    await page.click("#gpt-generate");
+    await page.waitForFunction(
+      () => (document.querySelector("#gpt-status")?.textContent ?? "").startsWith("Generated"),
+      null,
+      { timeout: 60_000 },
+    );
+    const text = (await page.textContent("#gpt-output")) ?? "";
+    expect(text.startsWith("slowly:"), log.join("\n")).toBe(true);
+    expect([...text].length).toBe("slowly:".length + 40);
+
+    // A prompt character the adverbs never use is the library's error, not a crash.
+    await page.fill("#gpt-prompt", "✓");
+    await page.click("#gpt-generate");
+    await page.waitForFunction(
+      () => (document.querySelector("#gpt-error")?.textContent ?? "").trim() !== "",
+    );
+    expect((await page.textContent("#gpt-error")) ?? "").toContain('"✓"');
+    expect(await page.isDisabled("#gpt-generate")).toBe(false);
+
+    await page.setInputFiles("#gpt-file", {
+      name: "bad.safetensors",
+      mimeType: "application/octet-stream",
+      buffer: Buffer.from("hello"),
+    });
+    await page.waitForFunction(() =>
+      (document.querySelector("#gpt-error")?.textContent ?? "").includes("bad.safetensors"),
+    );
+    expect((await page.textContent("#gpt-error")) ?? "").toMatch(/not a valid safetensors file/);
+    // The trained model stays in use.
+    expect((await page.textContent("#gpt-status")) ?? "").toContain("Generated");
+    expect(await page.isDisabled("#gpt-generate")).toBe(false);
+    expect(log.filter((l) => l.startsWith("[pageerror]"))).toEqual([]);
     await page.close();
   });
 });

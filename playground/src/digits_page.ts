@@ -123,10 +123,13 @@ export function mountDigits(root: HTMLElement): void {
     const pixels = drawing();
     if (pixels === null) {
       predictions.replaceChildren();
+      predictions.setAttribute("aria-busy", "false");
       return;
     }
     if (!hasModel) return;
     drawingId++;
+    // The shown guesses are for an older drawing until this one's arrive (a stroke predicts as it goes).
+    predictions.setAttribute("aria-busy", "true");
     send({ type: "predict", id: drawingId, pixels }, [pixels.buffer]);
   };
 
@@ -134,6 +137,7 @@ export function mountDigits(root: HTMLElement): void {
     const ranked = [...probabilities.keys()]
       .sort((a, b) => probabilities[b] - probabilities[a])
       .slice(0, TOP);
+    predictions.setAttribute("aria-busy", "false");
     predictions.replaceChildren(
       ...ranked.map((c) => {
         const li = document.createElement("li");

@@ -1,11 +1,12 @@
 /**
- * The Text page (work in progress, issue 15): load a GPT model file that `minitorch train gpt`
- * wrote, type a prompt, and watch the characters stream; beside it, the attention weights of a
- * chosen layer and head over the prompt as a heat map. Runs on the page's thread on the cpu
- * backend (reference where WebAssembly cannot load); training a tiny model in a worker is still
- * to come.
+ * The Text page: load a GPT model file that `minitorch train gpt` wrote, or train a tiny one in
+ * the page (in a worker, text_worker.ts, which hands back the same kind of file); type a prompt
+ * and watch the characters stream; beside it, the attention weights of a chosen layer and head
+ * over the prompt as a heat map. Generation runs on the page's thread on the cpu backend
+ * (reference where WebAssembly cannot load): one token at a time is quick, and it streams.
  */
 import * as mt from "../../src/index.js";
+import { type FromTextWorker, TINY_GPT, type ToTextWorker } from "./text_protocol.js";
 import "./text.css";
 
 function byId<T extends HTMLElement>(root: HTMLElement, id: string, kind: new () => T): T {
@@ -22,8 +23,13 @@ function markup(): string {
         <label>A model file from <code>minitorch train gpt</code>
           <input id="gpt-file" type="file" accept=".safetensors" />
         </label>
+        <p class="text-train">or
+          <button id="gpt-train" type="button">Train a tiny one</button> here on WordNet's adverbs, for
+          <input id="gpt-iters" type="number" value="${TINY_GPT.iters}" min="10" max="5000" step="10" aria-label="Training steps" /> steps
+          <a id="gpt-download" hidden download="tiny-gpt.safetensors">download it</a>
+        </p>
         <p id="gpt-error" class="error" role="alert"></p>
-        <p id="gpt-status" aria-live="polite">No model yet: load a file.</p>
+        <p id="gpt-status" aria-live="polite">No model yet: load a file, or train a tiny one.</p>
         <label>Prompt <input id="gpt-prompt" type="text" value="lantern:" /></label>
         <label>Characters <input id="gpt-tokens" type="number" value="200" min="1" max="2000" /></label>
         <label>Temperature <input id="gpt-temperature" type="number" value="0.8" min="0.1" max="2" step="0.1" /></label>
@@ -54,6 +60,10 @@ function paintHeatmap(canvas: HTMLCanvasElement, weights: number[][]): void {
   }
 }
 
+function disposeGpt(m: mt.models.GPT): void {
+  for (const p of m.parameters()) if (p.value instanceof mt.Tensor) p.value.dispose();
+}
+
 export function mountText(root: HTMLElement): void {
   root.innerHTML = markup();
   const file = byId(root, "gpt-file", HTMLInputElement);
@@ -67,7 +77,13 @@ export function mountText(root: HTMLElement): void {
   const layer = byId(root, "gpt-layer", HTMLSelectElement);
   const head = byId(root, "gpt-head", HTMLSelectElement);
   const heatmap = byId(root, "gpt-heatmap", HTMLCanvasElement);
+  const trainButton = byId(root, "gpt-train", HTMLButtonElement);
+  const iters = byId(root, "gpt-iters", HTMLInputElement);
+  const download = byId(root, "gpt-download", HTMLAnchorElement);
   let model: mt.models.GPT | null = null;
+  let worker: Worker | null = null;
+  /** The model a Generate press is streaming from (freed only once it is done). */
+  let generating: mt.models.GPT | null = null;
   const ready = mt.setBackend("cpu").catch(() => mt.setBackend("reference"));
 
   const options = (select: HTMLSelectElement, n: number) => {
@@ -101,49 +117,105 @@ export function mountText(root: HTMLElement): void {
     paintHeatmap(heatmap, rows);
   }
 
-  file.addEventListener("change", async () => {
-    const chosen = file.files?.[0];
-    if (chosen === undefined) return;
+  /** Uses a model file's bytes (loaded or trained here); an unusable one is shown, naming it. */
+  async function useModel(bytes: Uint8Array, name: string): Promise<boolean> {
     error.textContent = "";
     await ready;
+    let loaded: mt.models.GPT;
     try {
-      model = mt.models.GPT.fromSafetensors(new Uint8Array(await chosen.arrayBuffer()));
-      model.eval();
-      if (model.vocab === null) throw new Error(`${chosen.name} has no vocab metadata`);
+      loaded = mt.models.GPT.fromSafetensors(bytes);
+      if (loaded.vocab === null) throw new Error(`${name} has no vocab metadata`);
     } catch (e) {
-      model = null;
-      generate.disabled = true;
-      error.textContent = `${chosen.name}: ${e instanceof Error ? e.message : String(e)}`;
-      return;
+      error.textContent = `${name}: ${e instanceof Error ? e.message : String(e)}`;
+      return false;
     }
-    const c = model.config;
-    status.textContent = `Loaded ${chosen.name}: ${c.nLayer} layers, ${c.nHead} heads, width ${c.nEmbd}, block ${c.blockSize}, ${model.vocab?.length} characters`;
+    loaded.eval();
+    const old = model;
+    model = loaded;
+    if (old !== null && old !== generating) disposeGpt(old);
+    const c = loaded.config;
+    status.textContent = `Loaded ${name}: ${c.nLayer} layers, ${c.nHead} heads, width ${c.nEmbd}, block ${c.blockSize}, ${loaded.vocab?.length} characters`;
     options(layer, c.nLayer);
     options(head, c.nHead);
     generate.disabled = false;
     await showAttention();
+    return true;
+  }
+
+  file.addEventListener("change", async () => {
+    const chosen = file.files?.[0];
+    if (chosen === undefined) return;
+    await useModel(new Uint8Array(await chosen.arrayBuffer()), chosen.name);
+  });
+
+  const setTraining = (on: boolean): void => {
+    trainButton.disabled = on;
+    file.disabled = on;
+  };
+  const onWorkerMessage = async (event: MessageEvent<FromTextWorker>): Promise<void> => {
+    const m = event.data;
+    switch (m.type) {
+      case "status":
+        status.textContent = m.text;
+        return;
+      case "trained": {
+        const name = "tiny-gpt.safetensors";
+        URL.revokeObjectURL(download.href);
+        download.href = URL.createObjectURL(
+          new Blob([m.bytes.slice()], { type: "application/octet-stream" }),
+        );
+        download.hidden = false;
+        if (await useModel(m.bytes, name)) status.textContent = m.text;
+        setTraining(false);
+        return;
+      }
+      case "error":
+        status.textContent = `Training failed: ${m.message}`;
+        setTraining(false);
+        return;
+    }
+  };
+  trainButton.addEventListener("click", () => {
+    if (worker === null) {
+      worker = new Worker(new URL("./text_worker.ts", import.meta.url), { type: "module" });
+      worker.addEventListener("message", (event) => void onWorkerMessage(event));
+      worker.addEventListener("error", (event) => {
+        status.textContent = `Training failed: ${event.message || "the worker could not start"}`;
+        setTraining(false);
+      });
+    }
+    const steps = Math.min(5000, Math.max(10, Math.round(Number(iters.value) || TINY_GPT.iters)));
+    iters.value = String(steps);
+    error.textContent = "";
+    setTraining(true);
+    const message: ToTextWorker = { type: "train", settings: { ...TINY_GPT, iters: steps } };
+    worker.postMessage(message);
   });
 
   generate.addEventListener("click", async () => {
-    if (model === null) return;
+    const m = model;
+    if (m === null) return;
     error.textContent = "";
-    let ids: number[];
-    try {
-      ids = model.encode(prompt.value === "" ? "\n" : prompt.value);
-    } catch (e) {
-      error.textContent = e instanceof Error ? e.message : String(e);
-      return;
-    }
     generate.disabled = true;
+    generating = m;
     output.textContent = prompt.value;
-    const stream = model.generate(ids, {
-      maxNewTokens: Number(tokens.value),
-      temperature: Number(temperature.value),
-      topK: 40,
-    });
-    for await (const token of stream) output.textContent += model.decode([token]);
-    generate.disabled = false;
-    status.textContent = `Generated ${tokens.value} characters`;
+    try {
+      const stream = m.generate(m.encode(prompt.value === "" ? "\n" : prompt.value), {
+        maxNewTokens: Number(tokens.value),
+        temperature: Number(temperature.value),
+        topK: 40,
+      });
+      for await (const token of stream) output.textContent += m.decode([token]);
+      status.textContent = `Generated ${tokens.value} characters`;
+    } catch (e) {
+      // A character outside the vocabulary, a temperature of 0, …: the library's message.
+      error.textContent = e instanceof Error ? e.message : String(e);
+    } finally {
+      generating = null;
+      // A model trained or loaded meanwhile replaced this one: free it now that it is done.
+      if (m !== model) disposeGpt(m);
+      generate.disabled = model === null;
+    }
   });
 
   prompt.addEventListener("input", () => void showAttention());

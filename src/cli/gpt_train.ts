@@ -4,10 +4,8 @@ import type { BackendName } from "../backend/backend.js";
 import { loadedBackend } from "../backend/registry.js";
 import type { CharCorpus } from "../data/char_corpus.js";
 import { GPT } from "../models/gpt/gpt.js";
-import { crossEntropy } from "../nn/functional/loss.js";
-import type { Parameter } from "../nn/parameter.js";
+import { gptLoss, gptLr, gptOptimizer } from "../models/gpt/recipe.js";
 import { clipGradNorm_ } from "../nn/utils/clip_grad.js";
-import { AdamW } from "../optim/adam.js";
 import { manualSeed, Random } from "../random.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { keep, tidy } from "../tensor/tidy.js";
@@ -83,50 +81,17 @@ const EVAL_BATCHES = 20;
 /** Characters sampled at each evaluation. */
 const SAMPLE_LENGTH = 160;
 
-/**
- * The learning rate of step `it` (0-based): a linear warm-up over min(100, iters/10) steps, then
- * a cosine from `lr` down to lr/10 at the last step (nanoGPT's schedule). A function of the step
- * alone, so a resumed run uses the same rates.
- */
-export function gptLr(lr: number, it: number, iters: number): number {
-  const warmup = Math.min(100, Math.floor(iters / 10));
-  if (it < warmup) return (lr * (it + 1)) / (warmup + 1);
-  const ratio = (it - warmup) / Math.max(1, iters - warmup);
-  return lr / 10 + 0.5 * (1 + Math.cos(Math.PI * ratio)) * (lr - lr / 10);
-}
-
-/** AdamW with β (0.9, 0.99) and weight decay 0.1 on matrices (≥ 2-D) only, as nanoGPT. */
-function makeOptimizer(model: GPT, lr: number): AdamW {
-  const matrices: Parameter<Tensor>[] = [];
-  const others: Parameter<Tensor>[] = [];
-  for (const p of model.parameters() as Parameter<Tensor>[]) {
-    (p.value.ndim >= 2 ? matrices : others).push(p);
-  }
-  return new AdamW(
-    [
-      { params: matrices, weightDecay: 0.1 },
-      { params: others, weightDecay: 0 },
-    ],
-    { lr, betas: [0.9, 0.99] },
-  );
-}
-
 /** The mean loss of `model` over `batches`, in eval mode, without a graph. */
 async function evaluate(model: GPT, batches: readonly [Tensor, Tensor][]): Promise<number> {
   model.eval();
   let total = 0;
   for (const [x, y] of batches) {
-    const loss = noGrad(() => tidy(() => keep(lossOf(model, x, y))));
+    const loss = noGrad(() => tidy(() => keep(gptLoss(model, x, y))));
     total += (await loss.data())[0];
     loss.dispose();
   }
   model.train();
   return total / batches.length;
-}
-
-function lossOf(model: GPT, x: Tensor, y: Tensor): Tensor {
-  const logits = model.forward(x);
-  return crossEntropy(logits.reshape([-1, model.config.vocabSize]), y.reshape([-1]));
 }
 
 /** A sample of the model's text: `SAMPLE_LENGTH` characters after "lantern:" (or a line break). */
@@ -193,7 +158,7 @@ export async function trainGpt(
     },
     { vocab: corpus.vocab, rng: modelRng },
   );
-  const optimizer = makeOptimizer(model, settings.lr);
+  const optimizer = gptOptimizer(model, settings.lr);
   let history: GptEvaluation[] = [];
   let resumedFrom = 0;
   if (options.resume) {
@@ -230,7 +195,7 @@ export async function trainGpt(
       optimizer.lr = gptLr(settings.lr, it, settings.iters);
       const loss = tidy(() => {
         const [x, y] = corpus.batch("train", { ...shape, generator: batchRng });
-        const l = lossOf(model, x, y);
+        const l = gptLoss(model, x, y);
         optimizer.zeroGrad();
         l.backward();
         clipGradNorm_(params, 1);

@@ -1,0 +1,43 @@
+/**
+ * The messages between the Text page and its worker (which trains a tiny GPT in the page). Kept
+ * in one file so both sides agree on the shapes at compile time.
+ */
+
+/** The tiny model's shape and recipe (what one press of "Train a tiny one" runs). */
+export interface TinyGptSettings {
+  layers: number;
+  heads: number;
+  embd: number;
+  block: number;
+  batchSize: number;
+  iters: number;
+  lr: number;
+  seed: number;
+}
+
+/** Small enough to train in about half a minute on a laptop's CPU: 29 k parameters. */
+export const TINY_GPT: Readonly<TinyGptSettings> = {
+  layers: 2,
+  heads: 2,
+  embd: 32,
+  block: 32,
+  batchSize: 16,
+  iters: 300,
+  lr: 1e-2,
+  seed: 1,
+};
+
+/** Page → worker. */
+export type ToTextWorker = { type: "train"; settings: TinyGptSettings };
+
+/** Worker → page. */
+export type FromTextWorker =
+  /** A progress line for the status region. */
+  | { type: "status"; text: string }
+  /**
+   * Training finished: the model as a safetensors file (what `minitorch train gpt` writes), the
+   * validation loss before and after, in nats per character.
+   */
+  | { type: "trained"; bytes: Uint8Array; startLoss: number; valLoss: number; text: string }
+  /** Anything that failed. */
+  | { type: "error"; message: string };
