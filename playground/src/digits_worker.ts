@@ -12,6 +12,7 @@ import {
   type Mistake,
   type ToDigitsWorker,
 } from "./digits_protocol.js";
+import { ensureCpuBackend, messageOf } from "./worker_backend.js";
 
 /**
  * The ten digit files, as literal URLs so Vite copies them into the build as assets (a computed
@@ -41,7 +42,6 @@ const SEED = 1;
 
 let model: mt.models.LeNet | null = null;
 let data: Promise<{ train: mt.data.ImageDataset; test: mt.data.ImageDataset }> | null = null;
-let backendReady: Promise<void> | null = null;
 /** Bumped by every train/load, so a training loop from before it stops. */
 let generation = 0;
 
@@ -49,20 +49,8 @@ function post(message: FromDigitsWorker, transfer: Transferable[] = []): void {
   postMessage(message, { transfer });
 }
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-/** The cpu backend (WebAssembly), or the reference one where it cannot load. */
 function ensureBackend(): Promise<void> {
-  backendReady ??= mt.setBackend("cpu").catch(async (error: unknown) => {
-    post({
-      type: "status",
-      text: `cpu backend unavailable (${messageOf(error)}); using reference`,
-    });
-    await mt.setBackend("reference");
-  });
-  return backendReady;
+  return ensureCpuBackend((text) => post({ type: "status", text }));
 }
 
 /** The images of one digit file: a flat array of 784 pixels per image. */

@@ -161,6 +161,7 @@ export function mountText(root: HTMLElement): void {
       case "trained": {
         const name = "tiny-gpt.safetensors";
         URL.revokeObjectURL(download.href);
+        // A copy: Blob takes bytes backed by a plain ArrayBuffer, and `m.bytes` is handed to useModel.
         download.href = URL.createObjectURL(
           new Blob([m.bytes.slice()], { type: "application/octet-stream" }),
         );

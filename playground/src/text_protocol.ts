@@ -15,7 +15,10 @@ export interface TinyGptSettings {
   seed: number;
 }
 
-/** Small enough to train in about half a minute on a laptop's CPU: 29 k parameters. */
+/**
+ * 28,960 parameters (with WordNet's adverbs' 77 characters): 300 steps take about 13 s on the
+ * cpu backend of the 2-core development machine (Node).
+ */
 export const TINY_GPT: Readonly<TinyGptSettings> = {
   layers: 2,
   heads: 2,

