@@ -31,6 +31,12 @@ export class BackendError extends MinitorchError {}
 /** Data that cannot be used: an unknown dataset, a malformed file, a bad argument value. */
 export class DataError extends MinitorchError {}
 
+/**
+ * A course exercise not written yet: a learner's workspace has one in place of each task's body,
+ * naming the task and the guide section that teaches it.
+ */
+export class NotImplementedError extends MinitorchError {}
+
 /** Text that does not parse; `position` is the 0-based offset of the offending character. */
 export class ParseError extends MinitorchError {
   readonly position: number;

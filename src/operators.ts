@@ -10,42 +10,42 @@ import { ShapeError } from "./errors.js";
 // Forward ops
 // ---------------------------------------------------------------------------------------------
 
-/** Product: x · y. */
+/** Product: x · y. @task 0.1 */
 export function mul(x: number, y: number): number {
   return x * y;
 }
 
-/** Identity: x. */
+/** Identity: x. @task 0.1 */
 export function id(x: number): number {
   return x;
 }
 
-/** Sum: x + y. */
+/** Sum: x + y. @task 0.1 */
 export function add(x: number, y: number): number {
   return x + y;
 }
 
-/** Negation: −x. */
+/** Negation: −x. @task 0.1 */
 export function neg(x: number): number {
   return -x;
 }
 
-/** Less-than as a number: 1.0 if x < y, else 0.0. */
+/** Less-than as a number: 1.0 if x < y, else 0.0. @task 0.1 */
 export function lt(x: number, y: number): number {
   return x < y ? 1.0 : 0.0;
 }
 
-/** Equality as a number: 1.0 if x = y, else 0.0. */
+/** Equality as a number: 1.0 if x = y, else 0.0. @task 0.1 */
 export function eq(x: number, y: number): number {
   return x === y ? 1.0 : 0.0;
 }
 
-/** Larger of the two: max(x, y); NaN if either is NaN (Math.max's rule, and torch.maximum's). */
+/** Larger of the two: max(x, y); NaN if either is NaN (Math.max's rule, and torch.maximum's). @task 0.1 */
 export function max(x: number, y: number): number {
   return Math.max(x, y);
 }
 
-/** Whether x and y are close: |x − y| < 1e-2 (the MiniTorch course's tolerance). */
+/** Whether x and y are close: |x − y| < 1e-2 (the MiniTorch course's tolerance). @task 0.1 */
 export function isClose(x: number, y: number): boolean {
   return Math.abs(x - y) < 1e-2;
 }
@@ -53,6 +53,7 @@ export function isClose(x: number, y: number): boolean {
 /**
  * Logistic sigmoid σ(x) = 1 / (1 + e^−x), in the numerically stable form: for x < 0 it uses the
  * equal e^x / (1 + e^x), so e^(−x) is never evaluated for large negative x (no overflow, no NaN).
+ * @task 0.1
  */
 export function sigmoid(x: number): number {
   if (x >= 0) {
@@ -65,22 +66,23 @@ export function sigmoid(x: number): number {
 /**
  * Rectified linear unit: relu(x) = x if x > 0, else 0 — and NaN for NaN, as PyTorch's relu (a
  * clamp at 0) gives: a NaN must not turn into an ordinary-looking 0.
+ * @task 0.1
  */
 export function relu(x: number): number {
   return x > 0 || Number.isNaN(x) ? x : 0.0;
 }
 
-/** Natural logarithm: ln x. */
+/** Natural logarithm: ln x. @task 0.1 */
 export function log(x: number): number {
   return Math.log(x);
 }
 
-/** Exponential: eˣ. */
+/** Exponential: eˣ. @task 0.1 */
 export function exp(x: number): number {
   return Math.exp(x);
 }
 
-/** Reciprocal: 1 / x. */
+/** Reciprocal: 1 / x. @task 0.1 */
 export function inv(x: number): number {
   return 1.0 / x;
 }
@@ -89,12 +91,12 @@ export function inv(x: number): number {
 // Derivatives: each returns d · f'(x)
 // ---------------------------------------------------------------------------------------------
 
-/** Derivative of log times d: d / x. */
+/** Derivative of log times d: d / x. @task 0.1 */
 export function logBack(x: number, d: number): number {
   return d / x;
 }
 
-/** Derivative of inv times d: −d / x². */
+/** Derivative of inv times d: −d / x². @task 0.1 */
 export function invBack(x: number, d: number): number {
   return -d / (x * x);
 }
@@ -103,6 +105,7 @@ export function invBack(x: number, d: number): number {
  * Derivative of relu times d: 0 if x ≤ 0 (the subgradient 0 is taken at x = 0), else d — d at
  * x = NaN too, as PyTorch's threshold_backward(grad, relu(x), 0) passes grad wherever the output
  * is not ≤ 0. A value, not d · [x > 0], so a NaN d stays out of the x ≤ 0 positions.
+ * @task 0.1
  */
 export function reluBack(x: number, d: number): number {
   return x <= 0 ? 0.0 : d;
@@ -365,7 +368,7 @@ export function maximumShare(a: number, b: number): number {
 // Functional helpers
 // ---------------------------------------------------------------------------------------------
 
-/** Lifts a unary function to lists: map(f)([x₁, …, xₙ]) = [f(x₁), …, f(xₙ)]. */
+/** Lifts a unary function to lists: map(f)([x₁, …, xₙ]) = [f(x₁), …, f(xₙ)]. @task 0.2 */
 export function map<A = number, B = number>(fn: (x: A) => B): (xs: readonly A[]) => B[] {
   return (xs) => xs.map((x) => fn(x));
 }
@@ -373,6 +376,7 @@ export function map<A = number, B = number>(fn: (x: A) => B): (xs: readonly A[])
 /**
  * Lifts a binary function to pairs of lists: zipWith(f)(xs, ys)[i] = f(xs[i], ys[i]).
  * Throws `ShapeError` when the lengths differ.
+ * @task 0.2
  */
 export function zipWith<A = number, B = number, C = number>(
   fn: (x: A, y: B) => C,
@@ -385,7 +389,7 @@ export function zipWith<A = number, B = number, C = number>(
   };
 }
 
-/** Left fold from `start`: reduce(f, s)([x₁, …, xₙ]) = f(…f(f(s, x₁), x₂)…, xₙ). */
+/** Left fold from `start`: reduce(f, s)([x₁, …, xₙ]) = f(…f(f(s, x₁), x₂)…, xₙ). @task 0.2 */
 export function reduce<A = number, B = number>(
   fn: (acc: B, x: A) => B,
   start: B,
@@ -397,27 +401,25 @@ export function reduce<A = number, B = number>(
 // List functions, built from the helpers
 // ---------------------------------------------------------------------------------------------
 
-const negMapped = map(neg);
-const addZipped = zipWith(add);
-const sumReduced = reduce(add, 0.0);
-const prodReduced = reduce(mul, 1.0);
+// Each builds its helper on the call, not at import: a course workspace imports this file with
+// map, zipWith and reduce still unwritten (Task 0.2), and the rest of minitorch must still load.
 
-/** Elementwise negation: [−x₁, …, −xₙ]. */
+/** Elementwise negation: [−x₁, …, −xₙ]. @task 0.2 */
 export function negList(xs: readonly number[]): number[] {
-  return negMapped(xs);
+  return map(neg)(xs);
 }
 
-/** Elementwise sum of two equal-length lists: [x₁ + y₁, …, xₙ + yₙ]; throws `ShapeError` otherwise. */
+/** Elementwise sum of two equal-length lists: [x₁ + y₁, …, xₙ + yₙ]; throws `ShapeError` otherwise. @task 0.2 */
 export function addLists(xs: readonly number[], ys: readonly number[]): number[] {
-  return addZipped(xs, ys);
+  return zipWith(add)(xs, ys);
 }
 
-/** Sum of a list: Σ xᵢ (0 for the empty list). */
+/** Sum of a list: Σ xᵢ (0 for the empty list). @task 0.2 */
 export function sum(xs: readonly number[]): number {
-  return sumReduced(xs);
+  return reduce(add, 0.0)(xs);
 }
 
-/** Product of a list: Π xᵢ (1 for the empty list). */
+/** Product of a list: Π xᵢ (1 for the empty list). @task 0.2 */
 export function prod(xs: readonly number[]): number {
-  return prodReduced(xs);
+  return reduce(mul, 1.0)(xs);
 }

@@ -11,11 +11,17 @@ import { expectClose, type Tolerance } from "./close.js";
 /** Relative-or-absolute closeness, for derivatives whose size varies over many decades. */
 const DERIVATIVE: Tolerance = { relOrAbs: 1e-4 };
 
+/** How a derivative mismatch reads: "got" is backward()'s, "want" the central difference. */
+function derivativeOf(variable: string, at: number | string): string {
+  const point = typeof at === "number" ? `at ${variable} = ${at}` : `at ${at}`;
+  return `d/d${variable} ${point} (got: from backward(); want: the central difference)`;
+}
+
 /** Check d f(x)/dx from backward() against a central difference of the plain-number version. */
 function checkUnary(f: (x: Scalar) => Scalar, g: (x: number) => number, x: number): void {
   const s = new Scalar(x);
   f(s).backward();
-  expectClose(s.derivative ?? 0, centralDifference(g, [x]), DERIVATIVE);
+  expectClose(s.derivative ?? 0, centralDifference(g, [x]), DERIVATIVE, derivativeOf("x", x));
 }
 
 function checkBinary(
@@ -27,8 +33,19 @@ function checkBinary(
   const a = new Scalar(x);
   const b = new Scalar(y);
   f(a, b).backward();
-  expectClose(a.derivative ?? 0, centralDifference(g, [x, y], 0), DERIVATIVE);
-  expectClose(b.derivative ?? 0, centralDifference(g, [x, y], 1), DERIVATIVE);
+  const at = `(x = ${x}, y = ${y})`;
+  expectClose(
+    a.derivative ?? 0,
+    centralDifference(g, [x, y], 0),
+    DERIVATIVE,
+    derivativeOf("x", at),
+  );
+  expectClose(
+    b.derivative ?? 0,
+    centralDifference(g, [x, y], 1),
+    DERIVATIVE,
+    derivativeOf("y", at),
+  );
 }
 
 const small = fc.double({ min: -10, max: 10, noNaN: true });

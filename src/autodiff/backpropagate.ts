@@ -12,6 +12,7 @@ import type { History, Overwrite, Variable } from "./variable.js";
  * Unless `retainGraph`, each op's saved values and inputs are released once its derivative has
  * passed through it, as PyTorch frees a graph during backward: a second backward through it is an
  * AutogradError, and the graph's intermediate values are no longer kept alive by its result.
+ * @task 1.4
  */
 export function backpropagate(root: Variable, dOut: unknown, retainGraph = false): void {
   noGrad(() => {

@@ -1,6 +1,7 @@
 /**
  * The central-difference estimate of ∂f/∂x_arg at `vals`:
  * (f(…, x_arg + ε, …) − f(…, x_arg − ε, …)) / 2ε, accurate to O(ε²).
+ * @task 1.1
  */
 export function centralDifference(
   f: (...xs: number[]) => number,

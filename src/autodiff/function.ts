@@ -134,6 +134,7 @@ function named(name: string, fn: typeof AutogradFunction): typeof AutogradFuncti
 /**
  * One step of the chain rule: given the derivative of a result, the derivatives of its inputs,
  * fitted to each input and paired with it. Constant inputs are skipped.
+ * @task 1.4
  */
 export function chainRule(history: History, dOut: unknown): [Variable, unknown][] {
   const { fn, ctx, inputs } = history;

@@ -4,6 +4,7 @@ import type { Variable } from "./variable.js";
  * The non-constant variables reachable from `root`, ordered so that every variable comes before
  * the inputs it was computed from (root first). Iterative depth-first search, so deep graphs (a
  * long chain of Scalar ops) cannot overflow the call stack.
+ * @task 1.3
  */
 export function topologicalSort(root: Variable): Variable[] {
   const postOrder: Variable[] = [];

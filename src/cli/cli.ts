@@ -1,4 +1,5 @@
 import { MinitorchError } from "../errors.js";
+import { courseCommand } from "./course_command.js";
 import { generateCommand } from "./generate_command.js";
 import { graphCommand } from "./graph_command.js";
 import { type CliIO, RunError, UsageError, userMessage } from "./io.js";
@@ -17,6 +18,7 @@ Commands:
   predict <image.png>   classify images with a trained network (minitorch predict --help)
   generate --model <f>  write text with a trained GPT (minitorch generate --help)
   graph "<expression>"  print the computation graph of a Scalar expression as DOT (minitorch graph --help)
+  course                list the course's modules and tasks: minitorch rebuilt by you (minitorch course --help)
 
 Options:
   -h, --help            show this help
@@ -28,6 +30,7 @@ const commands: Record<string, (args: string[], io: CliIO) => number | Promise<n
   graph: graphCommand,
   predict: predictCommand,
   generate: generateCommand,
+  course: courseCommand,
 };
 
 /** Node's parseArgs reports bad flags with these codes; they are usage errors, not crashes. */

@@ -10,9 +10,11 @@ import * as op from "../operators.js";
 
 /** a + b; ∂/∂a = ∂/∂b = 1. */
 export class Add extends AutogradFunction {
+  /** @task 1.2 */
   static override forward(_ctx: Context, a: number, b: number): number {
     return op.add(a, b);
   }
+  /** @task 1.2 */
   static override backward(_ctx: Context, d: number): number[] {
     return [d, d];
   }
@@ -20,10 +22,12 @@ export class Add extends AutogradFunction {
 
 /** a · b; ∂/∂a = b, ∂/∂b = a. */
 export class Mul extends AutogradFunction {
+  /** @task 1.2 */
   static override forward(ctx: Context<[a: number, b: number]>, a: number, b: number): number {
     ctx.saveForBackward(a, b);
     return op.mul(a, b);
   }
+  /** @task 1.2 */
   static override backward(ctx: Context<[a: number, b: number]>, d: number): number[] {
     const [a, b] = ctx.savedValues;
     return [op.mul(d, b), op.mul(d, a)];
@@ -35,9 +39,11 @@ export const Inv = unaryFunction("Inv", op.inv, op.invBack);
 
 /** −a; d/da = −1. */
 export class Neg extends AutogradFunction {
+  /** @task 1.2 */
   static override forward(_ctx: Context, a: number): number {
     return op.neg(a);
   }
+  /** @task 1.2 */
   static override backward(_ctx: Context, d: number): number {
     return op.neg(d);
   }
@@ -69,11 +75,13 @@ type PowContext = Context<[a: number, b: number, out: number]>;
  * wants one: for a constant exponent and a negative base, ln a would be NaN.
  */
 export class Pow extends AutogradFunction {
+  /** @task 1.2 */
   static override forward(ctx: PowContext, a: number, b: number): number {
     const out = a ** b;
     ctx.saveForBackward(a, b, out);
     return out;
   }
+  /** @task 1.2 */
   static override backward(ctx: PowContext, d: number): number[] {
     const [a, b, out] = ctx.savedValues;
     const da = b === 0 ? 0 : d * b * a ** (b - 1);

@@ -1,0 +1,189 @@
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { explainFailure } from "../course/explain.js";
+import { runTaskTests, type TaskResult, taskPassed } from "../course/run_tests.js";
+import { COURSE, type CourseModule, type CourseTask, courseTasks } from "../course/tasks.js";
+import { COURSE_FIELD, libraryRoot, writeWorkspace } from "../course/workspace.js";
+import { parseCommandArgs } from "./args.js";
+import { type CliIO, RunError, UsageError } from "./io.js";
+
+export const courseHelp = `Usage: minitorch course [init <dir> | test <task> | status | demo <module>]
+
+The course: minitorch taught by rebuilding it. Each task is a set of functions of the library
+whose bodies you write yourself until that task's tests pass; each names the guide section that
+teaches it (docs/00-course.md explains how the course runs).
+
+  course               list the modules and their tasks
+  course init <dir>    write a course workspace into <dir> (a new or empty folder): the library
+                       with every task's body to write, its tests and the guides; then
+                       cd <dir> && npm ci
+  course test <task>   run one task's tests (e.g. 1.2) and explain the first failure
+  course status        every task's tests: which pass, module by module
+  course demo <n>      once module n's tasks pass, build your code and run its demo
+
+Options:
+  -h, --help    show this help
+`;
+
+/** The task list: per module a heading, per task its id, what to implement and its guide. */
+export function courseListing(): string {
+  const lines: string[] = [];
+  for (const m of COURSE) {
+    lines.push(`Module ${m.id}: ${m.title}`);
+    for (const t of m.tasks) lines.push(`  ${t.id}  ${t.title}`, `       guide: ${t.guide}`);
+    lines.push("");
+  }
+  return lines.join("\n");
+}
+
+function findTask(id: string): CourseTask {
+  const task = courseTasks().find((t) => t.id === id);
+  if (task === undefined) {
+    const ids = courseTasks().map((t) => t.id);
+    throw new UsageError(`there is no task "${id}": the tasks are ${ids.join(", ")}`);
+  }
+  return task;
+}
+
+/** What `generatedFrom` a workspace's package.json names, or undefined in the library itself. */
+function generatedFrom(root: string): string | undefined {
+  const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as Record<
+    string,
+    unknown
+  >;
+  const course = pkg[COURSE_FIELD] as { generatedFrom?: string } | undefined;
+  return course?.generatedFrom;
+}
+
+function summary(result: TaskResult): string {
+  const ran = result.tests.filter((t) => t.status !== "skipped");
+  const passed = ran.filter((t) => t.status === "passed").length;
+  if (result.fileErrors.length > 0) return "cannot run";
+  if (taskPassed(result)) return `done (${passed}/${ran.length})`;
+  return passed === 0 ? `to do (0/${ran.length})` : `started (${passed}/${ran.length})`;
+}
+
+function testCommand(id: string, io: CliIO): number {
+  const task = findTask(id);
+  const [result] = runTaskTests(libraryRoot(), [task]);
+  io.stdout(`Task ${task.id}: ${task.title}\n${summary(result)}\n`);
+  const why = explainFailure(result);
+  if (why === undefined) {
+    io.stdout("All of this task's tests pass.\n");
+    return 0;
+  }
+  io.stdout(`\n${why}\n`);
+  return 1;
+}
+
+function moduleDone(m: CourseModule, results: readonly TaskResult[]): boolean {
+  return m.tasks.every((t) => results.some((r) => r.task === t && taskPassed(r)));
+}
+
+function statusCommand(io: CliIO): number {
+  const root = libraryRoot();
+  const results = runTaskTests(root, courseTasks());
+  const from = generatedFrom(root);
+  io.stdout(
+    from === undefined ? "minitorch itself (not a workspace)\n\n" : `workspace from ${from}\n\n`,
+  );
+  for (const m of COURSE) {
+    io.stdout(`Module ${m.id}: ${m.title}\n`);
+    for (const t of m.tasks) {
+      const r = results.find((x) => x.task === t) as TaskResult;
+      io.stdout(
+        `  ${taskPassed(r) ? "✓" : "·"} ${t.id.padEnd(5)} ${summary(r).padEnd(16)} ${t.title}\n`,
+      );
+    }
+    if (moduleDone(m, results) && m.demo !== undefined) {
+      io.stdout(`  unlocked: npx minitorch course demo ${m.id}  (${m.demo.shows})\n`);
+    }
+    io.stdout("\n");
+  }
+  const done = results.filter(taskPassed).length;
+  io.stdout(`${done} of ${results.length} tasks done\n`);
+  return done === results.length ? 0 : 1;
+}
+
+function demoCommand(raw: string, io: CliIO): number {
+  const m = COURSE.find((x) => String(x.id) === raw);
+  if (m === undefined) {
+    throw new UsageError(
+      `there is no module "${raw}": the modules are ${COURSE.map((x) => x.id).join(", ")}`,
+    );
+  }
+  if (m.demo === undefined) throw new UsageError(`module ${m.id} has no demo`);
+  const root = libraryRoot();
+  const results = runTaskTests(root, m.tasks);
+  const todo = results.filter((r) => !taskPassed(r)).map((r) => r.task.id);
+  if (todo.length > 0) {
+    throw new RunError(
+      `module ${m.id}'s demo unlocks when its tasks pass: still to do ${todo.join(", ")}`,
+    );
+  }
+  // The demo runs the CLI built from the learner's own source, so it is rebuilt first.
+  const build = spawnSync("npm", ["run", "build"], {
+    cwd: root,
+    stdio: "inherit",
+    shell: process.platform === "win32",
+  });
+  if (build.status !== 0) throw new RunError("npm run build failed: see its messages above");
+  io.stdout(`$ minitorch ${m.demo.args.join(" ")}\n`);
+  const run = spawnSync(process.execPath, [join(root, "dist/cli/main.js"), ...m.demo.args], {
+    cwd: root,
+    stdio: "inherit",
+  });
+  return run.status ?? 1;
+}
+
+function initCommand(dir: string, io: CliIO): number {
+  const target = resolve(dir);
+  if (
+    existsSync(join(libraryRoot(), "package.json")) &&
+    generatedFrom(libraryRoot()) !== undefined
+  ) {
+    throw new UsageError(
+      "this is a course workspace already: course init runs from minitorch itself",
+    );
+  }
+  const { stubbed } = writeWorkspace(target);
+  io.stdout(
+    `Wrote a course workspace to ${dir}: ${courseTasks().length} tasks, ${stubbed} bodies to write.\nNext:\n  cd ${dir}\n  npm ci\n  npx minitorch course test 0.1\n`,
+  );
+  return 0;
+}
+
+/** `minitorch course [init <dir> | test <task> | status | demo <n>]`. */
+export function courseCommand(args: string[], io: CliIO): number {
+  const { values, positionals } = parseCommandArgs(args, {
+    help: { type: "boolean", short: "h" },
+  });
+  if (values.help) {
+    io.stdout(courseHelp);
+    return 0;
+  }
+  const [sub, ...rest] = positionals;
+  const expect = (n: number, usage: string) => {
+    if (rest.length !== n) throw new UsageError(`usage: minitorch course ${usage}`);
+  };
+  switch (sub) {
+    case undefined:
+      io.stdout(courseListing());
+      return 0;
+    case "init":
+      expect(1, "init <dir>");
+      return initCommand(rest[0], io);
+    case "test":
+      expect(1, "test <task> (e.g. course test 1.2)");
+      return testCommand(rest[0], io);
+    case "status":
+      expect(0, "status");
+      return statusCommand(io);
+    case "demo":
+      expect(1, "demo <module> (e.g. course demo 1)");
+      return demoCommand(rest[0], io);
+    default:
+      throw new UsageError(`course has no subcommand "${sub}": use init, test, status or demo`);
+  }
+}

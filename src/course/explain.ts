@@ -1,0 +1,64 @@
+import type { TaskResult } from "./run_tests.js";
+
+/**
+ * A failing test told in the learner's terms: which test, and either which unwritten body it
+ * reached (theirs, or an earlier task's) or what it expected and got, with where the test is.
+ */
+
+const STUB = /Task (\d+\.\d+): (\S+) is yours to write/;
+
+/** The failure's message lines, without the stack (frames start with "at "). */
+function messageLines(failure: string): string[] {
+  const lines = failure.split("\n");
+  const stack = lines.findIndex((l) => /^\s+at /.test(l));
+  return (stack < 0 ? lines : lines.slice(0, stack)).filter((l) => l.trim() !== "").slice(0, 12);
+}
+
+/** The test file's line the failure came from: the first stack frame inside test/. */
+function testLocation(failure: string): string | undefined {
+  const frame = /[(\s]((?:[^\s()]*\/)?test\/[^\s():]+\.ts):(\d+):\d+/.exec(failure);
+  if (frame === null) return undefined;
+  const file = frame[1].slice(frame[1].lastIndexOf("test/"));
+  return `${file}:${frame[2]}`;
+}
+
+/** What to read first when a task's tests fail; undefined when none failed. */
+export function explainFailure(result: TaskResult): string | undefined {
+  const { task } = result;
+  const fileError = result.fileErrors[0];
+  if (fileError !== undefined) {
+    return `${fileError.file} could not run: ${messageLines(fileError.message).join("\n  ")}\n(a syntax or type error in code it imports? \`npm run typecheck\` names it)`;
+  }
+  const failed = result.tests.find((t) => t.status === "failed");
+  if (failed === undefined) return undefined;
+  const lines = [`✗ ${failed.names.join(" › ")}`];
+  const stub = STUB.exec(failed.failure);
+  if (stub !== null) {
+    const [, id, owner] = stub;
+    if (id === task.id) {
+      lines.push(
+        `  ${owner} is not written yet: it still throws NotImplementedError.`,
+        `  Find it with \`grep -rn "Task ${id}:" src\`, write its body, and run this again.`,
+        `  The guide: ${task.guide}`,
+      );
+    } else {
+      lines.push(
+        `  This test reaches ${owner}, which belongs to Task ${id} and is not written yet.`,
+        `  Tasks build on each other: finish Task ${id} first (npx minitorch course test ${id}).`,
+      );
+    }
+    return lines.join("\n");
+  }
+  if (/RuntimeError: unreachable/.test(failed.failure)) {
+    lines.push(
+      "  A WebAssembly kernel reached `unreachable()`: an AssemblyScript body of this task is not",
+      `  written yet (grep -rn "Task ${task.id}:" assembly), or it was and \`npm run build:wasm\` has not run since.`,
+    );
+    return lines.join("\n");
+  }
+  lines.push(...messageLines(failed.failure).map((l) => `  ${l}`));
+  const where = testLocation(failed.failure);
+  if (where !== undefined) lines.push(`  (the test: ${where})`);
+  lines.push(`  The guide: ${task.guide}`);
+  return lines.join("\n");
+}
