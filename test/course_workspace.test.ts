@@ -17,6 +17,12 @@ import { writeSources, writeWorkspace } from "../src/course/workspace.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const tasks = courseTasks();
+/**
+ * While writing a module's tasks, MINITORCH_COURSE_PROOF_MODULES="2,3" checks only those modules'
+ * stages (restoring earlier tasks still happens in course order); unset, every task is checked.
+ */
+const only = process.env.MINITORCH_COURSE_PROOF_MODULES?.split(",").map((m) => m.trim());
+const checked = (id: string) => only === undefined || only.includes(id.split(".")[0]);
 const dir = mkdtempSync(join(tmpdir(), "minitorch-course-proof-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -53,7 +59,7 @@ describe("a course workspace", { timeout: 300_000 }, () => {
     });
   });
 
-  it.each(tasks.map((t, i) => [t.id, i] as const))(
+  it.each(tasks.map((t, i) => [t.id, i] as const).filter(([id]) => checked(id)))(
     "passes task %s once its real body is restored after the earlier ones, and not the next task",
     (_id, i) => {
       restoreFirst(i + 1);
