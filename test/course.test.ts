@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { findTaskBodies, stubSource } from "../src/course/stub.js";
 import { COURSE, courseTasks } from "../src/course/tasks.js";
+import { taskListMarkdown } from "../src/course/workspace_readme.js";
 import { ParseError } from "../src/errors.js";
 import { cli } from "./cli_helpers.js";
 
@@ -135,6 +136,13 @@ describe("the course matches the library", () => {
           expect(text, `${t.id}: ${name}`).toContain(`describe("${name}"`);
       }
     }
+  });
+});
+
+describe("the course guide", () => {
+  it("lists every task, with its guide link, as the workspace README does", () => {
+    const guide = readFileSync(join(ROOT, "docs/00-course.md"), "utf8");
+    expect(guide).toContain(`\n${taskListMarkdown("docs/")}\n`);
   });
 });
 

@@ -4,7 +4,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { runTaskTests, type TaskResult, taskPassed } from "../src/course/run_tests.js";
+import {
+  ensureKernelsBuilt,
+  runTaskTests,
+  type TaskResult,
+  taskPassed,
+} from "../src/course/run_tests.js";
 import { courseTasks } from "../src/course/tasks.js";
 import { writeSources, writeWorkspace } from "../src/course/workspace.js";
 
@@ -33,11 +38,11 @@ function describeResult(r: TaskResult): string {
   return `${r.task.id}: ${r.tests.length} tests; not passing: ${[...files, ...bad].slice(0, 5).join("; ") || "none"}`;
 }
 
-/** Rewrite the workspace's sources with the first `k` tasks restored, and rebuild its kernels. */
+/** Rewrite the workspace's sources with the first `k` tasks restored; rebuild its kernels if they changed. */
 function restoreFirst(k: number): void {
   const restored = new Set(tasks.slice(0, k).map((t) => t.id));
   writeSources(ROOT, dir, (id) => restored.has(id));
-  execFileSync(process.execPath, ["scripts/build-wasm.mjs"], { cwd: dir, stdio: "pipe" });
+  ensureKernelsBuilt(dir);
 }
 
 describe("a course workspace", { timeout: 300_000 }, () => {

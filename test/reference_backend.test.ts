@@ -263,6 +263,17 @@ describe("reference backend: zip", () => {
 });
 
 describe("reference backend: reduce", () => {
+  it("sums the rows of a transposed view by hand, stepping by its strides", () => {
+    // The transpose of [[1,5,2],[7,3,4]] at offset 1: shape [3,2], strides [1,3], so row r
+    // reads positions 1 + r and 4 + r.
+    const a = makeView([1, 7, 5, 3, 2, 4], [3, 2], { perm: [1, 0], offset: 1 });
+    const out = contiguous([3, 1]);
+    backend.reduce("sum", out, a, 1);
+    expect(readView(out), "sum over dim 1 of [[1,7],[5,3],[2,4]] stored transposed").toEqual([
+      8, 8, 6,
+    ]);
+  });
+
   it("folds each op over each dim of a strided view", () => {
     const arb = fc
       .array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 4 })

@@ -86,6 +86,17 @@ describe("stridesFromShape", () => {
 });
 
 describe("toIndex / indexToPosition", () => {
+  it("the guide's transpose: strides [1,3] read t[2][1] at 0 + 2·1 + 1·3 = 5", () => {
+    expect(indexToPosition([2, 1], [1, 3]), "indexToPosition([2,1], strides [1,3])").toBe(5);
+    expect(indexToPosition([1], [1], 3), "indexToPosition([1], strides [1], offset 3)").toBe(4);
+    expect(indexToPosition([], [], 7), "indexToPosition of a 0-d index, offset 7").toBe(7);
+    const index = [0, 0, 0];
+    toIndex(17, [2, 3, 4], index);
+    expect(index, "toIndex(17) in shape [2,3,4] (17 = 1·12 + 1·4 + 1)").toEqual([1, 1, 1]);
+    toIndex(23, [2, 3, 4], index);
+    expect(index, "toIndex(23) in shape [2,3,4], the last element").toEqual([1, 2, 3]);
+  });
+
   it("indexToPosition(toIndex(k)) = k for contiguous strides, for every ordinal k", () => {
     fc.assert(
       fc.property(shapeArb(), fc.integer({ min: 0, max: 50 }), (s, offset) => {
@@ -132,6 +143,15 @@ describe("toIndex / indexToPosition", () => {
 });
 
 describe("shapeBroadcast", () => {
+  it("the guide's examples: [4,1] with [3] is [4,3]; [2,3] with [4] does not broadcast", () => {
+    expect(shapeBroadcast([4, 1], [3]), "shapeBroadcast([4,1], [3])").toEqual([4, 3]);
+    expect(shapeBroadcast([5, 1, 2], [3, 1]), "shapeBroadcast([5,1,2], [3,1])").toEqual([5, 3, 2]);
+    expect(shapeBroadcast([], [2, 3]), "shapeBroadcast([], [2,3])").toEqual([2, 3]);
+    expect(() => shapeBroadcast([2, 3], [4], "add"), "shapeBroadcast([2,3], [4])").toThrow(
+      new ShapeError("add: shapes [2,3] and [4] do not broadcast (3 ≠ 4 in dim -1)"),
+    );
+  });
+
   const dimsArb = fc.array(fc.integer({ min: 0, max: 3 }), { maxLength: 4 });
 
   it("agrees with NumPy's rule (align right; sizes equal or one of them 1), zero dims included", () => {
@@ -219,6 +239,15 @@ describe("shapeBroadcast", () => {
 });
 
 describe("broadcastIndex", () => {
+  it("the guide's example: out[i][j] of [4,1] + [3] reads a[i][0] and b[j]", () => {
+    const a = [-1, -1];
+    const b = [-1];
+    broadcastIndex([2, 1], [4, 3], [4, 1], a);
+    expect(a, "broadcastIndex([2,1] of [4,3] into shape [4,1])").toEqual([2, 0]);
+    broadcastIndex([2, 1], [4, 3], [3], b);
+    expect(b, "broadcastIndex([2,1] of [4,3] into shape [3])").toEqual([1]);
+  });
+
   it("maps each big index to a valid small index holding the NumPy-repeated value", () => {
     fc.assert(
       fc.property(smallToBigArb(), ({ big, small }) => {

@@ -72,6 +72,19 @@ function thrown(f: () => unknown): Error {
 // ---------------------------------------------------------------------------------------------
 
 describe("contiguousLayout / forEachPosition", () => {
+  it("the guide's transpose (shape [3,2], strides [1,3]) is visited at positions 0,3,1,4,2,5", () => {
+    expect(contiguousLayout([2, 3]), "contiguousLayout([2,3])").toEqual({
+      shape: [2, 3],
+      strides: [3, 1],
+      offset: 0,
+    });
+    const t = { shape: [3, 2], strides: [1, 3], offset: 0 };
+    expect(visited(t), "forEachPosition of shape [3,2], strides [1,3]").toEqual({
+      positions: [0, 3, 1, 4, 2, 5],
+      ordinals: [0, 1, 2, 3, 4, 5],
+    });
+  });
+
   it("a contiguous layout visits offset+k at ordinal k, shapeSize times", () => {
     fc.assert(
       fc.property(shapeArb(0), fc.nat(20), (s, offset) => {
@@ -127,6 +140,15 @@ describe("contiguousLayout / forEachPosition", () => {
 });
 
 describe("permuteLayout", () => {
+  it("the guide's transpose: permuting [2,3] strides [3,1] by [1,0] gives [3,2] strides [1,3]", () => {
+    const a = { shape: [2, 3], strides: [3, 1], offset: 3 };
+    expect(permuteLayout(a, [1, 0]), "permuteLayout(shape [2,3], strides [3,1], [1,0])").toEqual({
+      shape: [3, 2],
+      strides: [1, 3],
+      offset: 3,
+    });
+  });
+
   it("permutes shape and strides together and keeps the offset", () => {
     fc.assert(
       fc.property(shapeAndPerm(0), fc.nat(9), ([s, p], offset) => {
@@ -173,6 +195,14 @@ describe("permuteLayout", () => {
 });
 
 describe("isContiguous", () => {
+  it("the guide's examples: [2,3] strides [3,1] is contiguous, its transpose is not", () => {
+    const at = (shape: number[], strides: number[]) => ({ shape, strides, offset: 0 });
+    expect(isContiguous(at([2, 3], [3, 1])), "shape [2,3], strides [3,1]").toBe(true);
+    expect(isContiguous(at([3, 2], [1, 3])), "shape [3,2], strides [1,3]").toBe(false);
+    expect(isContiguous(at([2, 1, 3], [3, 99, 1])), "a size-1 dim with any stride").toBe(true);
+    expect(isContiguous(at([2, 3], [0, 1])), "shape [2,3], strides [0,1] (expanded)").toBe(false);
+  });
+
   it("is true for every contiguousLayout, zero dims included", () => {
     fc.assert(fc.property(shapeArb(0), (s) => isContiguous(contiguousLayout(s))));
   });
@@ -240,6 +270,22 @@ describe("isContiguous", () => {
 });
 
 describe("expandLayout", () => {
+  it("the guide's example: [3] expanded to [2,3] gets strides [0,1]; [4,1] to [4,3] gets [1,0]", () => {
+    const b = contiguousLayout([3]);
+    expect(expandLayout(b, [2, 3]), "expandLayout(shape [3], to [2,3])").toEqual({
+      shape: [2, 3],
+      strides: [0, 1],
+      offset: 0,
+    });
+    const a = { ...contiguousLayout([4, 1]), offset: 2 };
+    expect(expandLayout(a, [4, 3]), "expandLayout(shape [4,1] at offset 2, to [4,3])").toEqual({
+      shape: [4, 3],
+      strides: [1, 0],
+      offset: 2,
+    });
+    expect(() => expandLayout(b, [4]), "expandLayout(shape [3], to [4])").toThrow(ShapeError);
+  });
+
   /** A big shape and a small shape that expands to it: a suffix with some dims set to 1. */
   const smallToBig = shapeArb().chain((big) =>
     fc

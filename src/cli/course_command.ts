@@ -2,7 +2,12 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { explainFailure } from "../course/explain.js";
-import { runTaskTests, type TaskResult, taskPassed } from "../course/run_tests.js";
+import {
+  ensureKernelsBuilt,
+  runTaskTests,
+  type TaskResult,
+  taskPassed,
+} from "../course/run_tests.js";
 import { COURSE, type CourseModule, type CourseTask, courseTasks } from "../course/tasks.js";
 import { COURSE_FIELD, libraryRoot, writeWorkspace } from "../course/workspace.js";
 import { parseCommandArgs } from "./args.js";
@@ -64,8 +69,19 @@ function summary(result: TaskResult): string {
   return passed === 0 ? `to do (0/${ran.length})` : `started (${passed}/${ran.length})`;
 }
 
+/** Rebuild the kernels if assembly/ changed, saying so; a compile error is the learner's to fix. */
+function kernelsReady(root: string, io: CliIO): void {
+  try {
+    if (ensureKernelsBuilt(root))
+      io.stdout("(assembly/ changed: rebuilt the WebAssembly kernels)\n");
+  } catch (e) {
+    throw new RunError((e as Error).message);
+  }
+}
+
 function testCommand(id: string, io: CliIO): number {
   const task = findTask(id);
+  kernelsReady(libraryRoot(), io);
   const [result] = runTaskTests(libraryRoot(), [task]);
   io.stdout(`Task ${task.id}: ${task.title}\n${summary(result)}\n`);
   const why = explainFailure(result);
@@ -83,6 +99,7 @@ function moduleDone(m: CourseModule, results: readonly TaskResult[]): boolean {
 
 function statusCommand(io: CliIO): number {
   const root = libraryRoot();
+  kernelsReady(root, io);
   const results = runTaskTests(root, courseTasks());
   const from = generatedFrom(root);
   io.stdout(
@@ -115,6 +132,7 @@ function demoCommand(raw: string, io: CliIO): number {
   }
   if (m.demo === undefined) throw new UsageError(`module ${m.id} has no demo`);
   const root = libraryRoot();
+  kernelsReady(root, io);
   const results = runTaskTests(root, m.tasks);
   const todo = results.filter((r) => !taskPassed(r)).map((r) => r.task.id);
   if (todo.length > 0) {

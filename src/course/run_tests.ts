@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative, sep } from "node:path";
 import type { CourseTask } from "./tasks.js";
@@ -48,6 +48,36 @@ function escapeRegExp(text: string): string {
 function namePattern(tasks: readonly CourseTask[]): string {
   const names = [...new Set(tasks.flatMap((t) => t.tests.flatMap((g) => g.describe)))];
   return `^(?:${names.map(escapeRegExp).join("|")})(?: |$)`;
+}
+
+/** The newest modification time of a file under `dir` (0 when there is none). */
+function newest(dir: string): number {
+  if (!existsSync(dir)) return 0;
+  let time = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (e.isFile()) time = Math.max(time, statSync(join(e.parentPath, e.name)).mtimeMs);
+  }
+  return time;
+}
+
+/**
+ * The cpu backend loads WebAssembly built from assembly/: after a learner edits a kernel, the
+ * tests must see the new one, so an out-of-date build is rebuilt first (a few seconds). Returns
+ * whether it rebuilt; a kernel that does not compile is an error with AssemblyScript's messages.
+ */
+export function ensureKernelsBuilt(root: string): boolean {
+  const script = join(root, "scripts", "build-wasm.mjs");
+  if (!existsSync(script)) return false;
+  const built = join(root, "build", "kernels-simd.wasm");
+  const builtAt = existsSync(built) ? statSync(built).mtimeMs : 0;
+  if (builtAt >= newest(join(root, "assembly"))) return false;
+  const run = spawnSync(process.execPath, [script], { cwd: root, encoding: "utf8" });
+  if (run.status !== 0) {
+    throw new Error(
+      `the kernels in assembly/ do not compile:\n${(run.stderr || run.stdout).slice(-3000)}`,
+    );
+  }
+  return true;
 }
 
 /** Run the tests of `tasks` in the project at `root` (its own node_modules/vitest). */

@@ -89,14 +89,17 @@ export function testFilesOf(root: string): string[] {
 function ownerOf(source: string, body: TaskBody): string {
   const lineStart = source.lastIndexOf("\n", body.open) + 1;
   if (!/^\s/.test(source.slice(lineStart))) return body.name;
-  const classes = [...source.slice(0, body.open).matchAll(/\bclass\s+([\w$]+)/g)];
+  const classes = [...source.slice(0, body.open).matchAll(/\bclass\s+(?!extends\b)([\w$]+)/g)];
   const owner = classes.at(-1)?.[1];
   return owner === undefined ? body.name : `${owner}.${body.name}`;
 }
 
+/** Write a file, leaving one that already holds `text` untouched (its time tells builds it is current). */
 function write(dir: string, file: string, text: string): void {
-  mkdirSync(dirname(join(dir, file)), { recursive: true });
-  writeFileSync(join(dir, file), text);
+  const path = join(dir, file);
+  if (existsSync(path) && readFileSync(path, "utf8") === text) return;
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, text);
 }
 
 /**
@@ -182,6 +185,7 @@ export function writeWorkspace(dir: string, options: WorkspaceOptions = {}): { s
     "scripts/build-wasm.mjs",
     "tsconfig.build.json",
     "vitest.config.ts",
+    "test/setup.ts",
     ...filesUnder(root, "docs"),
     ...testFilesOf(root),
   ]) {

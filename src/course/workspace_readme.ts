@@ -1,11 +1,19 @@
 import { COURSE } from "./tasks.js";
 
+/**
+ * The task list in Markdown, each task linking its guide section; `from` is the folder the
+ * Markdown file lives in ("" for the workspace's root, "docs/" for a guide).
+ */
+export function taskListMarkdown(from: "" | "docs/"): string {
+  const link = (guide: string) => (from === "" ? guide : guide.slice(from.length));
+  return COURSE.flatMap((m) => [
+    `- **Module ${m.id}: ${m.title}**`,
+    ...m.tasks.map((t) => `  - ${t.id} ${t.title} — [guide](${link(t.guide)})`),
+  ]).join("\n");
+}
+
 /** The README a learner finds in a fresh workspace: how to start, the tasks, how to get unstuck. */
 export function workspaceReadme(version: string): string {
-  const tasks = COURSE.flatMap((m) => [
-    `- **Module ${m.id}: ${m.title}**`,
-    ...m.tasks.map((t) => `  - ${t.id} ${t.title} — [guide](${t.guide})`),
-  ]);
   return `# minitorch, rebuilt by you
 
 This is a course workspace generated from **minitorch ${version}**: the whole framework, with
@@ -28,7 +36,7 @@ The guides are in \`docs/\`; \`docs/00-course.md\` explains how the course runs.
 
 ## The tasks
 
-${tasks.join("\n")}
+${taskListMarkdown("")}
 
 ## When you are stuck
 

@@ -27,7 +27,7 @@ export function sameShape(a: Shape, b: Shape): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
-/** Row-major (C-order) strides: the last dimension is contiguous. [2,3,4] → [12,4,1]. */
+/** Row-major (C-order) strides: the last dimension is contiguous. [2,3,4] → [12,4,1]. @task 2.1 */
 export function stridesFromShape(shape: Shape): number[] {
   const strides = new Array<number>(shape.length);
   let step = 1;
@@ -38,7 +38,7 @@ export function stridesFromShape(shape: Shape): number[] {
   return strides;
 }
 
-/** Storage position of a multi-index: offset + Σ index[i]·strides[i]. */
+/** Storage position of a multi-index: offset + Σ index[i]·strides[i]. @task 2.1 */
 export function indexToPosition(index: readonly number[], strides: Strides, offset = 0): number {
   let position = offset;
   for (let i = 0; i < index.length; i++) position += index[i] * strides[i];
@@ -48,6 +48,7 @@ export function indexToPosition(index: readonly number[], strides: Strides, offs
 /**
  * The multi-index of the `ordinal`-th element in row-major order, written into `outIndex`
  * (reused across calls so loops allocate nothing). Inverse of position for contiguous strides.
+ * @task 2.1
  */
 export function toIndex(ordinal: number, shape: Shape, outIndex: number[]): void {
   let rest = ordinal;
@@ -61,6 +62,7 @@ export function toIndex(ordinal: number, shape: Shape, outIndex: number[]): void
 /**
  * Map an index into the broadcast (bigger) shape to the index of a smaller shape that broadcasts
  * to it (NumPy rules): dims are aligned on the right, and a size-1 dim always reads index 0.
+ * @task 2.2
  */
 export function broadcastIndex(
   bigIndex: readonly number[],
@@ -77,6 +79,7 @@ export function broadcastIndex(
 /**
  * The shape two shapes broadcast to (NumPy rules: align right; each pair of sizes must be equal
  * or one of them 1). A `ShapeError` naming both shapes otherwise.
+ * @task 2.2
  */
 export function shapeBroadcast(a: Shape, b: Shape, op = "broadcast"): number[] {
   const n = Math.max(a.length, b.length);

@@ -38,6 +38,7 @@ export function contiguousLayout(shape: Shape): Layout {
 /**
  * Whether the layout is row-major contiguous: element k (in row-major order) is at offset + k.
  * Size-1 dims may have any stride (they are never stepped over).
+ * @task 2.1
  */
 export function isContiguous(layout: Layout): boolean {
   let expected = 1;
@@ -48,7 +49,7 @@ export function isContiguous(layout: Layout): boolean {
   return true;
 }
 
-/** Reorder dims: dim i of the result is dim `order[i]` of the input. */
+/** Reorder dims: dim i of the result is dim `order[i]` of the input. @task 2.1 */
 export function permuteLayout(layout: Layout, order: readonly number[]): Layout {
   const n = layout.shape.length;
   const sorted = [...order].sort((a, b) => a - b);
@@ -67,6 +68,7 @@ export function permuteLayout(layout: Layout, order: readonly number[]): Layout 
 /**
  * Broadcast a layout to a bigger `shape` without copying: new leading dims and size-1 dims that
  * grow get stride 0, so every index along them reads the same element.
+ * @task 2.2
  */
 export function expandLayout(layout: Layout, shape: Shape, op = "expand"): Layout {
   const shift = shape.length - layout.shape.length;

@@ -16,6 +16,7 @@ import type { Tensor } from "./tensor.js";
  * Sum a gradient down to `shape`, undoing broadcasting: leading dims the input did not have are
  * summed away, and dims where the input had size 1 are summed with keepdim. This is the one
  * place gradients are un-broadcast.
+ * @task 2.4
  */
 export function unbroadcast(grad: Tensor, shape: Shape): Tensor {
   if (sameShape(grad.shape, shape)) return grad;
@@ -46,6 +47,7 @@ export class Add extends AutogradFunction {
   static override forward(_ctx: Context, a: Tensor, b: Tensor): Tensor {
     return zipOp("add", a, b);
   }
+  /** @task 2.4 */
   static override backward(_ctx: Context, g: Tensor): Tensor[] {
     return [g, g];
   }
@@ -67,6 +69,7 @@ export class Mul extends AutogradFunction {
     ctx.saveForBackward(a, b);
     return zipOp("mul", a, b);
   }
+  /** @task 2.4 */
   static override backward(ctx: Context<[a: Tensor, b: Tensor]>, g: Tensor): (Tensor | null)[] {
     const [a, b] = ctx.savedValues;
     const [needA, needB] = ctx.needsInputGrad;
@@ -80,6 +83,7 @@ export class Div extends AutogradFunction {
     ctx.saveForBackward(a, b);
     return zipOp("div", a, b);
   }
+  /** @task 2.4 */
   static override backward(ctx: Context<[a: Tensor, b: Tensor]>, g: Tensor): (Tensor | null)[] {
     const [a, b] = ctx.savedValues;
     const [needA, needB] = ctx.needsInputGrad;
@@ -131,6 +135,7 @@ export class Sum extends AutogradFunction {
     ctx.saveForBackward(a.shape);
     return reduceOp("sum", a, p.dim);
   }
+  /** @task 2.4 */
   static override backward(ctx: Context<[shape: Shape]>, g: Tensor): Tensor {
     const [shape] = ctx.savedValues;
     return g.expand(shape);
@@ -147,6 +152,7 @@ export class Permute extends AutogradFunction {
     ctx.saveForBackward(order);
     return a.permuteView(order);
   }
+  /** @task 2.4 */
   static override backward(ctx: Context<[order: readonly number[]]>, g: Tensor): Tensor {
     const [order] = ctx.savedValues;
     const inverse: number[] = [];
@@ -167,6 +173,7 @@ export class View extends AutogradFunction {
     ctx.saveForBackward(a.shape);
     return a.reshapeView(shape);
   }
+  /** @task 2.4 */
   static override backward(ctx: Context<[shape: Shape]>, g: Tensor): Tensor {
     const [shape] = ctx.savedValues;
     return g.contiguous().reshapeView(shape);
@@ -183,6 +190,7 @@ export class Expand extends AutogradFunction {
     ctx.saveForBackward(a.shape);
     return a.expandView(shape);
   }
+  /** @task 2.4 */
   static override backward(ctx: Context<[shape: Shape]>, g: Tensor): Tensor {
     const [shape] = ctx.savedValues;
     return unbroadcast(g, shape);

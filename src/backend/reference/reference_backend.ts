@@ -81,7 +81,7 @@ export class ReferenceBackend implements Backend<HostArray> {
     mapStrided(`map(${op})`, fn, out, a);
   }
 
-  /** out[i] = op(a[i], b[i]), with `a` and `b` each broadcast to `out` (NumPy rules). */
+  /** out[i] = op(a[i], b[i]), with `a` and `b` each broadcast to `out` (NumPy rules). @task 2.3 */
   zip(op: BinaryOp, out: View<HostArray>, a: View<HostArray>, b: View<HostArray>): void {
     const { fn } = rowOf(binaryOps, op, "zip");
     const name = `zip(${op})`;
@@ -111,6 +111,7 @@ export class ReferenceBackend implements Backend<HostArray> {
   /**
    * out[…, 0, …] = fold(op, identity, a[…, j, …] for j in 0..a.shape[dim]): `out` has `a`'s
    * shape with shape[dim] = 1. `dim` is in [0, ndim) — negative dims are the Tensor's business.
+   * @task 2.3
    */
   reduce(op: ReduceOp, out: View<HostArray>, a: View<HostArray>, dim: number): void {
     const { fn, identity } = rowOf(reduceOps, op, "reduce");
@@ -186,6 +187,7 @@ export class ReferenceBackend implements Backend<HostArray> {
 /**
  * out[i] = fn(a[i]), with `a` broadcast to `out`: the loop of map, and of copy (fn the identity).
  * `name` is the op as errors show it.
+ * @task 2.3
  */
 function mapStrided(
   name: string,
