@@ -41,7 +41,12 @@ function applyVS(op: Op, reversed: bool, x: v128, sv: v128): v128 {
   return reversed ? applyV(op, sv, x) : applyV(op, x, sv);
 }
 
-/** out[i] = a[i] op b[i] for i < n. */
+/**
+ * out[i] = a[i] op b[i] for i < n: four f32x4 (64 bytes) per step while 16 elements are left,
+ * then one f32x4 per step, then a scalar tail for the last n mod 4 (`applyV` / `applyS` do the
+ * op). zipScalar below is the same loop with the second operand one value.
+ * @task 3.1
+ */
 @inline
 function zip(op: Op, a: usize, b: usize, out: usize, n: i32): void {
   // Counting elements rather than comparing pointers keeps a run that ends at the top of a 4 GiB

@@ -21,6 +21,7 @@ export const NR: i32 = 8;
  * Computes the 4×8 tile into c (row stride ldc bytes): stores it, or adds it to what c holds when
  * `accumulate` (the K blocks after the first). ap/bp are the packed micro-panels, kc ≥ 1 steps.
  * Requires ap + 16·kc not to wrap past 4 GiB (the scratch layout keeps something after A's pack).
+ * @task 3.2
  */
 export function microTile(
   ap: usize,

@@ -20,6 +20,12 @@ export function sum_rows_f32(a: usize, out: usize, rows: i32, cols: i32): void {
   }
 }
 
+/**
+ * The sum of the n f32 values at a: four f32x4 accumulators while 16 values are left, then one
+ * f32x4 per step into the first, combined pairwise (`hsum` adds a vector's four lanes), then the
+ * scalar tail of the last n mod 4.
+ * @task 3.1
+ */
 @inline
 function sumRun(a: usize, n: i32): f32 {
   let left = n;

@@ -267,7 +267,6 @@ const allLayouts: [OperandStorage, OperandStorage][] = [false, true].flatMap((ta
 
 describe.each(variants)("wasm kernels (%s)", (variant) => {
   const k = loadWasmKernels(memory, variant);
-  const layout = new Layout();
 
   it("exports exactly matmul's kernels and those the SIMD table names", () => {
     const exported = WebAssembly.Module.exports(wasmKernelsModule(variant))
@@ -275,162 +274,6 @@ describe.each(variants)("wasm kernels (%s)", (variant) => {
       .map((e) => e.name);
     const named = ["matmul_f32", "matmul_f32_rows", "matmul_f32_scratch_bytes"];
     expect(exported.sort()).toEqual([...named, ...ELEMENTWISE_KERNELS].sort());
-  });
-
-  it.each([
-    ["a ∘ b", pointerKernels],
-    ["a ∘ s and s ∘ a", scalarKernels],
-  ])("computes elementwise %s exactly, in place too", (_, kernels) => {
-    fc.assert(
-      fc.property(
-        fc.constantFrom(...kernels),
-        length,
-        seed,
-        misalign,
-        fc.boolean(),
-        fc.constantFrom(0, -0, 1, -2.5, 0.1, Infinity, Number.NaN),
-        ({ name, kernel, form, fn }, n, s, off, inPlace, sv) => {
-          layout.reset();
-          const pa = layout.alloc(n, off);
-          // The second operand: an array b (its pointer), or the scalar, read as f32 at every i.
-          const second = form === "zip" ? layout.alloc(n) : sv;
-          const pout = inPlace ? pa : layout.alloc(n, (16 - off) % 16);
-          const a = Array.from(fillSpecial(pa, n, s));
-          const b =
-            form === "zip"
-              ? Array.from(fillSpecial(second, n, s + 1))
-              : new Array<number>(n).fill(Math.fround(sv));
-          const want = a.map((x, i) =>
-            Math.fround(form === "scalarFirst" ? fn(b[i], x) : fn(x, b[i])),
-          );
-          k[kernel](pa, second, pout, n);
-          expect(firstMismatch(view(pout, n), want), name).toBeUndefined();
-          expectGuards(pout, n);
-        },
-      ),
-      { numRuns: 120 },
-    );
-  });
-
-  it("sums a run and each row of a matrix", () => {
-    fc.assert(
-      fc.property(fc.integer({ min: 0, max: 40 }), length, seed, misalign, (rows, cols, s, off) => {
-        layout.reset();
-        const pa = layout.alloc(rows * cols, off);
-        const pout = layout.alloc(rows);
-        const a = fill(pa, rows * cols, s);
-        k.sum_rows_f32(pa, pout, rows, cols);
-        const out = view(pout, rows);
-        for (let r = 0; r <= rows; r++) {
-          // Row r of sum_rows_f32; and for r = rows, sum_f32 over the whole matrix.
-          const lo = r < rows ? r * cols : 0;
-          const hi = r < rows ? lo + cols : rows * cols;
-          let want = 0;
-          let scale = 0;
-          for (let i = lo; i < hi; i++) {
-            want += a[i];
-            scale += Math.abs(a[i]);
-          }
-          const got = r < rows ? out[r] : k.sum_f32(pa, rows * cols);
-          expect(Math.abs(got - want)).toBeLessThanOrEqual(1e-5 * scale + 1e-30);
-        }
-        expectGuards(pout, rows);
-      }),
-      { numRuns: 100 },
-    );
-  });
-
-  it("matmul_f32 matches a double-precision product", () => {
-    fc.assert(
-      fc.property(mnk, seed, ([M, N, K], s) => {
-        checkMatmul(k, layout, M, N, K, s);
-      }),
-      { numRuns: 40 },
-    );
-  });
-
-  it("matmul_f32 reads A and B row-major or transposed, with any leading dimension", () => {
-    fc.assert(
-      fc.property(mnk, seed, operandLayout, operandLayout, misalign, ([M, N, K], s, a, b, off) => {
-        checkMatmul(k, layout, M, N, K, s, { a, b, off });
-      }),
-      { numRuns: 120 },
-    );
-  });
-
-  it("matmul_f32 gives the same bits for every operand layout", () => {
-    // The packed panels hold the same values whichever layout they come from, so C must too.
-    for (const [M, N, K] of [
-      [1, 1, 1],
-      [7, 9, 8],
-      [17, 63, 5],
-      [65, 15, 300],
-      [64, 530, 16],
-    ]) {
-      const want = checkMatmul(k, layout, M, N, K, 42);
-      for (const [a, b] of allLayouts) {
-        expect(checkMatmul(k, layout, M, N, K, 42, { a, b })).toEqual(want);
-      }
-    }
-  });
-
-  it("matmul_f32_rows writes exactly its row range", () => {
-    fc.assert(
-      fc.property(
-        mnk,
-        seed,
-        fc.nat(),
-        fc.nat(),
-        operandLayout,
-        operandLayout,
-        ([M, N, K], s, x, y, a, b) => {
-          const r0 = Math.min(x % (M + 1), y % (M + 1));
-          const r1 = Math.max(x % (M + 1), y % (M + 1));
-          checkMatmul(k, layout, M, N, K, s, { rows: [r0, r1], a, b });
-        },
-      ),
-      { numRuns: 80 },
-    );
-  });
-
-  it("matmul crosses its K, N and M blocks, in every layout", () => {
-    // K > 256 and 512 (accumulation over K blocks), N > 512 and 1024 (B blocks), M > 64 (A blocks).
-    for (const [a, b] of allLayouts) {
-      checkMatmul(k, layout, 70, 530, 300, 1, { a, b });
-      checkMatmul(k, layout, 5, 1030, 513, 2, { a, b });
-      checkMatmul(k, layout, 131, 9, 600, 3, { a, b });
-      checkMatmul(k, layout, 131, 9, 600, 4, { rows: [61, 130], a, b });
-    }
-  });
-
-  it("matmul reads a repeated row or column through a leading dimension of 0", () => {
-    layout.reset();
-    const [M, N, K] = [9, 11, 6];
-    const pa = layout.alloc(K);
-    const pb = layout.alloc(K);
-    const row = fill(pa, K, 5); // A: 9 copies of one row (lda 0)
-    const col = fill(pb, K, 6); // B: 11 copies of one column (stored as Bᵀ, ldb 0)
-    const pc = layout.alloc(M * N);
-    const ps = layout.alloc(k.matmul_f32_scratch_bytes(M, N, K) / 4);
-    k.matmul_f32(pa, pb, pc, M, N, K, 0, 1, 0, 0, ps);
-    let dot = 0;
-    for (let p = 0; p < K; p++) dot += row[p] * col[p];
-    for (const x of view(pc, M * N)) expect(x).toBeCloseTo(dot, 5);
-    // One row of it, A now stored transposed: Aᵀ is K×1, its rows 1 f32 apart.
-    k.matmul_f32(pa, pb, pc, 1, N, K, 1, 1, 1, 0, ps);
-    for (const x of view(pc, N)) expect(x).toBeCloseTo(dot, 5);
-  });
-
-  it("matmul with K = 0 writes zeros", () => {
-    layout.reset();
-    const pc = layout.alloc(15);
-    view(pc, 15).fill(SENTINEL);
-    const ps = layout.alloc(k.matmul_f32_scratch_bytes(3, 5, 0) / 4);
-    k.matmul_f32(0, 0, pc, 3, 5, 0, 0, 0, 0, 5, ps);
-    view(pc, 15).fill(SENTINEL);
-    k.matmul_f32_rows(0, 0, pc, 3, 5, 0, 1, 1, 3, 0, 0, 3, ps);
-    expect(Array.from(view(pc, 15))).toEqual(new Array(15).fill(0));
-    expectGuards(pc, 15);
   });
 
   it("states its scratch size by the documented formula", () => {
@@ -448,6 +291,241 @@ describe.each(variants)("wasm kernels (%s)", (variant) => {
       ),
     );
     expect(k.matmul_f32_scratch_bytes(4096, 4096, 4096)).toBe(589_952);
+  });
+});
+
+/**
+ * The elementwise and sum kernels (assembly/elementwise.ts, assembly/reduce.ts), and the matmul
+ * kernel (assembly/matmul.ts and the micro-kernel it runs), each in a block of its own: the course
+ * (src/course/modules/m3_fast.ts) names these blocks as the tests of the tasks that write them.
+ */
+describe("wasm elementwise and sum kernels", () => {
+  describe.each(variants)("%s build", (variant) => {
+    const k = loadWasmKernels(memory, variant);
+    const layout = new Layout();
+
+    // Small integers first: every length through the 16-wide body, the 4-wide steps and the tail.
+    it("adds and sums runs of 0 to 40 small integers exactly", () => {
+      for (let n = 0; n <= 40; n++) {
+        layout.reset();
+        const pa = layout.alloc(n);
+        const pb = layout.alloc(n);
+        const pout = layout.alloc(n);
+        const a = Array.from({ length: n }, (_, i) => i + 1);
+        const b = Array.from({ length: n }, (_, i) => (i % 5) - 2);
+        view(pa, n).set(a);
+        view(pb, n).set(b);
+        k.add_f32(pa, pb, pout, n);
+        expect(Array.from(view(pout, n)), `add_f32, n = ${n}`).toEqual(a.map((x, i) => x + b[i]));
+        expectGuards(pout, n);
+        expect(k.sum_f32(pa, n), `sum_f32 of 1…${n}`).toBe((n * (n + 1)) / 2);
+      }
+    });
+
+    it.each([
+      ["a ∘ b", pointerKernels],
+      ["a ∘ s and s ∘ a", scalarKernels],
+    ])("computes elementwise %s exactly, in place too", (_, kernels) => {
+      fc.assert(
+        fc.property(
+          fc.constantFrom(...kernels),
+          length,
+          seed,
+          misalign,
+          fc.boolean(),
+          fc.constantFrom(0, -0, 1, -2.5, 0.1, Infinity, Number.NaN),
+          ({ name, kernel, form, fn }, n, s, off, inPlace, sv) => {
+            layout.reset();
+            const pa = layout.alloc(n, off);
+            // The second operand: an array b (its pointer), or the scalar, read as f32 at every i.
+            const second = form === "zip" ? layout.alloc(n) : sv;
+            const pout = inPlace ? pa : layout.alloc(n, (16 - off) % 16);
+            const a = Array.from(fillSpecial(pa, n, s));
+            const b =
+              form === "zip"
+                ? Array.from(fillSpecial(second, n, s + 1))
+                : new Array<number>(n).fill(Math.fround(sv));
+            const want = a.map((x, i) =>
+              Math.fround(form === "scalarFirst" ? fn(b[i], x) : fn(x, b[i])),
+            );
+            k[kernel](pa, second, pout, n);
+            expect(firstMismatch(view(pout, n), want), name).toBeUndefined();
+            expectGuards(pout, n);
+          },
+        ),
+        { numRuns: 120 },
+      );
+    });
+
+    it("sums a run and each row of a matrix", () => {
+      fc.assert(
+        fc.property(
+          fc.integer({ min: 0, max: 40 }),
+          length,
+          seed,
+          misalign,
+          (rows, cols, s, off) => {
+            layout.reset();
+            const pa = layout.alloc(rows * cols, off);
+            const pout = layout.alloc(rows);
+            const a = fill(pa, rows * cols, s);
+            k.sum_rows_f32(pa, pout, rows, cols);
+            const out = view(pout, rows);
+            for (let r = 0; r <= rows; r++) {
+              // Row r of sum_rows_f32; and for r = rows, sum_f32 over the whole matrix.
+              const lo = r < rows ? r * cols : 0;
+              const hi = r < rows ? lo + cols : rows * cols;
+              let want = 0;
+              let scale = 0;
+              for (let i = lo; i < hi; i++) {
+                want += a[i];
+                scale += Math.abs(a[i]);
+              }
+              const got = r < rows ? out[r] : k.sum_f32(pa, rows * cols);
+              expect(Math.abs(got - want)).toBeLessThanOrEqual(1e-5 * scale + 1e-30);
+            }
+            expectGuards(pout, rows);
+          },
+        ),
+        { numRuns: 100 },
+      );
+    });
+  });
+});
+
+describe("wasm matmul kernel", () => {
+  describe.each(variants)("%s build", (variant) => {
+    const k = loadWasmKernels(memory, variant);
+    const layout = new Layout();
+
+    // Small integers first, exact in f32: one 4×8 micro-tile, the same over two K blocks (the
+    // second added onto the first), and a 5×9 product whose edge tiles go through the scratch tile.
+    it("multiplies small integer matrices exactly: one 4×8 tile, two K blocks, edge tiles", () => {
+      for (const [M, N, K] of [
+        [4, 8, 3],
+        [4, 8, 300],
+        [5, 9, 2],
+      ]) {
+        layout.reset();
+        const a = Array.from({ length: M * K }, (_, i) => (i % 5) - 2);
+        const b = Array.from({ length: K * N }, (_, i) => (i % 7) - 3);
+        const pa = layout.alloc(M * K);
+        const pb = layout.alloc(K * N);
+        const pc = layout.alloc(M * N);
+        const ps = layout.alloc(k.matmul_f32_scratch_bytes(M, N, K) / 4);
+        view(pa, M * K).set(a);
+        view(pb, K * N).set(b);
+        k.matmul_f32(pa, pb, pc, M, N, K, 0, 0, K, N, ps);
+        const want = new Array<number>(M * N).fill(0);
+        for (let i = 0; i < M; i++) {
+          for (let j = 0; j < N; j++) {
+            for (let p = 0; p < K; p++) want[i * N + j] += a[i * K + p] * b[p * N + j];
+          }
+        }
+        expect(Array.from(view(pc, M * N)), `${M}×${K} · ${K}×${N}`).toEqual(want);
+        expectGuards(pc, M * N);
+      }
+    });
+
+    it("matmul_f32 matches a double-precision product", () => {
+      fc.assert(
+        fc.property(mnk, seed, ([M, N, K], s) => {
+          checkMatmul(k, layout, M, N, K, s);
+        }),
+        { numRuns: 40 },
+      );
+    });
+
+    it("matmul_f32 reads A and B row-major or transposed, with any leading dimension", () => {
+      fc.assert(
+        fc.property(
+          mnk,
+          seed,
+          operandLayout,
+          operandLayout,
+          misalign,
+          ([M, N, K], s, a, b, off) => {
+            checkMatmul(k, layout, M, N, K, s, { a, b, off });
+          },
+        ),
+        { numRuns: 120 },
+      );
+    });
+
+    it("matmul_f32 gives the same bits for every operand layout", () => {
+      // The packed panels hold the same values whichever layout they come from, so C must too.
+      for (const [M, N, K] of [
+        [1, 1, 1],
+        [7, 9, 8],
+        [17, 63, 5],
+        [65, 15, 300],
+        [64, 530, 16],
+      ]) {
+        const want = checkMatmul(k, layout, M, N, K, 42);
+        for (const [a, b] of allLayouts) {
+          expect(checkMatmul(k, layout, M, N, K, 42, { a, b })).toEqual(want);
+        }
+      }
+    });
+
+    it("matmul_f32_rows writes exactly its row range", () => {
+      fc.assert(
+        fc.property(
+          mnk,
+          seed,
+          fc.nat(),
+          fc.nat(),
+          operandLayout,
+          operandLayout,
+          ([M, N, K], s, x, y, a, b) => {
+            const r0 = Math.min(x % (M + 1), y % (M + 1));
+            const r1 = Math.max(x % (M + 1), y % (M + 1));
+            checkMatmul(k, layout, M, N, K, s, { rows: [r0, r1], a, b });
+          },
+        ),
+        { numRuns: 80 },
+      );
+    });
+
+    it("matmul crosses its K, N and M blocks, in every layout", () => {
+      // K > 256 and 512 (accumulation over K blocks), N > 512 and 1024 (B blocks), M > 64 (A blocks).
+      for (const [a, b] of allLayouts) {
+        checkMatmul(k, layout, 70, 530, 300, 1, { a, b });
+        checkMatmul(k, layout, 5, 1030, 513, 2, { a, b });
+        checkMatmul(k, layout, 131, 9, 600, 3, { a, b });
+        checkMatmul(k, layout, 131, 9, 600, 4, { rows: [61, 130], a, b });
+      }
+    });
+
+    it("matmul reads a repeated row or column through a leading dimension of 0", () => {
+      layout.reset();
+      const [M, N, K] = [9, 11, 6];
+      const pa = layout.alloc(K);
+      const pb = layout.alloc(K);
+      const row = fill(pa, K, 5); // A: 9 copies of one row (lda 0)
+      const col = fill(pb, K, 6); // B: 11 copies of one column (stored as Bᵀ, ldb 0)
+      const pc = layout.alloc(M * N);
+      const ps = layout.alloc(k.matmul_f32_scratch_bytes(M, N, K) / 4);
+      k.matmul_f32(pa, pb, pc, M, N, K, 0, 1, 0, 0, ps);
+      let dot = 0;
+      for (let p = 0; p < K; p++) dot += row[p] * col[p];
+      for (const x of view(pc, M * N)) expect(x).toBeCloseTo(dot, 5);
+      // One row of it, A now stored transposed: Aᵀ is K×1, its rows 1 f32 apart.
+      k.matmul_f32(pa, pb, pc, 1, N, K, 1, 1, 1, 0, ps);
+      for (const x of view(pc, N)) expect(x).toBeCloseTo(dot, 5);
+    });
+
+    it("matmul with K = 0 writes zeros", () => {
+      layout.reset();
+      const pc = layout.alloc(15);
+      view(pc, 15).fill(SENTINEL);
+      const ps = layout.alloc(k.matmul_f32_scratch_bytes(3, 5, 0) / 4);
+      k.matmul_f32(0, 0, pc, 3, 5, 0, 0, 0, 0, 5, ps);
+      view(pc, 15).fill(SENTINEL);
+      k.matmul_f32_rows(0, 0, pc, 3, 5, 0, 1, 1, 3, 0, 0, 3, ps);
+      expect(Array.from(view(pc, 15))).toEqual(new Array(15).fill(0));
+      expectGuards(pc, 15);
+    });
   });
 });
 

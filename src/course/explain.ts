@@ -49,10 +49,15 @@ export function explainFailure(result: TaskResult): string | undefined {
     }
     return lines.join("\n");
   }
-  if (/RuntimeError: unreachable/.test(failed.failure)) {
+  // A trap names no function (the optimised kernels carry no names), so point at where the
+  // stubs are. In a worker thread the pool reports the trap as "… failed in worker N: unreachable".
+  if (/RuntimeError: unreachable|failed in worker \d+: unreachable/.test(failed.failure)) {
     lines.push(
-      "  A WebAssembly kernel reached `unreachable()`: an AssemblyScript body of this task is not",
-      `  written yet (grep -rn "Task ${task.id}:" assembly), or it was and \`npm run build:wasm\` has not run since.`,
+      "  A WebAssembly kernel reached `unreachable()`, which stands in for an AssemblyScript body not",
+      `  written yet. This task's are listed by \`grep -rn "Task ${task.id}:" assembly\`; if those are`,
+      '  written, an earlier task\'s is not (`grep -rn "is yours to write" assembly`).',
+      "  `npx minitorch course test` rebuilds the kernels when assembly/ changed (by hand: `npm run build:wasm`).",
+      `  The guide: ${task.guide}`,
     );
     return lines.join("\n");
   }

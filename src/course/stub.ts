@@ -124,8 +124,9 @@ export function findTaskBodies(source: string, file: string): TaskBody[] {
     const tag = TAG.exec(source.slice(start, end));
     if (tag === null) continue;
     const line = source.slice(0, start).split("\n").length;
+    // AssemblyScript writes decorators (`@inline`) between the doc comment and the function.
     const header =
-      /^\s*((?:(?:export|static|override|async|public|private|protected)\s+)*)(?:function\s*\*?\s*)?(?:get\s+|set\s+)?([\w$#]+)\s*[<(]/.exec(
+      /^\s*(?:@[\w.]+\s+)*((?:(?:export|static|override|async|public|private|protected)\s+)*)(?:function\s*\*?\s*)?(?:get\s+|set\s+)?([\w$#]+)\s*[<(]/.exec(
         source.slice(from),
       );
     const open = source.indexOf("{\n", from);
@@ -146,7 +147,9 @@ export type StubMessage = (body: TaskBody) => string;
  * `throw new NotImplementedError(message)` (indented as the body was), and NotImplementedError
  * imported from `errorsModule` (the path of errors.js from this file) when anything was; the
  * rest is untouched. An `errorsModule` of null (AssemblyScript, which cannot allocate an error
- * in the kernels' shared memory) makes the stub a trap: `unreachable()`.
+ * in the kernels' shared memory) makes the stub a trap: `return unreachable();`. AssemblyScript
+ * rejects a non-void function with no `return` (TS2355), and `unreachable()` has its type `auto`,
+ * so returning it compiles for every return type (f32, usize, v128, bool, void) and never returns.
  */
 export function stubSource(
   source: string,
@@ -168,7 +171,7 @@ export function stubSource(
     const note = comment === undefined ? "" : `${indent}// ${comment(body)}\n`;
     const stub =
       errorsModule === null
-        ? `${indent}// ${message(body)}\n${indent}unreachable();`
+        ? `${indent}// ${message(body)}\n${indent}return unreachable();`
         : `${indent}throw new NotImplementedError(${JSON.stringify(message(body))});`;
     text += `${source.slice(at, body.open)}{\n${note}${stub}\n${indent.slice(2)}}`;
     at = body.close + 1;

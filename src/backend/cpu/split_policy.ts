@@ -87,6 +87,8 @@ export function mightSplitElements(kind: keyof ElementThresholds, n: number): bo
 /**
  * `count` items cut into up to `parts` ranges of whole `align`-item blocks, as even as can be
  * (earlier ranges take the extra blocks); the last range also takes the count mod align leftover.
+ * Why ranges are aligned and who computes which: docs/04-parallel-cpu.md#threads.
+ * @task 3.1
  */
 function alignedRanges(count: number, parts: number, align: number): Range[] {
   const blocks = Math.floor(count / align);

@@ -77,6 +77,12 @@ const POSITIONS = `let o = w % p.m;
     q0 += j * ${dimAt("s0", "d")};
   }`;
 
+/**
+ * The `thread` kernel: thread w folds unit w alone, from the identity over its chunk's range, and
+ * stores the result at q + g·cstep. `threadEntry` opens `main` up to the line giving w; the body
+ * returns when w is past p.n, and closes the brace.
+ * @task 3.3
+ */
 function threadBody(spec: ReduceSpec, input: string): string {
   return `${threadEntry(WORKGROUP_SIZE, "w")}
   if (w >= p.n) { return; }
@@ -90,6 +96,12 @@ function threadBody(spec: ReduceSpec, input: string): string {
 }`;
 }
 
+/**
+ * The `group` kernel: workgroup w folds unit w. Each of its WORKGROUP_SIZE threads folds every
+ * WORKGROUP_SIZE-th element of the chunk, writes its partial result to workgroup memory, and the
+ * partials are folded pairwise, half the threads fewer each round, a barrier after every round.
+ * @task 3.3
+ */
 function groupBody(spec: ReduceSpec, input: string): string {
   return `var<workgroup> part: array<${spec.type}, ${WORKGROUP_SIZE}>;
 
