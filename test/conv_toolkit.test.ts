@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
+import type { ConvGeometry } from "../src/backend/backend.js";
 import * as mt from "../src/index.js";
+import { foldOp, unfoldOp } from "../src/tensor/history_free_ops.js";
 import { loadedBackendNames, usable } from "./backends.js";
 import { expectClose, type Tolerance } from "./close.js";
 
@@ -741,5 +743,226 @@ describe("convolution layers as PyTorch has them", () => {
     expect(new mt.nn.ConvTranspose1d(2, 3, 4, { bias: false }).weight.value.shape).toEqual([
       2, 3, 4,
     ]);
+  });
+});
+
+/*
+ * The course's tasks 4.1 and 4.2 (src/course/modules/m4_networks.ts) on the reference backend,
+ * whose unfold and fold are the learner's: the forward (unfold, then one matmul) and the backward
+ * (fold and the gradients) each checked on its own against the direct loop, so that the forward's
+ * tests pass before any backward is written.
+ */
+
+/**
+ * `mt.testing.gradcheck(fn, inputs)`, failing with `what` and gradcheck's whole report (each
+ * disagreeing element: autograd's value beside the central difference); any other error, such
+ * as a body not written yet, goes up as it is.
+ */
+function expectGradients(what: string, fn: (...xs: mt.Tensor[]) => mt.Tensor, inputs: mt.Tensor[]) {
+  try {
+    mt.testing.gradcheck(fn, inputs);
+  } catch (error) {
+    if (!(error instanceof mt.testing.GradcheckError)) throw error;
+    expect.fail(`${what}: ${error.message}`);
+  }
+}
+
+const onReference = (values: readonly number[], shape: Shape, dtype: mt.DType = "float32") =>
+  mt.Tensor.fromValues(values, shape, dtype, "reference");
+
+/** A case as a call, for failure messages: `conv2d(x [2,3,7,8], w [4,3,3,2], bias, {…})`. */
+function callOf(c: ConvCase): string {
+  const name = c.x.length === 4 ? "conv2d" : "conv1d";
+  return `${name}(x [${c.x}], w [${c.w}]${c.bias ? ", bias" : ", null"}, ${JSON.stringify(c.options)})`;
+}
+
+/** Windows for unfold and fold, named: [name, image shape, geometry]. */
+const windowCases: [string, Shape, ConvGeometry][] = [
+  ["3×3 windows, stride 1", [2, 2, 5, 6], { kh: 3, kw: 3, sh: 1, sw: 1, ph: 0, pw: 0 }],
+  [
+    "2×3 windows, stride [2, 1], padding [1, 2]",
+    [1, 3, 5, 4],
+    { kh: 2, kw: 3, sh: 2, sw: 1, ph: 1, pw: 2 },
+  ],
+  [
+    "2×2 windows dilated by [2, 3], stride [1, 2], padding 1",
+    [2, 1, 6, 7],
+    { kh: 2, kw: 2, sh: 1, sw: 2, ph: 1, pw: 1, dh: 2, dw: 3 },
+  ],
+  [
+    "1×4 windows of a one-row image (conv1d's)",
+    [2, 2, 1, 9],
+    { kh: 1, kw: 4, sh: 1, sw: 2, ph: 0, pw: 1 },
+  ],
+];
+
+/**
+ * unfold by its definition, over a row-major image: cols[b, (ch·kh + i)·kw + j, y·OW + x] =
+ * image[b, ch, y·sh − ph + i·dh, x·sw − pw + j·dw], 0 outside the image.
+ */
+function unfoldHost(image: readonly number[], [n, c, h, w]: Shape, g: ConvGeometry) {
+  const [dh, dw] = [g.dh ?? 1, g.dw ?? 1];
+  const oh = Math.floor((h + 2 * g.ph - dh * (g.kh - 1) - 1) / g.sh) + 1;
+  const ow = Math.floor((w + 2 * g.pw - dw * (g.kw - 1) - 1) / g.sw) + 1;
+  const rows = c * g.kh * g.kw;
+  const cols = new Array<number>(n * rows * oh * ow).fill(0);
+  for (let b = 0; b < n; b++)
+    for (let ch = 0; ch < c; ch++)
+      for (let i = 0; i < g.kh; i++)
+        for (let j = 0; j < g.kw; j++)
+          for (let y = 0; y < oh; y++)
+            for (let x = 0; x < ow; x++) {
+              const [yy, xx] = [y * g.sh - g.ph + i * dh, x * g.sw - g.pw + j * dw];
+              if (yy < 0 || yy >= h || xx < 0 || xx >= w) continue;
+              const row = (ch * g.kh + i) * g.kw + j;
+              cols[(b * rows + row) * oh * ow + y * ow + x] =
+                image[((b * c + ch) * h + yy) * w + xx];
+            }
+  return { cols, shape: [n, rows, oh * ow] };
+}
+
+describe("convolution forward on the reference backend", () => {
+  it.each(windowCases)(
+    "unfold copies every window into a column, 0 in the padding: %s",
+    async (_, shape, g) => {
+      const image = valuesFor(1, product(shape));
+      const want = unfoldHost(image, shape, g);
+      const cols = unfoldOp(onReference(image, shape), g);
+      expect(cols.shape, "unfold's shape [N, C·kh·kw, OH·OW]").toEqual(want.shape);
+      const at = (k: number) => {
+        const [rows, length] = [want.shape[1], want.shape[2]];
+        return `[${Math.floor(k / (rows * length))}, ${Math.floor(k / length) % rows}, ${k % length}]`;
+      };
+      const got = await cols.data();
+      const wrong = want.cols.findIndex((v, k) => got[k] !== v);
+      if (wrong >= 0) {
+        expect.fail(
+          `unfold of an image ${JSON.stringify(shape)} with ${JSON.stringify(g)}: cols${at(wrong)} is ${got[wrong]}, want ${want.cols[wrong]}`,
+        );
+      }
+    },
+  );
+
+  it("unfold reads a permuted (channels-last) image through its strides", async () => {
+    const g: ConvGeometry = { kh: 2, kw: 3, sh: 1, sw: 2, ph: 1, pw: 0 };
+    // Stored [N, H, W, C], seen as [N, C, H, W].
+    const stored = onReference(valuesFor(2, 2 * 4 * 5 * 3), [2, 4, 5, 3]);
+    const image = stored.permute(0, 3, 1, 2);
+    const logical = Array.from(await image.contiguous().data());
+    const want = unfoldHost(logical, [2, 3, 4, 5], g);
+    expect(Array.from(await unfoldOp(image, g).data()), "unfold of a permuted image").toEqual(
+      want.cols,
+    );
+  });
+
+  for (const [name, cases] of [
+    ["conv2d", conv2dCases],
+    ["conv1d", conv1dCases],
+  ] as const) {
+    it(`${name} is one matmul of the weight and the unfolded input: stride, padding, dilation, groups, bias`, async () => {
+      for (const [k, c] of cases.entries()) {
+        const xv = valuesFor(10 * k, product(c.x));
+        const wv = valuesFor(10 * k + 1, product(c.w));
+        const bv = c.bias ? valuesFor(10 * k + 2, c.w[0]) : null;
+        const b = bv === null ? null : onReference(bv, [c.w[0]]);
+        const y = conv(c, onReference(xv, c.x), onReference(wv, c.w), b);
+        const want = directConv(xv, c.x, wv, c.w, bv, c.geo);
+        expect(y.shape, `${callOf(c)}: the output's shape`).toEqual(want.shape);
+        expectClose(await y.data(), want.out, rounding(want.scale), callOf(c));
+      }
+    });
+  }
+
+  it("convolves inputs that ask for a gradient to the same values", async () => {
+    const c = conv2dCases[3];
+    const xv = valuesFor(5, product(c.x));
+    const wv = valuesFor(6, product(c.w));
+    const bv = valuesFor(7, c.w[0]);
+    const x = onReference(xv, c.x).requiresGrad_();
+    const w = onReference(wv, c.w).requiresGrad_();
+    const y = conv(c, x, w, onReference(bv, [c.w[0]]));
+    const want = directConv(xv, c.x, wv, c.w, bv, c.geo);
+    expectClose(await y.data(), want.out, rounding(want.scale), `${callOf(c)} with requiresGrad`);
+  });
+});
+
+describe("convolution backward on the reference backend", () => {
+  it("fold adds every column entry back to the element it came from (a 3×3 image of 2×2 windows of 1s)", async () => {
+    const g: ConvGeometry = { kh: 2, kw: 2, sh: 1, sw: 1, ph: 0, pw: 0 };
+    const ones = onReference(new Array<number>(16).fill(1), [1, 4, 4]);
+    for (let round = 0; round < 2; round++) {
+      // Each pixel gets one 1 per window covering it; a second fold must not add to the first.
+      const folded = foldOp(ones, g, [1, 1, 3, 3]);
+      expect(Array.from(await folded.data()), `fold, round ${round + 1}`).toEqual([
+        1, 2, 1, 2, 4, 2, 1, 2, 1,
+      ]);
+    }
+  });
+
+  it.each(windowCases)(
+    "fold is unfold's adjoint, ⟨unfold(x), c⟩ = ⟨x, fold(c)⟩: %s",
+    async (_, shape, g) => {
+      const image = valuesFor(3, product(shape));
+      const { cols, shape: colsShape } = unfoldHost(image, shape, g);
+      const c = valuesFor(4, cols.length);
+      const folded = Array.from(
+        await foldOp(onReference(c, colsShape, "float64"), g, shape).data(),
+      );
+      const left = cols.reduce((s, v, i) => s + v * c[i], 0);
+      const right = image.reduce((s, v, i) => s + v * folded[i], 0);
+      expectClose(right, left, { digits: 10 }, `⟨x, fold(c)⟩ for ${JSON.stringify(g)}`);
+    },
+  );
+
+  for (const [name, cases] of [
+    ["conv2d", conv2dCases],
+    ["conv1d", conv1dCases],
+  ] as const) {
+    it(`${name}'s input gradient is fold(Wᵀ · g), as the direct loop's`, async () => {
+      for (const [k, c] of cases.entries()) {
+        const xv = valuesFor(10 * k, product(c.x));
+        const wv = valuesFor(10 * k + 1, product(c.w));
+        const x = onReference(xv, c.x).requiresGrad_();
+        const y = conv(c, x, onReference(wv, c.w), null);
+        const gv = valuesFor(99 + k, y.numel());
+        y.mul(onReference(gv, y.shape)).sum().backward();
+        const want = directConv(xv, c.x, wv, c.w, null, c.geo, gv);
+        const scale = want.dx.map(() => product(c.w.slice(1)) * 4);
+        const got = x.grad === null ? [] : await x.grad.data();
+        expectClose(got, want.dx, rounding(scale), `d(Σ g·${callOf(c)})/dx`);
+      }
+    });
+
+    it(`${name}'s gradients of input, weight and bias agree with central differences`, () => {
+      const d = { backend: "reference", dtype: "float64", requiresGrad: true } as const;
+      for (const [k, c] of cases.entries()) {
+        // One sample keeps the central differences quick.
+        const x = mt.randn([1, ...c.x.slice(1)], { ...d, seed: 3 * k });
+        const w = mt.randn(c.w, { ...d, seed: 3 * k + 1 });
+        const b = mt.randn([c.w[0]], { ...d, seed: 3 * k + 2 });
+        expectGradients(`gradients of ${callOf(c)}`, (xi, wi, bi) => conv(c, xi, wi, bi), [
+          x,
+          w,
+          b,
+        ]);
+      }
+    });
+  }
+
+  it("gives each input that asks for a gradient the same one, and the bias N·OH·OW", () => {
+    const grads = (ask: [boolean, boolean, boolean]) => {
+      const d = { backend: "reference", dtype: "float64" } as const;
+      const x = mt.randn([2, 2, 5, 5], { ...d, seed: 1, requiresGrad: ask[0] });
+      const w = mt.randn([3, 2, 3, 3], { ...d, seed: 2, requiresGrad: ask[1] });
+      const b = mt.randn([3], { ...d, seed: 3, requiresGrad: ask[2] });
+      F.conv2d(x, w, b, { padding: 1 }).sum().backward();
+      return [x, w, b].map((t) => (t.grad === null ? null : Array.from(t.grad.dataSync())));
+    };
+    const all = grads([true, true, true]);
+    expect(grads([true, false, false]), "only x asks").toEqual([all[0], null, null]);
+    expect(grads([false, true, false]), "only the weight asks").toEqual([null, all[1], null]);
+    expect(grads([false, false, true]), "only the bias asks").toEqual([null, null, all[2]]);
+    // d(Σ out)/d bias[o] = N·OH·OW = 2·5·5 for every o.
+    expect(all[2], "d(Σ out)/d bias").toEqual([50, 50, 50]);
   });
 });

@@ -90,6 +90,20 @@ describe("finding and stubbing task bodies", () => {
     expect(text).not.toContain("return a / 2");
   });
 
+  it("stubs an AssemblyScript kernel, past its decorator, as a trap that type-checks for any return type", () => {
+    const kernel =
+      "/** A sum. @task 3.1 */\n@inline\nexport function sumRun(p: usize, n: i32): f32 {\n  return 0;\n}\n";
+    const { text, bodies } = stubSource(kernel, "assembly/r.ts", {
+      stubbed: () => true,
+      message,
+      errorsModule: null,
+    });
+    expect(bodies.map((b) => b.name)).toEqual(["sumRun"]);
+    expect(text).toBe(
+      "/** A sum. @task 3.1 */\n@inline\nexport function sumRun(p: usize, n: i32): f32 {\n  // Task 3.1: sumRun\n  return unreachable();\n}\n",
+    );
+  });
+
   it("leaves a file without selected tasks as it was", () => {
     const kept = stubSource(source, "a.ts", { stubbed: () => false, message, errorsModule: "x" });
     expect(kept.text).toBe(source);

@@ -8,6 +8,7 @@ import { explainFailure } from "../src/course/explain.js";
 import { type LockFile, pruneLock } from "../src/course/lockfile.js";
 import type { TaskResult } from "../src/course/run_tests.js";
 import { courseTasks } from "../src/course/tasks.js";
+import { writeWorkspace } from "../src/course/workspace.js";
 import { cli } from "./cli_helpers.js";
 
 /** The course's commands and the pieces they are made of: init, the lock file, the explanations. */
@@ -89,6 +90,28 @@ describe("explaining a task's first failure", () => {
     expect(text).not.toContain("node_modules");
   });
 
+  it("says when none of a task's tests ran here, naming the skipped tests (no pass without a GPU)", () => {
+    const skipped = result("", "3.3");
+    skipped.tests = [
+      {
+        file: "test/w.test.ts",
+        names: ["webgpu reductions", "needs a WebGPU adapter"],
+        status: "skipped",
+        failure: "",
+      },
+    ];
+    const text = explainFailure(skipped);
+    expect(text).toContain("None of Task 3.3's 1 tests ran here");
+    expect(text).toContain("webgpu reductions › needs a WebGPU adapter");
+  });
+
+  it("points a WebAssembly trap at the task's kernels in assembly/", () => {
+    const text = explainFailure(
+      result("RuntimeError: unreachable\n    at wasm://wasm/x:1:1", "3.1"),
+    );
+    expect(text).toContain('grep -rn "Task 3.1:" assembly');
+  });
+
   it("reports nothing when every test passed, and a file that could not load", () => {
     const ok = result("");
     ok.tests = ok.tests.filter((t) => t.status === "passed");
@@ -138,9 +161,7 @@ describe("minitorch course init", () => {
 describe("a workspace installed with npm ci", { timeout: 300_000 }, () => {
   it("builds, lists the course and explains the first task's first failure", () => {
     const dir = join(scratch, "installed");
-    execFileSync(process.execPath, [join(ROOT, "dist/cli/main.js"), "course", "init", dir], {
-      stdio: "pipe",
-    });
+    writeWorkspace(dir);
     // The lock pins the library's own versions; npm's cache (warm after the library's npm ci)
     // serves them, and `prepare` builds the workspace's dist/ and WebAssembly.
     execFileSync("npm", ["ci", "--prefer-offline", "--no-audit", "--no-fund"], {

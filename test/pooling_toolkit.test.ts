@@ -540,3 +540,151 @@ describe.each(loadedBackendNames)("pooling and resizing on the %s backend", (bac
     );
   });
 });
+
+/**
+ * `mt.testing.gradcheck(fn, inputs)`, failing with `what` and gradcheck's whole report (each
+ * disagreeing element: autograd's value beside the central difference); any other error, such
+ * as a body not written yet, goes up as it is.
+ */
+function expectGradients(what: string, fn: (...xs: mt.Tensor[]) => mt.Tensor, inputs: mt.Tensor[]) {
+  try {
+    mt.testing.gradcheck(fn, inputs);
+  } catch (error) {
+    if (!(error instanceof mt.testing.GradcheckError)) throw error;
+    expect.fail(`${what}: ${error.message}`);
+  }
+}
+
+/*
+ * The course's task 4.3 (src/course/modules/m4_networks.ts): pooling cuts the input into windows
+ * with unfold (the `Windows` Function, whose backward is fold) and reduces each window — a max,
+ * whose gradient goes to the one element it picked (`PickMax`), or a mean. On the reference
+ * backend, against the same plain-JS loops as above, each failure naming its input.
+ */
+describe("max and average pooling on the reference backend", () => {
+  const randn = (shape: number[], seed: number, requiresGrad = false) =>
+    mt.randn(shape, { seed, backend: "reference", dtype: "float64", requiresGrad });
+  const tensor = (v: number[], shape: number[], requiresGrad = false) =>
+    mt.tensor(v, { backend: "reference" }).reshape(shape).requiresGrad_(requiresGrad);
+
+  it.each(maxCases)(
+    "maxPool2d's values, indices and gradient follow PyTorch's loop: %s",
+    async (name, options, kernel, g) => {
+      const x = randn([2, 3, 11, 9], 1, true);
+      const want = maxPoolHost(await values(x), [6, 11, 9], g);
+      const [y, idx] = F.maxPool2d(x, kernel, { ...options, returnIndices: true });
+      expect(y.shape, `maxPool2d (${name}) of [2, 3, 11, 9]: the shape`).toEqual([
+        2,
+        3,
+        ...want.shape,
+      ]);
+      expect(await values(y), `maxPool2d (${name}): the window maxima`).toEqual(want.out);
+      expect(await values(idx), `maxPool2d (${name}): where each max is`).toEqual(want.idx);
+      y.sum().backward();
+      const grad = x.grad === null ? [] : await values(x.grad);
+      expectClose(
+        grad,
+        want.grad,
+        { digits: 6 },
+        `d(Σ maxPool2d (${name}))/dx: 1 where a window's max is`,
+      );
+    },
+  );
+
+  it("gives a window's gradient to its first max, and takes NaN as the max (torch 1.13)", async () => {
+    // F.max_pool2d(torch.full((1, 1, 3, 3), 5.), 2, stride=1).sum().backward() → grad
+    // [1, 1, 0, 1, 1, 0, 0, 0, 0]: each window's gradient goes to its first 5.
+    const fives = tensor(new Array<number>(9).fill(5), [1, 1, 3, 3], true);
+    F.maxPool2d(fives, 2, { stride: 1 }).sum().backward();
+    const grad = fives.grad === null ? [] : await values(fives.grad);
+    expect(grad, "gradient of 2×2 windows (stride 1) over a 3×3 image of 5s").toEqual([
+      1, 1, 0, 1, 1, 0, 0, 0, 0,
+    ]);
+    // x = [[nan, 1, nan, 2], [nan, 3, 3, nan]]: v [nan, nan], x.grad [0, 0, 0, 0, 1, 0, 0, 1].
+    const x = tensor([nan, 1, nan, 2, nan, 3, 3, nan], [1, 1, 2, 4], true);
+    const v = F.maxPool2d(x, 2);
+    expectClose(
+      await values(v),
+      [nan, nan],
+      { equalNan: true, digits: 6 },
+      "maxPool2d of windows holding NaN",
+    );
+    v.sum().backward();
+    const nanGrad = x.grad === null ? [] : await values(x.grad);
+    expect(nanGrad, "gradient of windows holding NaN: to the last NaN").toEqual([
+      0, 0, 0, 0, 1, 0, 0, 1,
+    ]);
+  });
+
+  it.each([
+    ["2×2 windows of an 11×9 map", {}, 2, geo([2, 2]), true],
+    [
+      "3×3 windows, stride 2, padding 1, ceil mode",
+      { stride: 2, padding: 1, ceilMode: true },
+      3,
+      geo([3, 3], [2, 2], [1, 1], [1, 1], true),
+      true,
+    ],
+    [
+      "padding not counted",
+      { stride: 2, padding: 1, countIncludePad: false },
+      3,
+      geo([3, 3], [2, 2], [1, 1]),
+      false,
+    ],
+  ] as const)(
+    "avgPool2d is each window's mean, as PyTorch's loop: %s",
+    async (name, options, k, g, includePad) => {
+      const x = randn([2, 3, 11, 9], 3);
+      const want = avgPoolHost(await values(x), [6, 11, 9], g, includePad);
+      const y = F.avgPool2d(x, k, options);
+      expect(y.shape, `avgPool2d (${name}): the shape`).toEqual([2, 3, ...want.shape]);
+      expectClose(
+        await values(y),
+        want.out,
+        { digits: 10 },
+        `avgPool2d (${name}) of [2, 3, 11, 9]`,
+      );
+    },
+  );
+
+  it("maxPool1d and avgPool1d pool one row", async () => {
+    const x = randn([2, 3, 13], 4);
+    const xs = await values(x);
+    const want = maxPoolHost(xs, [6, 1, 13], geo([1, 3], [1, 2], [0, 1]));
+    expect(
+      await values(F.maxPool1d(x, 3, { stride: 2, padding: 1 })),
+      "maxPool1d(x [2,3,13], 3, {stride: 2, padding: 1})",
+    ).toEqual(want.out);
+    const avg = avgPoolHost(xs, [6, 1, 13], geo([1, 4], [1, 3], [0, 2]));
+    expectClose(
+      await values(F.avgPool1d(x, 4, { stride: 3, padding: 2 })),
+      avg.out,
+      { digits: 10 },
+      "avgPool1d(x [2,3,13], 4, {stride: 3, padding: 2})",
+    );
+  });
+
+  it("gradients agree with central differences", () => {
+    // randn values are distinct, so no max window has a tie.
+    const x = randn([1, 2, 7, 6], 11, true);
+    const cases: [string, (a: Tensor) => Tensor][] = [
+      [
+        "maxPool2d(x, 3, {stride: 2, padding: 1})",
+        (a) => F.maxPool2d(a, 3, { stride: 2, padding: 1 }),
+      ],
+      [
+        "maxPool2d(x, 2, {stride: 1}) (overlapping windows)",
+        (a) => F.maxPool2d(a, 2, { stride: 1 }),
+      ],
+      ["avgPool2d(x, [2, 3])", (a) => F.avgPool2d(a, [2, 3])],
+      [
+        "avgPool2d(x, 3, {stride: 2, padding: 1, countIncludePad: false})",
+        (a) => F.avgPool2d(a, 3, { stride: 2, padding: 1, countIncludePad: false }),
+      ],
+    ];
+    for (const [name, fn] of cases) {
+      expectGradients(`gradient of ${name}, x [1,2,7,6]`, fn, [x]);
+    }
+  });
+});

@@ -22,7 +22,7 @@ function testLocation(failure: string): string | undefined {
   return `${file}:${frame[2]}`;
 }
 
-/** What to read first when a task's tests fail; undefined when none failed. */
+/** What to read first when a task's tests fail or cannot run here; undefined when they all passed. */
 export function explainFailure(result: TaskResult): string | undefined {
   const { task } = result;
   const fileError = result.fileErrors[0];
@@ -30,7 +30,16 @@ export function explainFailure(result: TaskResult): string | undefined {
     return `${fileError.file} could not run: ${messageLines(fileError.message).join("\n  ")}\n(a syntax or type error in code it imports? \`npm run typecheck\` names it)`;
   }
   const failed = result.tests.find((t) => t.status === "failed");
-  if (failed === undefined) return undefined;
+  if (failed === undefined) {
+    const skipped = result.tests.filter((t) => t.status === "skipped");
+    if (skipped.length === 0 || skipped.length < result.tests.length) return undefined;
+    // Nothing ran, so nothing passed: the skipped tests' names say what they need.
+    const names = [...new Set(skipped.map((t) => t.names.join(" › ")))].slice(0, 3);
+    return [
+      `None of Task ${task.id}'s ${skipped.length} tests ran here; they were skipped:`,
+      ...names.map((n) => `  - ${n}`),
+    ].join("\n");
+  }
   const lines = [`✗ ${failed.names.join(" › ")}`];
   const stub = STUB.exec(failed.failure);
   if (stub !== null) {

@@ -137,6 +137,11 @@ function collect(root: string, task: CourseTask, report: JsonReport): TaskResult
   return result;
 }
 
+/** Whether any of the task's tests ran here (a webgpu test skips where no adapter loads). */
+export function taskRan(result: TaskResult): boolean {
+  return result.fileErrors.length > 0 || result.tests.some((t) => t.status !== "skipped");
+}
+
 /** Whether every test of the task ran and passed (a task with no test that ran has not passed). */
 export function taskPassed(result: TaskResult): boolean {
   const ran = result.tests.filter((t) => t.status !== "skipped");

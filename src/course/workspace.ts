@@ -85,11 +85,17 @@ export function testFilesOf(root: string): string[] {
   return [...seen].sort();
 }
 
-/** The class a method belongs to: the last `class X` before it, when the method is indented. */
+/** The class a method belongs to: the last declaration `class X` before it, when the method is indented. */
 function ownerOf(source: string, body: TaskBody): string {
   const lineStart = source.lastIndexOf("\n", body.open) + 1;
   if (!/^\s/.test(source.slice(lineStart))) return body.name;
-  const classes = [...source.slice(0, body.open).matchAll(/\bclass\s+(?!extends\b)([\w$]+)/g)];
+  const classes = [
+    ...source
+      .slice(0, body.open)
+      .matchAll(
+        /^[ \t]*(?:export\s+)?(?:default\s+)?(?:abstract\s+)?class\s+(?!extends\b)([\w$]+)/gm,
+      ),
+  ];
   const owner = classes.at(-1)?.[1];
   return owner === undefined ? body.name : `${owner}.${body.name}`;
 }
@@ -125,7 +131,7 @@ export function writeSources(
       stubbed: (task) => !restored(task),
       message: (b) => `Task ${b.task}: ${ownerOf(source, b)} is yours to write`,
       comment: (b) => `Task ${b.task}: see ${guides.get(b.task) ?? "docs/00-course.md"}`,
-      // AssemblyScript has no classes of ours to throw: its stubs abort with the message.
+      // AssemblyScript cannot throw our error class: its stubs trap (see stubSource).
       errorsModule: file.startsWith("assembly/")
         ? null
         : errors.startsWith(".")

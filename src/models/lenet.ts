@@ -74,7 +74,11 @@ export class LeNet extends Module {
     this.fc2 = new Linear(hidden, options.classes ?? 10, { rng });
   }
 
-  /** Images [N, 1, 28, 28] with pixels in 0..1 → class logits [N, classes]. */
+  /**
+   * Images [N, 1, 28, 28] with pixels in 0..1 → logits [N, classes], a score per class:
+   * normalised, then the layers in the order drawn above LeNet.
+   * @task 4.5
+   */
   forward(x: Tensor): Tensor {
     const [mean, std] = this.normalize;
     // Pooling before ReLU: max(relu(x)) = relu(max(x)) exactly (and so are their gradients), but

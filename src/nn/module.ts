@@ -136,7 +136,7 @@ export class Module {
     return this.namedModules().map(([, module]) => module);
   }
 
-  /** This module (named "") and all its descendants with dotted names, depth-first pre-order. */
+  /** This module (named "") and all its descendants with dotted names, depth-first pre-order. @task 0.3 */
   namedModules(): [string, Module][] {
     const result: [string, Module][] = [];
     // The memo makes a module reachable twice appear once, and makes cycles terminate.
@@ -160,6 +160,7 @@ export class Module {
    * Every parameter of the tree with its dotted name (`layers.0.weight`), each once under its first
    * name. As in PyTorch, modules are visited in pre-order and each lists its own parameters
    * before its children's.
+   * @task 0.3
    */
   namedParameters(): [string, Parameter][] {
     const result: [string, Parameter][] = [];
@@ -185,7 +186,7 @@ export class Module {
     return this.#bufferSlots().map(([name, module, local]) => [name, module.#buffers.get(local)]);
   }
 
-  /** Sets training mode on this module and every descendant; returns `this` for chaining. */
+  /** Sets training mode on this module and every descendant; returns `this` for chaining. @task 0.3 */
   train(mode = true): this {
     for (const module of this.modules()) module.training = mode;
     return this;

@@ -26,6 +26,7 @@ function shifted(x: Tensor, dim: number): Tensor {
  * ∂L/∂x = s ⊙ (g − Σ g ⊙ s), instead of the graph of the composed ops.
  */
 class Softmax extends AutogradFunction {
+  /** s = exp(x − max) / Σ exp(x − max) along `p.dim`, saved for backward. @task 4.4 */
   static override forward(
     ctx: Context<[s: Tensor, dim: number]>,
     x: Tensor,
@@ -36,6 +37,7 @@ class Softmax extends AutogradFunction {
     ctx.saveForBackward(out, p.dim);
     return out;
   }
+  /** ∂L/∂x = s ⊙ (g − Σ g ⊙ s), the sum along the dim. @task 4.4 */
   static override backward(ctx: Context<[s: Tensor, dim: number]>, g: Tensor): Tensor {
     const [s, dim] = ctx.savedValues;
     const dot = reduceOp("sum", zipOp("mul", g, s), dim);
@@ -48,6 +50,7 @@ class Softmax extends AutogradFunction {
  * ∂L/∂x = g − softmax(x) ⊙ Σ g, with softmax(x) = exp(output) (every output is ≤ 0, so no overflow).
  */
 class LogSoftmax extends AutogradFunction {
+  /** z − log Σ exp(z) along `p.dim` with z = x − max, saved for backward. @task 4.4 */
   static override forward(
     ctx: Context<[out: Tensor, dim: number]>,
     x: Tensor,
@@ -59,6 +62,7 @@ class LogSoftmax extends AutogradFunction {
     ctx.saveForBackward(out, p.dim);
     return out;
   }
+  /** ∂L/∂x = g − exp(out) ⊙ Σ g, the sum along the dim. @task 4.4 */
   static override backward(ctx: Context<[out: Tensor, dim: number]>, g: Tensor): Tensor {
     const [out, dim] = ctx.savedValues;
     const total = reduceOp("sum", g, dim);

@@ -12,7 +12,10 @@ import { checkConv, checkView, convDilation, convOutputSize } from "../checks.js
 /**
  * Visit every (column entry, image element) pair the convolution window links, as
  * `visit(colPos, b, ch, y, x)`: colPos is the entry's storage position in `cols`, and (b, ch, y, x)
- * the image index it reads — with y or x outside [0, H) × [0, W) in the zero padding.
+ * the image index it reads — with y or x outside [0, H) × [0, W) in the zero padding. Entry
+ * [b, (ch·kh + i)·kw + j, oh·OW + ow] of cols is offset (i, j) of window (oh, ow), which reads
+ * image [b, ch, oh·sh − ph + i·dh, ow·sw − pw + j·dw] (dh, dw: the dilation).
+ * @task 4.1
  */
 function forEachWindowEntry(
   image: Shape,
@@ -59,7 +62,10 @@ export function unfoldReference(out: View<HostArray>, a: View<HostArray>, g: Con
   });
 }
 
-/** col2im: out [N, C, H, W] ← 0, then every cols entry added to the element unfold read it from. */
+/**
+ * col2im: out [N, C, H, W] ← 0, then every cols entry added to the element unfold read it from.
+ * @task 4.2
+ */
 export function foldReference(out: View<HostArray>, cols: View<HostArray>, g: ConvGeometry): void {
   checkView("fold", "out", out);
   checkView("fold", "columns", cols);

@@ -29,5 +29,13 @@ export const operatorsModule: CourseModule = {
         { file: "test/operators.test.ts", describe: ["functional helpers and list functions"] },
       ],
     },
+    {
+      id: "0.3",
+      title: "modules and parameters: walk the tree for dotted names, and train/eval it whole",
+      guide: "docs/01-operators-and-modules.md#the-tree-is-discovered-from-fields",
+      tests: [
+        { file: "test/module.test.ts", describe: ["Module tree discovery", "train and eval"] },
+      ],
+    },
   ],
 };

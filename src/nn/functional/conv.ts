@@ -51,6 +51,10 @@ type ConvContext = Context<
  * Backward: dW = Σₙ g[n] · cols[n]ᵀ, dx = fold(Wᵀ · g), db = Σ over n and L of g (per group).
  */
 class Convolution extends AutogradFunction {
+  /**
+   * cols = unfold(x), y = W · cols (+ b), saving what backward's products need (ConvContext).
+   * @task 4.1
+   */
   static override forward(
     ctx: ConvContext,
     p: ConvParams,
@@ -91,6 +95,10 @@ class Convolution extends AutogradFunction {
     return viewOf(y, p.rank === 2 ? [n, o, oh, ow] : [n, o, ow]);
   }
 
+  /**
+   * dx = fold(Wᵀ · g), dW = Σₙ g[n] · cols[n]ᵀ, db = Σ g over the batch and positions.
+   * @task 4.2
+   */
   static override backward(ctx: ConvContext, gOut: Tensor): (Tensor | null)[] {
     const [cols, w2, xShape, wShape, p] = ctx.savedValues;
     const [needX, needW, needB] = ctx.needsInputGrad;

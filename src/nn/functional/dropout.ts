@@ -48,6 +48,7 @@ export function checkDropProbability(op: string, p: number): void {
  * zeros. The mask is drawn from `options.generator` (or `rng`, the same thing under minitorch's
  * older name; not both) or the global generator, one number per element in
  * row-major order, so `manualSeed` makes it reproducible; it is one tensor, applied by one multiply.
+ * @task 4.4
  */
 export function dropout(
   x: Tensor,

@@ -21,10 +21,15 @@ type WindowsContext = Context<[shape: Shape, g: ConvGeometry]>;
  * their gradients.
  */
 export class Windows extends AutogradFunction {
+  /** The image's windows, one per column (unfold), saving what backward needs. @task 4.3 */
   static override forward(ctx: WindowsContext, image: Tensor, p: { g: ConvGeometry }): Tensor {
     ctx.saveForBackward(image.shape, p.g);
     return unfoldOp(image, p.g);
   }
+  /**
+   * Each window's gradient added back where the window read it (fold, unfold's adjoint).
+   * @task 4.3
+   */
   static override backward(ctx: WindowsContext, grad: Tensor): Tensor {
     const [shape, g] = ctx.savedValues;
     return foldOp(grad.isContiguous() ? grad : copyOp(grad), g, shape);
@@ -74,11 +79,16 @@ type PickContext = Context<[rows: Tensor, values: Tensor, p: PickParams]>;
  * so a forward without gradient costs one reduction.
  */
 export class PickMax extends AutogradFunction {
+  /** The max of each window along `p.dim`, kept with size 1. @task 4.3 */
   static override forward(ctx: PickContext, rows: Tensor, p: PickParams): Tensor {
     const values = reduceOp("max", rows, p.dim);
     if (!ctx.noGrad) ctx.saveForBackward(rows, values, p);
     return values;
   }
+  /**
+   * The gradient, only to the element `chooseMax` picks in each window (0 elsewhere).
+   * @task 4.3
+   */
   static override backward(ctx: PickContext, grad: Tensor): Tensor {
     const [rows, values, p] = ctx.savedValues;
     return zipOp("keepWhere", grad, chooseMax(rows, values, p.dim, p.valid));
