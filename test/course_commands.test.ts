@@ -159,7 +159,8 @@ describe("minitorch course init", () => {
 });
 
 describe("a workspace installed with npm ci", { timeout: 300_000 }, () => {
-  it("builds, lists the course and explains the first task's first failure", () => {
+  it("builds, lists the course, explains the first failure, shows progress and keeps demos locked", () => {
+    const version = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).version;
     const dir = join(scratch, "installed");
     writeWorkspace(dir);
     // The lock pins the library's own versions; npm's cache (warm after the library's npm ci)
@@ -183,5 +184,12 @@ describe("a workspace installed with npm ci", { timeout: 300_000 }, () => {
     const first = run(["course", "test", "0.1"]);
     expect(first.code).toBe(1);
     expect(first.out).toContain("mul is not written yet");
+    const status = run(["course", "status"]);
+    expect(status.code).toBe(1);
+    expect(status.out).toContain(`workspace from minitorch ${version}`);
+    expect(status.out).toContain(`0 of ${courseTasks().length} tasks done`);
+    expect(status.out).toMatch(/· 0\.1 +to do \(0\/\d+\)/);
+    const demo = run(["course", "demo", "1"]);
+    expect(demo.code).toBe(1);
   });
 });

@@ -184,6 +184,14 @@ export function writeWorkspace(dir: string, options: WorkspaceOptions = {}): { s
     }
   }
   const root = libraryRoot();
+  // An installed package lacks these (npm never publishes a lock file): the course is made from
+  // minitorch's repository.
+  const missing = ["package-lock.json", "test", "docs"].filter((f) => !existsSync(join(root, f)));
+  if (missing.length > 0) {
+    throw new UsageError(
+      `course init needs minitorch's repository, and ${root} has no ${missing.join(", ")}: clone minitorch, run npm ci there, then npx minitorch course init <dir>`,
+    );
+  }
   const lib = readJson<PackageJson>(join(root, "package.json"));
   mkdirSync(dir, { recursive: true });
   const stubbed = writeSources(root, dir, options.restored ?? (() => false));
