@@ -4,6 +4,7 @@ import * as mt from "../src/index.js";
 import { foldOp, unfoldOp } from "../src/tensor/history_free_ops.js";
 import { loadedBackendNames, usable } from "./backends.js";
 import { expectClose, type Tolerance } from "./close.js";
+import { expectGradients } from "./expect_gradients.js";
 
 /**
  * Convolution as PyTorch has it: stride, padding (numbers, pairs, "same", "valid"), dilation and
@@ -752,20 +753,6 @@ describe("convolution layers as PyTorch has them", () => {
  * (fold and the gradients) each checked on its own against the direct loop, so that the forward's
  * tests pass before any backward is written.
  */
-
-/**
- * `mt.testing.gradcheck(fn, inputs)`, failing with `what` and gradcheck's whole report (each
- * disagreeing element: autograd's value beside the central difference); any other error, such
- * as a body not written yet, goes up as it is.
- */
-function expectGradients(what: string, fn: (...xs: mt.Tensor[]) => mt.Tensor, inputs: mt.Tensor[]) {
-  try {
-    mt.testing.gradcheck(fn, inputs);
-  } catch (error) {
-    if (!(error instanceof mt.testing.GradcheckError)) throw error;
-    expect.fail(`${what}: ${error.message}`);
-  }
-}
 
 const onReference = (values: readonly number[], shape: Shape, dtype: mt.DType = "float32") =>
   mt.Tensor.fromValues(values, shape, dtype, "reference");

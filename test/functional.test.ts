@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import * as mt from "../src/index.js";
 import { loadedBackendNames, usable } from "./backends.js";
 import { expectClose } from "./close.js";
+import { expectGradients } from "./expect_gradients.js";
 
 /**
  * mt.nn.functional (everything but convolution), on every backend that loads here (see
@@ -55,6 +56,24 @@ function windowsOf(
           result.push(win);
         }
   return result;
+}
+
+/**
+ * Inverted dropout on `backend`: about 1 − p of 10,000 elements kept (within 5 standard
+ * deviations of a binomial fraction), each kept one scaled by 1/(1 − p), the rest zero.
+ */
+async function expectInvertedDropout(backend: mt.BackendName): Promise<void> {
+  const x = mt.randn([100, 100], { seed: 8, backend });
+  const xs = await values(x);
+  for (const p of [0.1, 0.5, 0.8]) {
+    const y = await values(F.dropout(x, p, true, { rng: new mt.Random(9) }));
+    const kept = y.filter((v) => v !== 0).length;
+    const sd = Math.sqrt((p * (1 - p)) / xs.length);
+    const fraction = `dropout(x, ${p}): the fraction kept, ${kept / xs.length}, against 1 − p`;
+    expect(Math.abs(kept / xs.length - (1 - p)), fraction).toBeLessThan(5 * sd);
+    const i = y.findIndex((v, k) => v !== 0 && Math.abs(v - xs[k] / (1 - p)) >= 5e-6);
+    if (i >= 0) expect.fail(`dropout(x, ${p}): kept x[${i}] = ${xs[i]} as ${y[i]}, want x/(1 − p)`);
+  }
 }
 
 describe.each(loadedBackendNames)("nn.functional on the %s backend", (backend) => {
@@ -216,18 +235,7 @@ describe.each(loadedBackendNames)("nn.functional on the %s backend", (backend) =
     });
 
     it("keeps about 1 − p of 10,000 elements, scaled by 1/(1 − p), and zeroes the rest", async () => {
-      const x = mt.randn([100, 100], { seed: 8, backend });
-      const xs = await values(x);
-      for (const p of [0.1, 0.5, 0.8]) {
-        const y = await values(F.dropout(x, p, true, { rng: new mt.Random(9) }));
-        const kept = y.filter((v) => v !== 0).length;
-        // 1 − p within 5 standard deviations of a binomial fraction.
-        const sd = Math.sqrt((p * (1 - p)) / xs.length);
-        expect(Math.abs(kept / xs.length - (1 - p))).toBeLessThan(5 * sd);
-        y.forEach((v, i) => {
-          if (v !== 0) expect(v).toBeCloseTo(xs[i] / (1 - p), 5);
-        });
-      }
+      await expectInvertedDropout(backend);
     });
 
     it("passes the gradient through the kept elements, scaled", async () => {
@@ -523,20 +531,6 @@ describe.each(loadedBackendNames)("nn.functional on the %s backend", (backend) =
   });
 });
 
-/**
- * `mt.testing.gradcheck(fn, inputs)`, failing with `what` and gradcheck's whole report (each
- * disagreeing element: autograd's value beside the central difference); any other error, such
- * as a body not written yet, goes up as it is.
- */
-function expectGradients(what: string, fn: (...xs: mt.Tensor[]) => mt.Tensor, inputs: mt.Tensor[]) {
-  try {
-    mt.testing.gradcheck(fn, inputs);
-  } catch (error) {
-    if (!(error instanceof mt.testing.GradcheckError)) throw error;
-    expect.fail(`${what}: ${error.message}`);
-  }
-}
-
 /*
  * The course's task 4.4 (src/course/modules/m4_networks.ts): softmax and log-softmax as autograd
  * Functions computed from x − max (so they cannot overflow), and inverted dropout, on the
@@ -610,19 +604,7 @@ describe("softmax, logSoftmax and dropout on the reference backend", () => {
   });
 
   it("dropout keeps about 1 − p of 10,000 elements, scaled by 1/(1 − p), and zeroes the rest", async () => {
-    const x = mt.randn([100, 100], { seed: 8, backend });
-    const xs = await values(x);
-    for (const p of [0.1, 0.5, 0.8]) {
-      const y = await values(F.dropout(x, p, true, { rng: new mt.Random(9) }));
-      const kept = y.filter((v) => v !== 0).length;
-      // 1 − p within 5 standard deviations of a binomial fraction.
-      const sd = Math.sqrt((p * (1 - p)) / xs.length);
-      const fraction = `dropout(x, ${p}): the fraction kept, ${kept / xs.length}, against 1 − p`;
-      expect(Math.abs(kept / xs.length - (1 - p)), fraction).toBeLessThan(5 * sd);
-      const i = y.findIndex((v, k) => v !== 0 && Math.abs(v - xs[k] / (1 - p)) > 1e-5);
-      if (i >= 0)
-        expect.fail(`dropout(x, ${p}): kept x[${i}] = ${xs[i]} as ${y[i]}, want x/(1 − p)`);
-    }
+    await expectInvertedDropout(backend);
   });
 
   it("dropout is reproducible from a seed, through manualSeed or a generator", async () => {

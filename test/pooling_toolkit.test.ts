@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import * as mt from "../src/index.js";
 import { loadedBackendNames, usable } from "./backends.js";
 import { expectClose } from "./close.js";
+import { expectGradients } from "./expect_gradients.js";
 
 /**
  * Pooling and resizing as PyTorch has them (max/avg pooling 1-D and 2-D with stride, padding,
@@ -540,20 +541,6 @@ describe.each(loadedBackendNames)("pooling and resizing on the %s backend", (bac
     );
   });
 });
-
-/**
- * `mt.testing.gradcheck(fn, inputs)`, failing with `what` and gradcheck's whole report (each
- * disagreeing element: autograd's value beside the central difference); any other error, such
- * as a body not written yet, goes up as it is.
- */
-function expectGradients(what: string, fn: (...xs: mt.Tensor[]) => mt.Tensor, inputs: mt.Tensor[]) {
-  try {
-    mt.testing.gradcheck(fn, inputs);
-  } catch (error) {
-    if (!(error instanceof mt.testing.GradcheckError)) throw error;
-    expect.fail(`${what}: ${error.message}`);
-  }
-}
 
 /*
  * The course's task 4.3 (src/course/modules/m4_networks.ts): pooling cuts the input into windows
