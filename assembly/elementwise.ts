@@ -11,12 +11,28 @@
 // `r<op>_scalar_f32` for an op that does not commute. A new op is an `Op` member with its vector and
 // scalar forms in `applyV` / `applyS`, its exported kernels below, and its row in the table.
 
-/** The four operations; `apply*` switch on a compile-time constant, so each kernel gets one op. */
+/**
+ * The operations; `apply*` switch on a compile-time constant, so each kernel gets one op. Beside
+ * the arithmetic, the comparisons and selections the pooling and ReLU gradients are made of
+ * (src/strided/ops.ts defines each; results are bit for bit the JS `fn`'s, NaN payloads aside).
+ */
 const enum Op {
   Add,
   Sub,
   Mul,
   Div,
+  /** 1 where x = y, else 0 (NaN equals nothing). */
+  Eq,
+  /** 1 where x = y or both are NaN, else 0. */
+  EqNan,
+  /** x where y ≠ 0, else +0 (a selection: a NaN x outside the mask gives 0). */
+  KeepWhere,
+  /** y where x > 0 or x is NaN, else +0: reluBack(x, y), `x <= 0 ? 0 : y`. */
+  ReluBack,
+  /** NaN if either is NaN, and max(−0, +0) = +0: Math.max (wasm's max is the same). */
+  Maximum,
+  /** NaN if either is NaN, and min(−0, +0) = −0: Math.min. */
+  Minimum,
 }
 
 @inline
@@ -24,7 +40,17 @@ function applyV(op: Op, x: v128, y: v128): v128 {
   if (op == Op.Add) return f32x4.add(x, y);
   if (op == Op.Sub) return f32x4.sub(x, y);
   if (op == Op.Mul) return f32x4.mul(x, y);
-  return f32x4.div(x, y);
+  if (op == Op.Div) return f32x4.div(x, y);
+  // A comparison gives all-ones lanes where true: AND with 1.0's bits makes it 1.0 / +0.
+  if (op == Op.Eq) return v128.and(f32x4.eq(x, y), f32x4.splat(1));
+  if (op == Op.EqNan) {
+    const bothNan = v128.and(f32x4.ne(x, x), f32x4.ne(y, y));
+    return v128.and(v128.or(f32x4.eq(x, y), bothNan), f32x4.splat(1));
+  }
+  if (op == Op.KeepWhere) return v128.and(x, f32x4.ne(y, f32x4.splat(0)));
+  if (op == Op.ReluBack) return v128.andnot(y, f32x4.le(x, f32x4.splat(0)));
+  if (op == Op.Maximum) return f32x4.max(x, y);
+  return f32x4.min(x, y);
 }
 
 @inline
@@ -32,7 +58,13 @@ function applyS(op: Op, x: f32, y: f32): f32 {
   if (op == Op.Add) return x + y;
   if (op == Op.Sub) return x - y;
   if (op == Op.Mul) return x * y;
-  return x / y;
+  if (op == Op.Div) return x / y;
+  if (op == Op.Eq) return x == y ? 1 : 0;
+  if (op == Op.EqNan) return x == y || (x != x && y != y) ? 1 : 0;
+  if (op == Op.KeepWhere) return y != 0 ? x : 0;
+  if (op == Op.ReluBack) return x <= 0 ? 0 : y;
+  if (op == Op.Maximum) return max<f32>(x, y);
+  return min<f32>(x, y);
 }
 
 /** x op sv, or sv op x when reversed. */
@@ -150,4 +182,76 @@ export function rsub_scalar_f32(a: usize, s: f32, out: usize, n: i32): void {
 /** out[i] = s / a[i] for i < n. */
 export function rdiv_scalar_f32(a: usize, s: f32, out: usize, n: i32): void {
   zipScalar(Op.Div, true, a, s, out, n);
+}
+
+// The comparison and selection rows: every form of each (keepWhere and reluBack do not commute).
+
+/** out[i] = a[i] == b[i] ? 1 : 0 for i < n. */
+export function eq_f32(a: usize, b: usize, out: usize, n: i32): void {
+  zip(Op.Eq, a, b, out, n);
+}
+
+/** out[i] = a[i] == s ? 1 : 0 for i < n. */
+export function eq_scalar_f32(a: usize, s: f32, out: usize, n: i32): void {
+  zipScalar(Op.Eq, false, a, s, out, n);
+}
+
+/** out[i] = 1 where a[i] == b[i] or both are NaN, else 0, for i < n. */
+export function eqNan_f32(a: usize, b: usize, out: usize, n: i32): void {
+  zip(Op.EqNan, a, b, out, n);
+}
+
+/** out[i] = 1 where a[i] == s or both are NaN, else 0, for i < n. */
+export function eqNan_scalar_f32(a: usize, s: f32, out: usize, n: i32): void {
+  zipScalar(Op.EqNan, false, a, s, out, n);
+}
+
+/** out[i] = b[i] != 0 ? a[i] : 0 for i < n. */
+export function keepWhere_f32(a: usize, b: usize, out: usize, n: i32): void {
+  zip(Op.KeepWhere, a, b, out, n);
+}
+
+/** out[i] = s != 0 ? a[i] : 0 for i < n. */
+export function keepWhere_scalar_f32(a: usize, s: f32, out: usize, n: i32): void {
+  zipScalar(Op.KeepWhere, false, a, s, out, n);
+}
+
+/** out[i] = a[i] != 0 ? s : 0 for i < n. */
+export function rkeepWhere_scalar_f32(a: usize, s: f32, out: usize, n: i32): void {
+  zipScalar(Op.KeepWhere, true, a, s, out, n);
+}
+
+/** out[i] = a[i] <= 0 ? 0 : b[i] for i < n. */
+export function reluBack_f32(a: usize, b: usize, out: usize, n: i32): void {
+  zip(Op.ReluBack, a, b, out, n);
+}
+
+/** out[i] = a[i] <= 0 ? 0 : s for i < n. */
+export function reluBack_scalar_f32(a: usize, s: f32, out: usize, n: i32): void {
+  zipScalar(Op.ReluBack, false, a, s, out, n);
+}
+
+/** out[i] = s <= 0 ? 0 : a[i] for i < n. */
+export function rreluBack_scalar_f32(a: usize, s: f32, out: usize, n: i32): void {
+  zipScalar(Op.ReluBack, true, a, s, out, n);
+}
+
+/** out[i] = max(a[i], b[i]) for i < n, NaN if either is. */
+export function maximum_f32(a: usize, b: usize, out: usize, n: i32): void {
+  zip(Op.Maximum, a, b, out, n);
+}
+
+/** out[i] = max(a[i], s) for i < n, NaN if either is. */
+export function maximum_scalar_f32(a: usize, s: f32, out: usize, n: i32): void {
+  zipScalar(Op.Maximum, false, a, s, out, n);
+}
+
+/** out[i] = min(a[i], b[i]) for i < n, NaN if either is. */
+export function minimum_f32(a: usize, b: usize, out: usize, n: i32): void {
+  zip(Op.Minimum, a, b, out, n);
+}
+
+/** out[i] = min(a[i], s) for i < n, NaN if either is. */
+export function minimum_scalar_f32(a: usize, s: f32, out: usize, n: i32): void {
+  zipScalar(Op.Minimum, false, a, s, out, n);
 }

@@ -668,3 +668,36 @@ describe("elementwise ops through the Tensor API on the cpu backend", () => {
     top = start;
   });
 });
+
+/*
+ * max and min across a middle dim run as one SIMD maximum/minimum pass per slice (max pooling
+ * reduces its windows this way): bit for bit the reference backend's left fold, NaN and ±0 too.
+ */
+describe("max and min across a middle dim on the cpu backend", () => {
+  const special = [Number.NaN, -0, 0, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY];
+
+  it("match the reference backend bit for bit, with NaN, ±0 and infinities in the data", async () => {
+    const rng = new Random(5);
+    for (const shape of [
+      [2, 5, 37],
+      [1, 4, 16],
+      [3, 1, 9],
+      [2, 3, 2, 5],
+    ]) {
+      const n = shape.reduce((a, b) => a * b, 1);
+      const values = Array.from({ length: n }, () =>
+        rng.next() < 0.25 ? special[rng.int(special.length)] : Math.fround(rng.uniform(-2, 2)),
+      );
+      for (const op of ["amax", "amin"] as const) {
+        const on = (backend: mt.BackendName) =>
+          mt.tensor(values, { backend, dtype: "float32" }).reshape(shape)[op](1, true);
+        const got = Array.from(await on("cpu").data());
+        const want = Array.from(await on("reference").data());
+        const i = want.findIndex((w, k) => !Object.is(got[k], w));
+        expect(i, `${op} over dim 1 of [${shape}]: at ${i} got ${got[i]}, want ${want[i]}`).toBe(
+          -1,
+        );
+      }
+    }
+  });
+});

@@ -17,6 +17,7 @@ import { Arena } from "./arena.js";
 import { foldDense, unfoldDense } from "./conv.js";
 import { matmulDense } from "./matmul.js";
 import { classify, columnOperand, flatOperands, type Operand } from "./operand.js";
+import { reduceAcrossF32 } from "./reduce_across.js";
 import {
   isSimdReduceOp,
   isSimdZipOp,
@@ -308,6 +309,11 @@ export class CpuBackend implements Backend<CpuBuffer> {
       const pool = mightSplitElements("reduce", outer * length) ? this.pool() : null;
       if (pool !== null) pool.reduceRows(k, op, pa, po, outer, length);
       else k[simdReduces[op].rows](pa, po, outer, length);
+      return;
+    }
+    if (inner > 1 && length > 0 && k !== null && op !== "sum" && f32) {
+      const [pa, po] = [this.address(a.buffer, a.offset), this.address(out.buffer, out.offset)];
+      reduceAcrossF32(k, new Float32Array(this.memory.buffer), op, pa, po, outer, length, inner);
       return;
     }
     const { fn, identity } = reduceOps[op];
