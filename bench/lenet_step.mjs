@@ -38,10 +38,14 @@ function minitorchBlocks() {
 
 function torchBlocks() {
   const script = fileURLToPath(new URL("./lenet_torch.py", import.meta.url));
-  const run = spawnSync(process.env.PYTHON ?? "python3", [script, String(steps), String(blocks), "2"], {
-    encoding: "utf8",
-    env: { ...process.env, OPENBLAS_NUM_THREADS: "2", OMP_NUM_THREADS: "2" },
-  });
+  const run = spawnSync(
+    process.env.PYTHON ?? "python3",
+    [script, String(steps), String(blocks), "2"],
+    {
+      encoding: "utf8",
+      env: { ...process.env, OPENBLAS_NUM_THREADS: "2", OMP_NUM_THREADS: "2" },
+    },
+  );
   if (run.status !== 0) {
     const why = run.error?.message ?? run.stderr.trim().split("\n").at(-1);
     return {
