@@ -1,6 +1,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ELEMENTWISE_KERNELS, type SimdZipOp, simdZips } from "../src/backend/cpu/simd_table.js";
+import {
+  ELEMENTWISE_KERNELS,
+  type SimdCompareOp,
+  type SimdZipOp,
+  simdCompares,
+  simdZips,
+} from "../src/backend/cpu/simd_table.js";
 import {
   instantiateWasmKernels,
   loadWasmKernels,
@@ -267,6 +273,7 @@ const allLayouts: [OperandStorage, OperandStorage][] = [false, true].flatMap((ta
 
 describe.each(variants)("wasm kernels (%s)", (variant) => {
   const k = loadWasmKernels(memory, variant);
+  const layout = new Layout();
 
   it("exports exactly matmul's kernels and those the SIMD table names", () => {
     const exported = WebAssembly.Module.exports(wasmKernelsModule(variant))
@@ -291,6 +298,49 @@ describe.each(variants)("wasm kernels (%s)", (variant) => {
       ),
     );
     expect(k.matmul_f32_scratch_bytes(4096, 4096, 4096)).toBe(589_952);
+  });
+
+  it("compares runs into bool bytes as the op table does, NaN and ±0 included, writing n bytes", () => {
+    const forms = ["zip", "scalar", "scalarFirst"] as const;
+    const rows = (Object.keys(simdCompares) as SimdCompareOp[]).flatMap((op) =>
+      forms.map((form) => ({ op, form, kernel: simdCompares[op][form], fn: binaryOps[op].fn })),
+    );
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...rows),
+        length,
+        seed,
+        misalign,
+        fc.constantFrom(0, -0, 1, -1, Infinity, Number.NaN, 0.5),
+        ({ op, form, kernel, fn }, n, s, off, sv) => {
+          layout.reset();
+          const pa = layout.alloc(n, off);
+          const second = form === "zip" ? layout.alloc(n) : sv;
+          const a = Array.from(fillSpecial(pa, n, s));
+          // b repeats some of a, so equal pairs (and NaN pairs) are common.
+          const b =
+            form === "zip"
+              ? Array.from(fillSpecial(second, n, s + 1)).map((v, i) => (i % 3 === 0 ? a[i] : v))
+              : new Array<number>(n).fill(Math.fround(sv));
+          if (form === "zip") view(second, n).set(b);
+          // Bytes after the n written must stay as they are; any byte offset will do for out.
+          const pout = layout.alloc(Math.ceil((n + 20) / 4)) + (s % 4);
+          const bytes = new Uint8Array(memory.buffer, pout, n + 16);
+          bytes.fill(7);
+          k[kernel](pa, second, pout, n);
+          const want = a.map((x, i) => (form === "scalarFirst" ? fn(b[i], x) : fn(x, b[i])));
+          const i = want.findIndex((w, j) => bytes[j] !== w);
+          expect(
+            i,
+            `${op} ${form}: at ${i} of ${a[i]}, ${b[i]} got ${bytes[i]}, want ${want[i]}`,
+          ).toBe(-1);
+          expect(Array.from(bytes.subarray(n)), `${op} ${form}: bytes past n`).toEqual(
+            new Array(16).fill(7),
+          );
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 });
 

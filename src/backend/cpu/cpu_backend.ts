@@ -19,12 +19,15 @@ import { matmulDense } from "./matmul.js";
 import { classify, columnOperand, flatOperands, type Operand } from "./operand.js";
 import { reduceAcrossF32 } from "./reduce_across.js";
 import {
+  isSimdCompareOp,
   isSimdReduceOp,
   isSimdZipOp,
   type SimdZipOp,
+  simdCompares,
   simdReduces,
   simdZips,
   type ZipForm,
+  type ZipKernelName,
 } from "./simd_table.js";
 import { denseFold, denseMap, denseZip } from "./specialize.js";
 import { mightSplitElements } from "./split_policy.js";
@@ -197,7 +200,13 @@ export class CpuBackend implements Backend<CpuBuffer> {
     const k = this.kernels;
     const f32 = [out, a, b].every((v) => v.buffer.dtype === "float32");
     if (form !== null && k !== null && isSimdZipOp(op) && f32) {
-      this.#simdZip(k, op, form, out, a, A, b, B, chunk);
+      this.#simdZip(k, simdZips[op][form], op, form, out, a, A, b, B, chunk);
+      return;
+    }
+    const compare =
+      out.buffer.dtype === "bool" && [a, b].every((v) => v.buffer.dtype === "float32");
+    if (form !== null && k !== null && isSimdCompareOp(op) && compare) {
+      this.#simdZip(k, simdCompares[op][form], null, form, out, a, A, b, B, chunk);
       return;
     }
     const loop = denseZip(op);
@@ -262,13 +271,15 @@ export class CpuBackend implements Backend<CpuBuffer> {
   }
 
   /**
-   * `zip` by the SIMD table's kernel for `op` in `form`, one call per chunk: the operand that steps
+   * `zip` by the SIMD table's `kernel` in `form`, one call per chunk: the operand that steps
    * first, then the other's pointer ("zip") or its value (the scalar forms). One chunk over a large
-   * output goes to the pool, which may split it (bit for bit the same result).
+   * output goes to the pool when `poolOp` names the zip row it may split (bit for bit the same
+   * result); comparison kernels (`poolOp` null) run on this thread.
    */
   #simdZip(
     k: WasmKernels,
-    op: SimdZipOp,
+    kernel: ZipKernelName,
+    poolOp: SimdZipOp | null,
     form: ZipForm,
     out: View<CpuBuffer>,
     a: View<CpuBuffer>,
@@ -280,15 +291,16 @@ export class CpuBackend implements Backend<CpuBuffer> {
     const n = shapeSize(out.shape);
     const [first, F, second, S] = form === "scalarFirst" ? [b, B, a, A] : [a, A, b, B];
     const values = form === "zip" ? null : this.array(second.buffer);
-    const pool = chunk === n && mightSplitElements("zip", n) ? this.pool() : null;
-    const kernel = k[simdZips[op][form]];
+    const pool =
+      poolOp !== null && chunk === n && mightSplitElements("zip", n) ? this.pool() : null;
+    const run = k[kernel] as (first: number, second: number, out: number, n: number) => void;
     for (let s = 0; s < n; s += chunk) {
       const p = this.address(first.buffer, F.start + (F.kind === "full" ? s : 0));
       const q = S.start + (S.kind === "full" ? s : 0);
       const other = values === null ? this.address(second.buffer, q) : values[q];
       const o = this.address(out.buffer, out.offset + s);
-      if (pool !== null) pool.zip(k, op, form, p, other, o, chunk);
-      else kernel(p, other, o, chunk);
+      if (pool !== null && poolOp !== null) pool.zip(k, poolOp, form, p, other, o, chunk);
+      else run(p, other, o, chunk);
     }
   }
 

@@ -79,15 +79,42 @@ export const simdReduces = {
   sum: { all: "sum_f32", rows: "sum_rows_f32" },
 } as const satisfies { readonly [O in ReduceOp]?: SimdReduceRow<O> };
 
+/**
+ * A comparison's kernels over float32 runs into bool bytes (`assembly/compare.ts`), called as a
+ * zip row's are; the reversed scalar form of lt is s < a[i], and so on.
+ */
+export interface SimdCompareRow<O extends string> {
+  readonly zip: `${O}_bool_f32`;
+  readonly scalar: `${O}_scalar_bool_f32`;
+  readonly scalarFirst: `${O}_scalar_bool_f32` | `r${O}_scalar_bool_f32`;
+}
+
+/**
+ * Comparisons with SIMD kernels, for float32 operands and a bool result (what a comparison writes):
+ * results equal the op table's `fn`, 1 or 0, bit for bit. Main thread only (not split).
+ */
+export const simdCompares = {
+  lt: { zip: "lt_bool_f32", scalar: "lt_scalar_bool_f32", scalarFirst: "rlt_scalar_bool_f32" },
+  gt: { zip: "gt_bool_f32", scalar: "gt_scalar_bool_f32", scalarFirst: "rgt_scalar_bool_f32" },
+  eq: { zip: "eq_bool_f32", scalar: "eq_scalar_bool_f32", scalarFirst: "eq_scalar_bool_f32" },
+  eqNan: {
+    zip: "eqNan_bool_f32",
+    scalar: "eqNan_scalar_bool_f32",
+    scalarFirst: "eqNan_scalar_bool_f32",
+  },
+} as const satisfies { readonly [O in BinaryOp]?: SimdCompareRow<O> };
+
 /** Binary ops with SIMD kernels. */
 export type SimdZipOp = keyof typeof simdZips;
+/** Comparisons with SIMD kernels writing bool. */
+export type SimdCompareOp = keyof typeof simdCompares;
 /** Reductions with SIMD kernels. */
 export type SimdReduceOp = keyof typeof simdReduces;
 
-type ZipRowTypes = (typeof simdZips)[SimdZipOp];
+type ZipRowTypes = (typeof simdZips)[SimdZipOp] | (typeof simdCompares)[SimdCompareOp];
 type ReduceRowTypes = (typeof simdReduces)[SimdReduceOp];
 /** The name of a binary op's kernel in one of its forms. */
-type ZipKernelName = ZipRowTypes[ZipForm];
+export type ZipKernelName = ZipRowTypes[ZipForm];
 /** The name of any kernel the table lists. */
 type ElementwiseKernelName = ZipKernelName | ReduceRowTypes["all" | "rows"];
 
@@ -106,6 +133,7 @@ export type ElementwiseKernels = Readonly<
 export const ELEMENTWISE_KERNELS: readonly ElementwiseKernelName[] = [
   ...new Set<ElementwiseKernelName>([
     ...Object.values(simdZips).flatMap((row) => Object.values(row)),
+    ...Object.values(simdCompares).flatMap((row) => Object.values(row)),
     ...Object.values(simdReduces).flatMap((row) => Object.values(row)),
   ]),
 ];
@@ -123,6 +151,11 @@ function hasRow<T extends object>(table: T, op: string): op is Extract<keyof T, 
 /** Whether a binary op has SIMD kernels. */
 export function isSimdZipOp(op: BinaryOp): op is SimdZipOp {
   return hasRow(simdZips, op);
+}
+
+/** Whether a comparison has SIMD kernels writing bool. */
+export function isSimdCompareOp(op: BinaryOp): op is SimdCompareOp {
+  return hasRow(simdCompares, op);
 }
 
 /** Whether a reduction has SIMD kernels. */
