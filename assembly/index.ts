@@ -10,4 +10,5 @@
 export * from "./compare";
 export * from "./elementwise";
 export * from "./reduce";
+export { fold_f32, unfold_f32 } from "./conv";
 export { matmul_f32, matmul_f32_rows, matmul_f32_scratch_bytes } from "./matmul";

@@ -20,6 +20,7 @@ import {
 import { BackendError } from "../src/errors.js";
 import * as mt from "../src/index.js";
 import { Random } from "../src/random.js";
+import { foldOp, unfoldOp } from "../src/tensor/history_free_ops.js";
 
 /**
  * The matmul thread pool against the single-threaded kernel: every row comes from the same kernel
@@ -697,6 +698,63 @@ describe("max and min across a middle dim on the cpu backend", () => {
         expect(i, `${op} over dim 1 of [${shape}]: at ${i} got ${got[i]}, want ${want[i]}`).toBe(
           -1,
         );
+      }
+    }
+  });
+});
+
+/*
+ * unfold and fold of float32 run as WebAssembly (assembly/conv.ts) on the cpu backend: the same
+ * columns as the reference backend's loops for any geometry and any input layout, and the same
+ * image from columns in any layout (sums of overlaps within float32 rounding).
+ */
+describe("im2col and col2im on the cpu backend", () => {
+  const geometries = [
+    { kh: 3, kw: 2, sh: 1, sw: 1, ph: 0, pw: 0 },
+    { kh: 3, kw: 3, sh: 2, sw: 1, ph: 1, pw: 2 },
+    { kh: 2, kw: 3, sh: 1, sw: 2, ph: 2, pw: 1, dh: 2, dw: 1 },
+    { kh: 2, kw: 2, sh: 2, sw: 2, ph: 0, pw: 0 },
+  ];
+  const values = (n: number, seed: number) => {
+    const rng = new Random(seed);
+    return Array.from({ length: n }, () => Math.fround(rng.uniform(-1, 1)));
+  };
+
+  it("unfolds contiguous and permuted images exactly as the reference backend", async () => {
+    const v = values(2 * 3 * 7 * 6, 1);
+    for (const g of geometries) {
+      for (const permuted of [false, true]) {
+        const image = (backend: mt.BackendName) =>
+          permuted
+            ? mt.tensor(v, { backend }).reshape([2, 7, 3, 6]).permute(0, 2, 1, 3)
+            : mt.tensor(v, { backend }).reshape([2, 3, 7, 6]);
+        const got = Array.from(await unfoldOp(image("cpu"), g).data());
+        const want = Array.from(await unfoldOp(image("reference"), g).data());
+        expect(got, `unfold ${JSON.stringify(g)}${permuted ? " of a permuted image" : ""}`).toEqual(
+          want,
+        );
+      }
+    }
+  });
+
+  it("folds contiguous and transposed columns as the reference backend", async () => {
+    const shape = [2, 3, 7, 6];
+    for (const g of geometries) {
+      const probe = unfoldOp(mt.zeros(shape, { backend: "reference" }), g);
+      const [n, rows, cols] = probe.shape;
+      const v = values(n * rows * cols, 2);
+      for (const transposed of [false, true]) {
+        const columns = (backend: mt.BackendName) =>
+          transposed
+            ? mt.tensor(v, { backend }).reshape([n, cols, rows]).transpose(1, 2)
+            : mt.tensor(v, { backend }).reshape([n, rows, cols]);
+        const got = Array.from(await foldOp(columns("cpu"), g, shape).data());
+        const want = Array.from(await foldOp(columns("reference"), g, shape).data());
+        const i = want.findIndex((w, k) => Math.abs(got[k] - w) > 1e-6);
+        expect(
+          i,
+          `fold ${JSON.stringify(g)}${transposed ? " of transposed columns" : ""} at ${i}: got ${got[i]}, want ${want[i]}`,
+        ).toBe(-1);
       }
     }
   });

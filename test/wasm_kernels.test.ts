@@ -275,11 +275,17 @@ describe.each(variants)("wasm kernels (%s)", (variant) => {
   const k = loadWasmKernels(memory, variant);
   const layout = new Layout();
 
-  it("exports exactly matmul's kernels and those the SIMD table names", () => {
+  it("exports exactly matmul's and im2col/col2im's kernels and those the SIMD table names", () => {
     const exported = WebAssembly.Module.exports(wasmKernelsModule(variant))
       .filter((e) => e.kind === "function")
       .map((e) => e.name);
-    const named = ["matmul_f32", "matmul_f32_rows", "matmul_f32_scratch_bytes"];
+    const named = [
+      "matmul_f32",
+      "matmul_f32_rows",
+      "matmul_f32_scratch_bytes",
+      "unfold_f32",
+      "fold_f32",
+    ];
     expect(exported.sort()).toEqual([...named, ...ELEMENTWISE_KERNELS].sort());
   });
 

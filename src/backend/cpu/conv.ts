@@ -121,3 +121,22 @@ export function foldDense(
     }
   }
 }
+
+/** An image shape [n, c, h, w] as the WebAssembly im2col/col2im kernels take it. */
+export function imageOf(shape: readonly number[]): [number, number, number, number] {
+  const [n, c, h, w] = shape;
+  return [n, c, h, w];
+}
+
+/**
+ * The window arguments of the WebAssembly im2col/col2im kernels (assembly/conv.ts) for an image
+ * of `shape`: kernel, stride, padding, dilation, and the output's spatial size.
+ */
+export function windowOf(
+  g: ConvGeometry,
+  shape: readonly number[],
+): [number, number, number, number, number, number, number, number, number, number] {
+  const [dh, dw] = convDilation(g);
+  const [oh, ow] = convOutputSize(g, shape[2], shape[3]);
+  return [g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, dh, dw, oh, ow];
+}

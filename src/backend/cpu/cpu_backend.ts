@@ -14,7 +14,7 @@ import { checkConv } from "../checks.js";
 import { allDTypes, dtypeInfo } from "../dtypes.js";
 import { referenceBackend } from "../reference/reference_backend.js";
 import { Arena } from "./arena.js";
-import { foldDense, unfoldDense } from "./conv.js";
+import { foldDense, imageOf, unfoldDense, windowOf } from "./conv.js";
 import { matmulDense } from "./matmul.js";
 import { classify, columnOperand, flatOperands, type Operand } from "./operand.js";
 import { reduceAcrossF32 } from "./reduce_across.js";
@@ -380,6 +380,13 @@ export class CpuBackend implements Backend<CpuBuffer> {
       return;
     }
     checkConv("unfold", a.shape, out.shape, g);
+    const k = this.kernels;
+    if (k !== null && a.buffer.dtype === "float32" && out.buffer.dtype === "float32") {
+      const [sn, sc, sy, sx] = a.strides;
+      const [pa, po] = [this.address(a.buffer, a.offset), this.address(out.buffer, out.offset)];
+      k.unfold_f32(po, pa, ...imageOf(a.shape), sn, sc, sy, sx, ...windowOf(g, a.shape));
+      return;
+    }
     unfoldDense(this.array(out.buffer), out.offset, this.array(a.buffer), a, g);
   }
 
@@ -389,6 +396,16 @@ export class CpuBackend implements Backend<CpuBuffer> {
       return;
     }
     checkConv("fold", out.shape, cols.shape, g);
+    const k = this.kernels;
+    if (k !== null && cols.buffer.dtype === "float32" && out.buffer.dtype === "float32") {
+      const [tn, tr, tl] = cols.strides;
+      const [pc, po] = [
+        this.address(cols.buffer, cols.offset),
+        this.address(out.buffer, out.offset),
+      ];
+      k.fold_f32(po, pc, ...imageOf(out.shape), tn, tr, tl, ...windowOf(g, out.shape));
+      return;
+    }
     foldDense(this.array(out.buffer), out, this.array(cols.buffer), cols, g);
   }
 

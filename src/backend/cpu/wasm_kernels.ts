@@ -78,7 +78,36 @@ export interface WasmKernels extends ElementwiseKernels {
   ): void;
   /** Scratch bytes matmul needs for these sizes, any row range: 4·(min(K,256)·(⌈min(N,512)/8⌉·8 + ⌈min(M,64)/4⌉·4) + 32) ≤ 589,952. */
   matmul_f32_scratch_bytes(M: number, N: number, K: number): number;
+  /** im2col of a float32 image into contiguous columns (assembly/conv.ts: the arguments). */
+  unfold_f32(
+    o: Ptr,
+    x: Ptr,
+    ...sizes: [...Image, sn: number, sc: number, sy: number, sx: number, ...Window]
+  ): void;
+  /** col2im of float32 columns into a contiguous image, summing overlaps (assembly/conv.ts). */
+  fold_f32(
+    o: Ptr,
+    y: Ptr,
+    ...sizes: [...Image, tn: number, tr: number, tl: number, ...Window]
+  ): void;
 }
+
+/** The image's sizes, as unfold_f32 and fold_f32 take them. */
+type Image = [n: number, c: number, h: number, w: number];
+
+/** The window: kernel, stride, padding and dilation, then the output's spatial size. */
+type Window = [
+  kh: number,
+  kw: number,
+  sh: number,
+  sw: number,
+  ph: number,
+  pw: number,
+  dh: number,
+  dw: number,
+  oh: number,
+  ow: number,
+];
 
 /**
  * Where each binary lives: the repository's `build/`, three levels up from this file both as
@@ -254,6 +283,8 @@ function kernelsOf(exports: WebAssembly.Exports): WasmKernels {
     matmul_f32: kernel(exports, "matmul_f32"),
     matmul_f32_rows: kernel(exports, "matmul_f32_rows"),
     matmul_f32_scratch_bytes: kernel(exports, "matmul_f32_scratch_bytes"),
+    unfold_f32: kernel(exports, "unfold_f32"),
+    fold_f32: kernel(exports, "fold_f32"),
   };
 }
 
