@@ -13,18 +13,15 @@
 
 /**
  * The operations; `apply*` switch on a compile-time constant, so each kernel gets one op. Beside
- * the arithmetic, the comparisons and selections the pooling and ReLU gradients are made of
- * (src/strided/ops.ts defines each; results are bit for bit the JS `fn`'s, NaN payloads aside).
+ * the arithmetic, the selections the pooling and ReLU gradients are made of (src/strided/ops.ts
+ * defines each; results are bit for bit the JS `fn`'s, NaN payloads aside). Comparisons write
+ * bool bytes, so they are compare.ts's.
  */
 const enum Op {
   Add,
   Sub,
   Mul,
   Div,
-  /** 1 where x = y, else 0 (NaN equals nothing). */
-  Eq,
-  /** 1 where x = y or both are NaN, else 0. */
-  EqNan,
   /** x where y ≠ 0, else +0 (a selection: a NaN x outside the mask gives 0). */
   KeepWhere,
   /** y where x > 0 or x is NaN, else +0: reluBack(x, y), `x <= 0 ? 0 : y`. */
@@ -41,12 +38,7 @@ function applyV(op: Op, x: v128, y: v128): v128 {
   if (op == Op.Sub) return f32x4.sub(x, y);
   if (op == Op.Mul) return f32x4.mul(x, y);
   if (op == Op.Div) return f32x4.div(x, y);
-  // A comparison gives all-ones lanes where true: AND with 1.0's bits makes it 1.0 / +0.
-  if (op == Op.Eq) return v128.and(f32x4.eq(x, y), f32x4.splat(1));
-  if (op == Op.EqNan) {
-    const bothNan = v128.and(f32x4.ne(x, x), f32x4.ne(y, y));
-    return v128.and(v128.or(f32x4.eq(x, y), bothNan), f32x4.splat(1));
-  }
+  // A comparison gives all-ones lanes where true: AND keeps x there, +0 elsewhere.
   if (op == Op.KeepWhere) return v128.and(x, f32x4.ne(y, f32x4.splat(0)));
   if (op == Op.ReluBack) return v128.andnot(y, f32x4.le(x, f32x4.splat(0)));
   if (op == Op.Maximum) return f32x4.max(x, y);
@@ -59,8 +51,6 @@ function applyS(op: Op, x: f32, y: f32): f32 {
   if (op == Op.Sub) return x - y;
   if (op == Op.Mul) return x * y;
   if (op == Op.Div) return x / y;
-  if (op == Op.Eq) return x == y ? 1 : 0;
-  if (op == Op.EqNan) return x == y || (x != x && y != y) ? 1 : 0;
   if (op == Op.KeepWhere) return y != 0 ? x : 0;
   if (op == Op.ReluBack) return x <= 0 ? 0 : y;
   if (op == Op.Maximum) return max<f32>(x, y);
@@ -184,27 +174,7 @@ export function rdiv_scalar_f32(a: usize, s: f32, out: usize, n: i32): void {
   zipScalar(Op.Div, true, a, s, out, n);
 }
 
-// The comparison and selection rows: every form of each (keepWhere and reluBack do not commute).
-
-/** out[i] = a[i] == b[i] ? 1 : 0 for i < n. */
-export function eq_f32(a: usize, b: usize, out: usize, n: i32): void {
-  zip(Op.Eq, a, b, out, n);
-}
-
-/** out[i] = a[i] == s ? 1 : 0 for i < n. */
-export function eq_scalar_f32(a: usize, s: f32, out: usize, n: i32): void {
-  zipScalar(Op.Eq, false, a, s, out, n);
-}
-
-/** out[i] = 1 where a[i] == b[i] or both are NaN, else 0, for i < n. */
-export function eqNan_f32(a: usize, b: usize, out: usize, n: i32): void {
-  zip(Op.EqNan, a, b, out, n);
-}
-
-/** out[i] = 1 where a[i] == s or both are NaN, else 0, for i < n. */
-export function eqNan_scalar_f32(a: usize, s: f32, out: usize, n: i32): void {
-  zipScalar(Op.EqNan, false, a, s, out, n);
-}
+// The selection and max/min rows: every form of each (keepWhere and reluBack do not commute).
 
 /** out[i] = b[i] != 0 ? a[i] : 0 for i < n. */
 export function keepWhere_f32(a: usize, b: usize, out: usize, n: i32): void {

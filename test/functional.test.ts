@@ -76,6 +76,26 @@ async function expectInvertedDropout(backend: mt.BackendName): Promise<void> {
   }
 }
 
+/**
+ * Dropout's mask on `backend` repeats after `manualSeed`, moves on with the global generator, and
+ * is the same from an `rng` and a `generator` seeded alike.
+ */
+async function expectReproducibleDropout(backend: mt.BackendName): Promise<void> {
+  const x = mt.ones([1000], { backend });
+  mt.manualSeed(42);
+  const a = await values(F.dropout(x, 0.5));
+  mt.manualSeed(42);
+  const b = await values(F.dropout(x, 0.5));
+  const c = await values(F.dropout(x, 0.5));
+  expect(a, "two masks after manualSeed(42)").toEqual(b);
+  expect(c, "the next mask (the generator moved on)").not.toEqual(b);
+  const d = await values(F.dropout(x, 0.5, true, { rng: new mt.Random(7) }));
+  const e = await values(F.dropout(x, 0.5, true, { rng: new mt.Random(7) }));
+  const f = await values(F.dropout(x, 0.5, true, { generator: new mt.Random(7) }));
+  expect(d, "masks from two rngs seeded 7").toEqual(e);
+  expect(f, "the mask from a generator seeded 7").toEqual(d);
+}
+
 describe.each(loadedBackendNames)("nn.functional on the %s backend", (backend) => {
   const { impl, sync } = usable(backend);
   /** float64 where the backend stores it; float32 on GPU backends (for tests where either works). */
@@ -221,17 +241,7 @@ describe.each(loadedBackendNames)("nn.functional on the %s backend", (backend) =
 
   describe("dropout", () => {
     it("is reproducible from a seed, through manualSeed or an explicit generator", async () => {
-      const x = mt.ones([1000], { backend });
-      mt.manualSeed(42);
-      const a = await values(F.dropout(x, 0.5));
-      mt.manualSeed(42);
-      const b = await values(F.dropout(x, 0.5));
-      const c = await values(F.dropout(x, 0.5));
-      expect(a).toEqual(b);
-      expect(c).not.toEqual(b);
-      const d = await values(F.dropout(x, 0.5, true, { rng: new mt.Random(7) }));
-      const e = await values(F.dropout(x, 0.5, true, { rng: new mt.Random(7) }));
-      expect(d).toEqual(e);
+      await expectReproducibleDropout(backend);
     });
 
     it("keeps about 1 − p of 10,000 elements, scaled by 1/(1 − p), and zeroes the rest", async () => {
@@ -608,17 +618,7 @@ describe("softmax, logSoftmax and dropout on the reference backend", () => {
   });
 
   it("dropout is reproducible from a seed, through manualSeed or a generator", async () => {
-    const x = mt.ones([1000], { backend });
-    mt.manualSeed(42);
-    const a = await values(F.dropout(x, 0.5));
-    mt.manualSeed(42);
-    const b = await values(F.dropout(x, 0.5));
-    const c = await values(F.dropout(x, 0.5));
-    expect(a, "two masks after manualSeed(42)").toEqual(b);
-    expect(c, "the next mask (the generator moved on)").not.toEqual(b);
-    const d = await values(F.dropout(x, 0.5, true, { rng: new mt.Random(7) }));
-    const e = await values(F.dropout(x, 0.5, true, { generator: new mt.Random(7) }));
-    expect(d, "masks from two generators seeded 7").toEqual(e);
+    await expectReproducibleDropout(backend);
   });
 
   it("dropout passes the gradient through the kept elements, scaled", async () => {

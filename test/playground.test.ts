@@ -20,6 +20,18 @@ import { findChromium, launchChromium } from "./browser/chromium.js";
 
 const CONFIG = fileURLToPath(new URL("../playground/vite.config.ts", import.meta.url));
 
+/** Press Generate on the Text page for `tokens` characters; the text once the status says done. */
+async function generate(page: Page, tokens: number): Promise<string> {
+  await page.fill("#gpt-tokens", String(tokens));
+  await page.click("#gpt-generate");
+  await page.waitForFunction(
+    () => (document.querySelector("#gpt-status")?.textContent ?? "").startsWith("Generated"),
+    null,
+    { timeout: 60_000 },
+  );
+  return (await page.textContent("#gpt-output")) ?? "";
+}
+
 const playwright = await findChromium("playground tests");
 
 (playwright === null ? describe.skip : describe)("the playground in headless Chromium", () => {
@@ -240,14 +252,7 @@ const playwright = await findChromium("playground tests");
     expect((await page.textContent("#gpt-status")) ?? "", log.join("\n")).toContain(
       "2 layers, 2 heads, width 16, block 16",
     );
-    await page.fill("#gpt-tokens", "30");
-    await page.click("#gpt-generate");
-    await page.waitForFunction(
-      () => (document.querySelector("#gpt-status")?.textContent ?? "").startsWith("Generated"),
-      null,
-      { timeout: 60_000 },
-    );
-    const text = (await page.textContent("#gpt-output")) ?? "";
+    const text = await generate(page, 30);
     expect(text.startsWith("lantern:"), log.join("\n")).toBe(true);
     expect([...text].length).toBe("lantern:".length + 30);
     // The heat map: the first row holds one weight (1, bright), above the diagonal stays dark.
@@ -288,14 +293,7 @@ const playwright = await findChromium("playground tests");
     expect(await page.isHidden("#gpt-download")).toBe(false);
 
     await page.fill("#gpt-prompt", "slowly:");
-    await page.fill("#gpt-tokens", "40");
-    await page.click("#gpt-generate");
-    await page.waitForFunction(
-      () => (document.querySelector("#gpt-status")?.textContent ?? "").startsWith("Generated"),
-      null,
-      { timeout: 60_000 },
-    );
-    const text = (await page.textContent("#gpt-output")) ?? "";
+    const text = await generate(page, 40);
     expect(text.startsWith("slowly:"), log.join("\n")).toBe(true);
     expect([...text].length).toBe("slowly:".length + 40);
 

@@ -3,17 +3,13 @@
  * in one file so both sides agree on the shapes at compile time.
  */
 
-/** The tiny model's shape and recipe (what one press of "Train a tiny one" runs). */
-export interface TinyGptSettings {
-  layers: number;
-  heads: number;
-  embd: number;
-  block: number;
-  batchSize: number;
-  iters: number;
-  lr: number;
-  seed: number;
-}
+import type { GptSettings } from "../../src/cli/gpt_train.js";
+
+/**
+ * The tiny model's shape and recipe (what one press of "Train a tiny one" runs): the CLI's
+ * `train gpt` settings, less the dataset (the page's adverbs) and dropout (none).
+ */
+export type TinyGptSettings = Omit<GptSettings, "dataset" | "dropout">;
 
 /**
  * 28,960 parameters (with WordNet's adverbs' 77 characters): 300 steps take about 13 s on the

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { explainFailure } from "../course/explain.js";
 import {
@@ -71,11 +71,16 @@ function summary(result: TaskResult): string {
   return passed === 0 ? `to do (0/${ran.length})` : `started (${passed}/${ran.length})`;
 }
 
-/** Rebuild the kernels if assembly/ changed, saying so; a compile error is the learner's to fix. */
-function kernelsReady(root: string, io: CliIO): void {
+/**
+ * The tasks' results in the project at `root`, its kernels rebuilt first if assembly/ changed
+ * (saying so). A kernel that does not compile, or a Vitest that writes no report, is a RunError
+ * with their messages: the learner's to fix, not a crash.
+ */
+function taskResults(root: string, tasks: readonly CourseTask[], io: CliIO): TaskResult[] {
   try {
     if (ensureKernelsBuilt(root))
       io.stdout("(assembly/ changed: rebuilt the WebAssembly kernels)\n");
+    return runTaskTests(root, tasks);
   } catch (e) {
     throw new RunError((e as Error).message);
   }
@@ -83,8 +88,7 @@ function kernelsReady(root: string, io: CliIO): void {
 
 function testCommand(id: string, io: CliIO): number {
   const task = findTask(id);
-  kernelsReady(libraryRoot(), io);
-  const [result] = runTaskTests(libraryRoot(), [task]);
+  const [result] = taskResults(libraryRoot(), [task], io);
   io.stdout(`Task ${task.id}: ${task.title}\n${summary(result)}\n`);
   if (taskPassed(result)) {
     io.stdout("All of this task's tests pass.\n");
@@ -105,8 +109,7 @@ function moduleDone(m: CourseModule, results: readonly TaskResult[]): boolean {
 
 function statusCommand(io: CliIO): number {
   const root = libraryRoot();
-  kernelsReady(root, io);
-  const results = runTaskTests(root, courseTasks());
+  const results = taskResults(root, courseTasks(), io);
   const from = generatedFrom(root);
   io.stdout(
     from === undefined ? "minitorch itself (not a workspace)\n\n" : `workspace from ${from}\n\n`,
@@ -138,8 +141,7 @@ function demoCommand(raw: string, io: CliIO): number {
   }
   if (m.demo === undefined) throw new UsageError(`module ${m.id} has no demo`);
   const root = libraryRoot();
-  kernelsReady(root, io);
-  const results = runTaskTests(root, m.tasks);
+  const results = taskResults(root, m.tasks, io);
   const todo = results.filter((r) => taskRan(r) && !taskPassed(r)).map((r) => r.task.id);
   if (!moduleDone(m, results)) {
     throw new RunError(
@@ -163,10 +165,7 @@ function demoCommand(raw: string, io: CliIO): number {
 
 function initCommand(dir: string, io: CliIO): number {
   const target = resolve(dir);
-  if (
-    existsSync(join(libraryRoot(), "package.json")) &&
-    generatedFrom(libraryRoot()) !== undefined
-  ) {
+  if (generatedFrom(libraryRoot()) !== undefined) {
     throw new UsageError(
       "this is a course workspace already: course init runs from minitorch itself",
     );

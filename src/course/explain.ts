@@ -1,11 +1,10 @@
 import type { TaskResult } from "./run_tests.js";
+import { parseStubMessage } from "./stub.js";
 
 /**
  * A failing test told in the learner's terms: which test, and either which unwritten body it
  * reached (theirs, or an earlier task's) or what it expected and got, with where the test is.
  */
-
-const STUB = /Task (\d+\.\d+): (\S+) is yours to write/;
 
 /** The failure's message lines, without the stack (frames start with "at "). */
 function messageLines(failure: string): string[] {
@@ -41,9 +40,9 @@ export function explainFailure(result: TaskResult): string | undefined {
     ].join("\n");
   }
   const lines = [`✗ ${failed.names.join(" › ")}`];
-  const stub = STUB.exec(failed.failure);
+  const stub = parseStubMessage(failed.failure);
   if (stub !== null) {
-    const [, id, owner] = stub;
+    const { task: id, owner } = stub;
     if (id === task.id) {
       lines.push(
         `  ${owner} is not written yet: it still throws NotImplementedError.`,

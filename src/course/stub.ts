@@ -139,6 +139,21 @@ export function findTaskBodies(source: string, file: string): TaskBody[] {
   }
 }
 
+/**
+ * The NotImplementedError message of a stubbed body, "Task 1.2: Add.forward is yours to write":
+ * written by the workspace's stubs, read back by `course test` (parseStubMessage) to say whose
+ * body a failing test reached.
+ */
+export function stubMessage(task: string, owner: string): string {
+  return `Task ${task}: ${owner} is yours to write`;
+}
+
+/** The task and owner of the first stub message in `text`, or null when there is none. */
+export function parseStubMessage(text: string): { task: string; owner: string } | null {
+  const m = /Task (\d+\.\d+): (\S+) is yours to write/.exec(text);
+  return m === null ? null : { task: m[1], owner: m[2] };
+}
+
 /** How a stubbed body reads: one line, naming the task, the function and where it is taught. */
 export type StubMessage = (body: TaskBody) => string;
 

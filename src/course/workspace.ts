@@ -11,7 +11,7 @@ import { dirname, join, posix, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { UsageError } from "../cli/io.js";
 import { type LockFile, pruneLock } from "./lockfile.js";
-import { stubSource, type TaskBody } from "./stub.js";
+import { stubMessage, stubSource, type TaskBody } from "./stub.js";
 import { courseTasks } from "./tasks.js";
 import { workspaceReadme } from "./workspace_readme.js";
 
@@ -129,7 +129,7 @@ export function writeSources(
     const errors = posix.relative(posix.dirname(file), "src/errors.js");
     const { text, bodies } = stubSource(source, file, {
       stubbed: (task) => !restored(task),
-      message: (b) => `Task ${b.task}: ${ownerOf(source, b)} is yours to write`,
+      message: (b) => stubMessage(b.task, ownerOf(source, b)),
       comment: (b) => `Task ${b.task}: see ${guides.get(b.task) ?? "docs/00-course.md"}`,
       // AssemblyScript cannot throw our error class: its stubs trap (see stubSource).
       errorsModule: file.startsWith("assembly/")

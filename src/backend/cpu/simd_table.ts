@@ -53,10 +53,8 @@ export const simdZips = {
   sub: { zip: "sub_f32", scalar: "sub_scalar_f32", scalarFirst: "rsub_scalar_f32" },
   mul: { zip: "mul_f32", scalar: "mul_scalar_f32", scalarFirst: "mul_scalar_f32" },
   div: { zip: "div_f32", scalar: "div_scalar_f32", scalarFirst: "rdiv_scalar_f32" },
-  // Comparisons and selections: max pooling's gradient (eqNan, eq, keepWhere), ReLU's, and the
-  // maximum/minimum that reduce max/min run across a middle dim.
-  eq: { zip: "eq_f32", scalar: "eq_scalar_f32", scalarFirst: "eq_scalar_f32" },
-  eqNan: { zip: "eqNan_f32", scalar: "eqNan_scalar_f32", scalarFirst: "eqNan_scalar_f32" },
+  // Selections (max pooling's gradient puts itself back with keepWhere; ReLU's), and the
+  // maximum/minimum that reduce max/min run across a middle dim. Comparisons write bool: simdCompares.
   keepWhere: {
     zip: "keepWhere_f32",
     scalar: "keepWhere_scalar_f32",
